@@ -1,0 +1,3 @@
+module github.com/knock-tf/terraform-provider-knock
+
+go 1.26.8

@@ -1,0 +1,196 @@
+package knock_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+)
+
+const testKey = "sk_test_client"
+
+func startLocal(t *testing.T) (*localknock.Server, *knock.Client) {
+	t.Helper()
+	srv := localknock.New(testKey)
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testKey, UserAgent: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, client
+}
+
+func memberships(n int, tenant string) []knock.Membership {
+	out := make([]knock.Membership, n)
+	for i := range out {
+		out[i] = knock.Membership{UserID: fmt.Sprintf("user-%05d", i), Tenant: tenant}
+	}
+	return out
+}
+
+func TestClient_addListRemoveAcrossBatchesAndPages(t *testing.T) {
+	srv, client := startLocal(t)
+	ctx := context.Background()
+	srv.CreateAudience("big")
+
+	want := append(memberships(2400, ""), knock.Membership{UserID: "user-00001", Tenant: "acme"})
+	done, err := client.AddMembers(ctx, "big", want)
+	if err != nil || done != len(want) {
+		t.Fatalf("AddMembers = %d, %v; want %d, nil", done, err, len(want))
+	}
+	if got := srv.Requests()[localknock.EndpointAdd]; got != 3 {
+		t.Errorf("add requests = %d, want 3 (2,401 members in batches of 1,000)", got)
+	}
+
+	got, err := client.ListMemberships(ctx, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("listed %d memberships, want %d", len(got), len(want))
+	}
+	if n := srv.Requests()[localknock.EndpointList]; n != 49 {
+		t.Errorf("list requests = %d, want 49 (2,401 entries, 50 a page)", n)
+	}
+	toAdd, toRemove := knock.Diff(want, got)
+	if len(toAdd) != 0 || len(toRemove) != 0 {
+		t.Errorf("listed memberships differ from added ones: +%d -%d", len(toAdd), len(toRemove))
+	}
+
+	done, err = client.RemoveMembers(ctx, "big", want[:1001])
+	if err != nil || done != 1001 {
+		t.Fatalf("RemoveMembers = %d, %v", done, err)
+	}
+	if n := len(srv.Memberships("big")); n != 1400 {
+		t.Errorf("after removing 1,001: %d memberships, want 1,400", n)
+	}
+	if srv.InlineIdentifies() != 0 {
+		t.Errorf("the client sent user properties besides id %d times", srv.InlineIdentifies())
+	}
+}
+
+func TestClient_listMembersDecodesUsers(t *testing.T) {
+	srv, client := startLocal(t)
+	srv.AddMemberships("aud", localknock.Membership{UserID: "u1", Tenant: "acme"})
+	srv.SetUser(localknock.User{ID: "u1", Name: "Ada", Email: "ada@example.com"})
+
+	got, err := client.ListMembers(context.Background(), "aud")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("got %d entries", len(got))
+	}
+	m := got[0]
+	if m.UserID != "u1" || m.Tenant == nil || *m.Tenant != "acme" || m.User.Email == nil || *m.User.Email != "ada@example.com" || m.AddedAt == "" {
+		t.Errorf("unexpected entry %+v", m)
+	}
+	if m.User.PhoneNumber != nil {
+		t.Errorf("phone number = %q, want null", *m.User.PhoneNumber)
+	}
+}
+
+func TestClient_errors(t *testing.T) {
+	srv, client := startLocal(t)
+	ctx := context.Background()
+
+	_, err := client.ListMemberships(ctx, "missing")
+	var apiErr *knock.APIError
+	if !errors.As(err, &apiErr) || !knock.IsNotFound(err) {
+		t.Fatalf("unknown audience: got %v, want a 404 APIError", err)
+	}
+	if apiErr.RequestID == "" || apiErr.Code != "resource_missing" || !strings.Contains(err.Error(), apiErr.RequestID) {
+		t.Errorf("404 error lacks Knock's code or request id: %v", err)
+	}
+
+	wrong, _ := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: "sk_wrong"})
+	_, err = wrong.AddMembers(ctx, "x", memberships(1, ""))
+	if !knock.IsUnauthorized(err) {
+		t.Fatalf("wrong key: got %v, want 401", err)
+	}
+	if strings.Contains(err.Error(), "sk_wrong") {
+		t.Errorf("error prints the key: %v", err)
+	}
+
+	srv.CreateAudience("aud")
+	srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{}, localknock.Fault{Status: 502, Body: "<html><body>Bad gateway</body></html>"})
+	done, err := client.AddMembers(ctx, "aud", memberships(2500, ""))
+	if done != 1000 {
+		t.Errorf("done = %d after the second batch failed, want 1000", done)
+	}
+	if knock.StatusCode(err) != 502 || !strings.Contains(err.Error(), "not Knock's error JSON (text/html") {
+		t.Errorf("proxy page: got %v", err)
+	}
+}
+
+func TestClient_rejectsRepeatedCursorAndOversizedPage(t *testing.T) {
+	tests := map[string]struct {
+		body string
+		want string
+	}{
+		"repeated cursor": {`{"entries":[{"user_id":"u1","tenant":null}],"page_info":{"after":"same"}}`, "cursor \"same\" twice"},
+		"oversized page":  {`{"entries":[` + strings.Repeat(`{"user_id":"u1"},`, 50) + `{"user_id":"u2"}],"page_info":{"after":null}}`, "51 entries"},
+		"truncated body":  {`{"entries":[{"user_id":"u1"`, "not the JSON Knock sends"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			defer ts.Close()
+			client, _ := knock.New(knock.Config{BaseURL: ts.URL, APIKey: testKey})
+			_, err := client.ListMemberships(context.Background(), "aud")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestClient_escapesAudienceKeyAndSendsHeaders(t *testing.T) {
+	var gotPath, gotBranch, gotAgent, gotAuth string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotPath, gotBranch, gotAgent, gotAuth = r.URL.EscapedPath(), r.Header.Get("X-Knock-Branch"), r.Header.Get("User-Agent"), r.Header.Get("Authorization")
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer ts.Close()
+	client, _ := knock.New(knock.Config{BaseURL: ts.URL + "/", APIKey: testKey, Branch: "feature-x", UserAgent: "terraform-provider-knock/1.2.3"})
+	if _, err := client.AddMembers(context.Background(), "a/b?c", memberships(1, "")); err != nil {
+		t.Fatal(err)
+	}
+	if gotPath != "/v1/audiences/a%2Fb%3Fc/members" {
+		t.Errorf("path = %q", gotPath)
+	}
+	if gotBranch != "feature-x" || gotAgent != "terraform-provider-knock/1.2.3" || gotAuth != "Bearer "+testKey {
+		t.Errorf("headers: branch %q, user agent %q, auth ok %v", gotBranch, gotAgent, gotAuth == "Bearer "+testKey)
+	}
+}
+
+func TestClient_addWithNoMembersSendsNothing(t *testing.T) {
+	srv, client := startLocal(t)
+	if done, err := client.AddMembers(context.Background(), "aud", nil); done != 0 || err != nil {
+		t.Fatalf("AddMembers(nil) = %d, %v", done, err)
+	}
+	if n := srv.Requests()[localknock.EndpointAdd]; n != 0 {
+		t.Errorf("%d add requests for nothing to add", n)
+	}
+}
+
+func TestNew_rejectsBadConfig(t *testing.T) {
+	if _, err := knock.New(knock.Config{}); err == nil {
+		t.Error("no key: want an error")
+	}
+	if _, err := knock.New(knock.Config{APIKey: "k", BaseURL: "api.knock.app"}); err == nil {
+		t.Error("base URL without scheme: want an error")
+	}
+}

@@ -1,0 +1,110 @@
+package knock
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// APIError is an answer from Knock outside 2xx, or a 2xx answer that could not be read.
+type APIError struct {
+	Method     string
+	Path       string
+	StatusCode int
+	// Code, Message and Type come from Knock's error body when there is one.
+	Code        string
+	Message     string
+	Type        string
+	FieldErrors []FieldError
+	RequestID   string
+}
+
+// FieldError is one entry of a 422 answer's "errors".
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+	Type    string `json:"type"`
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: HTTP %d", e.Method, e.Path, e.StatusCode)
+	if text := http.StatusText(e.StatusCode); text != "" {
+		fmt.Fprintf(&b, " %s", text)
+	}
+	if e.Code != "" {
+		fmt.Fprintf(&b, " (%s)", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	for _, fe := range e.FieldErrors {
+		fmt.Fprintf(&b, "; %s: %s", fe.Field, fe.Message)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request id %s]", e.RequestID)
+	} else {
+		b.WriteString(" [no request id]")
+	}
+	return b.String()
+}
+
+// StatusCode returns the HTTP status of err when it is (or wraps) an *APIError, else 0.
+func StatusCode(err error) int {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode
+	}
+	return 0
+}
+
+// IsNotFound reports whether err is Knock's 404, which on these endpoints means an unknown audience.
+func IsNotFound(err error) bool { return StatusCode(err) == http.StatusNotFound }
+
+// IsUnauthorized reports whether Knock refused the API key (401 or 403).
+func IsUnauthorized(err error) bool {
+	status := StatusCode(err)
+	return status == http.StatusUnauthorized || status == http.StatusForbidden
+}
+
+// maxErrorBody bounds what is read of an error answer: enough for Knock's JSON, not a whole proxy page.
+const maxErrorBody = 64 << 10
+
+func newAPIError(method, path string, resp *http.Response, requestID string) *APIError {
+	apiErr := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode, RequestID: requestID}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var body struct {
+		Code    string       `json:"code"`
+		Message string       `json:"message"`
+		Type    string       `json:"type"`
+		Errors  []FieldError `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &body); err == nil && (body.Code != "" || body.Message != "") {
+		apiErr.Code, apiErr.Message, apiErr.Type, apiErr.FieldErrors = body.Code, body.Message, body.Type, body.Errors
+		return apiErr
+	}
+	apiErr.Message = describeForeignBody(resp, raw)
+	return apiErr
+}
+
+// describeForeignBody sums up an answer that is not Knock's error JSON (a proxy's HTML page, a cut-off
+// body) in one short line.
+func describeForeignBody(resp *http.Response, raw []byte) string {
+	if len(raw) == 0 {
+		return "empty answer body"
+	}
+	snippet := strings.Join(strings.Fields(string(raw)), " ")
+	const maxSnippet = 200
+	if len(snippet) > maxSnippet {
+		cut := maxSnippet
+		for cut > 0 && !utf8.RuneStart(snippet[cut]) {
+			cut--
+		}
+		snippet = snippet[:cut] + "..."
+	}
+	return fmt.Sprintf("the answer is not Knock's error JSON (%s): %q", contentType(resp), snippet)
+}

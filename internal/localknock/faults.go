@@ -1,0 +1,86 @@
+package localknock
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Fault is what the local API does instead of (or before) answering one request. Schedule them with
+// InjectFaults; a zero Fault lets its request through untouched, so "fail the third add" is
+// InjectFaults(EndpointAdd, Fault{}, Fault{}, Fault{Status: 500}).
+type Fault struct {
+	// Delay is waited before anything else, then the request goes on unless another field says otherwise.
+	Delay time.Duration
+	// Status, when set, is answered with Knock's error body (or Body when set) instead of the real answer.
+	Status int
+	Body   string
+	// RetryAfter and RetryAfterMs set the matching headers on a Status answer.
+	RetryAfter   string
+	RetryAfterMs int
+	// DropConnection closes the connection without an answer.
+	DropConnection bool
+}
+
+// InjectFaults appends faults to the endpoint's schedule: each request to the endpoint takes the next one.
+func (s *Server) InjectFaults(endpoint Endpoint, faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[endpoint] = append(s.faults[endpoint], faults...)
+}
+
+// ClearFaults drops every scheduled fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = map[Endpoint][]Fault{}
+}
+
+func (s *Server) takeFaultLocked(endpoint Endpoint) (Fault, bool) {
+	queue := s.faults[endpoint]
+	if len(queue) == 0 {
+		return Fault{}, false
+	}
+	s.faults[endpoint] = queue[1:]
+	return queue[0], true
+}
+
+// apply acts out the fault and reports whether it answered the request.
+func (f Fault) apply(w http.ResponseWriter) bool {
+	if f.Delay > 0 {
+		time.Sleep(f.Delay)
+	}
+	if f.DropConnection {
+		if hijacker, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hijacker.Hijack(); err == nil {
+				_ = conn.Close()
+				return true
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	if f.Status == 0 {
+		return false
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	if f.RetryAfterMs > 0 {
+		w.Header().Set("Retry-After-Ms", strconv.Itoa(f.RetryAfterMs))
+	}
+	if f.Body != "" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(f.Status)
+		_, _ = w.Write([]byte(f.Body))
+		return true
+	}
+	writeError(w, f.Status, faultCode(f.Status), "api_error", http.StatusText(f.Status)+" (injected by the local Knock API)", nil)
+	return true
+}
+
+func faultCode(status int) string {
+	if status == http.StatusTooManyRequests {
+		return "rate_limit_exceeded"
+	}
+	return "injected_fault"
+}

@@ -1,0 +1,291 @@
+package localknock
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const membersPath = "/v1/audiences/"
+
+// ServeHTTP answers Knock's three audience-membership calls.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requestNo++
+	requestID := fmt.Sprintf("req_local_%08d", s.requestNo)
+	s.mu.Unlock()
+	w.Header().Set("X-Request-Id", requestID)
+
+	audienceKey, ok := parseMembersPath(r)
+	if !ok {
+		writeError(w, http.StatusNotFound, "route_not_found", "invalid_request_error", "No route matches "+r.Method+" "+r.URL.Path, nil)
+		return
+	}
+	var endpoint Endpoint
+	switch r.Method {
+	case http.MethodPost:
+		endpoint = EndpointAdd
+	case http.MethodDelete:
+		endpoint = EndpointRemove
+	case http.MethodGet:
+		endpoint = EndpointList
+	default:
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "invalid_request_error", r.Method+" is not allowed here", nil)
+		return
+	}
+
+	s.mu.Lock()
+	s.requests[endpoint]++
+	fault, faulted := s.takeFaultLocked(endpoint)
+	s.mu.Unlock()
+	if faulted && fault.apply(w) {
+		return
+	}
+
+	env, status, msg := s.authenticate(r)
+	if env == nil {
+		writeError(w, status, "unauthorized", "authentication_error", msg, nil)
+		return
+	}
+	switch endpoint {
+	case EndpointAdd, EndpointRemove:
+		s.handleWrite(w, r, env, endpoint, audienceKey)
+	case EndpointList:
+		s.handleList(w, r, env, audienceKey)
+	}
+}
+
+// parseMembersPath accepts /v1/audiences/{key}/members with the key as one escaped path segment.
+func parseMembersPath(r *http.Request) (string, bool) {
+	raw := r.URL.EscapedPath()
+	if !strings.HasPrefix(raw, membersPath) || !strings.HasSuffix(raw, "/members") {
+		return "", false
+	}
+	escapedKey := strings.TrimSuffix(strings.TrimPrefix(raw, membersPath), "/members")
+	if escapedKey == "" || strings.Contains(escapedKey, "/") {
+		return "", false
+	}
+	key, err := url.PathUnescape(escapedKey)
+	return key, err == nil
+}
+
+func (s *Server) authenticate(r *http.Request) (*environment, int, string) {
+	header := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok || token == "" {
+		return nil, http.StatusUnauthorized, "Access token not set."
+	}
+	s.mu.Lock()
+	env := s.envs[token]
+	s.mu.Unlock()
+	if env == nil {
+		return nil, http.StatusUnauthorized, "The access token provided is invalid."
+	}
+	return env, 0, ""
+}
+
+type memberRequest struct {
+	Members *[]struct {
+		User   map[string]any `json:"user"`
+		Tenant *string        `json:"tenant"`
+	} `json:"members"`
+}
+
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+	Type    string `json:"type"`
+}
+
+func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, env *environment, endpoint Endpoint, audienceKey string) {
+	var body memberRequest
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", "invalid_request_error", "The request body is not valid JSON: "+err.Error(), nil)
+		return
+	}
+	if body.Members == nil {
+		writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
+			[]fieldError{{Field: "members", Message: "is required", Type: "required"}})
+		return
+	}
+	members := *body.Members
+	if len(members) > MaxMembersPerRequest {
+		writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
+			[]fieldError{{Field: "members", Message: fmt.Sprintf("should have at most %d item(s)", MaxMembersPerRequest), Type: "length"}})
+		return
+	}
+	parsed := make([]Membership, len(members))
+	identified := 0
+	for i, m := range members {
+		id, _ := m.User["id"].(string)
+		if id == "" {
+			writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
+				[]fieldError{{Field: fmt.Sprintf("members[%d].user.id", i), Message: "can't be blank", Type: "required"}})
+			return
+		}
+		if m.Tenant != nil && *m.Tenant == "" {
+			writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
+				[]fieldError{{Field: fmt.Sprintf("members[%d].tenant", i), Message: "can't be blank", Type: "required"}})
+			return
+		}
+		if len(m.User) > 1 {
+			identified++
+		}
+		parsed[i] = Membership{UserID: id}
+		if m.Tenant != nil {
+			parsed[i].Tenant = *m.Tenant
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inlineIdentifies += identified
+	create := endpoint == EndpointAdd && r.URL.Query().Get("create_audience") == "true"
+	aud := env.audience(audienceKey, create)
+	if aud == nil {
+		writeError(w, http.StatusNotFound, "resource_missing", "invalid_request_error", "The resource you requested does not exist: audience "+strconv.Quote(audienceKey)+".", nil)
+		return
+	}
+	now := s.now()
+	for _, m := range parsed {
+		if endpoint == EndpointAdd {
+			env.ensureUser(m.UserID, now)
+			aud.add(m, now)
+		} else {
+			aud.remove(m)
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type userJSON struct {
+	Typename    string  `json:"__typename"`
+	ID          string  `json:"id"`
+	Name        *string `json:"name"`
+	Email       *string `json:"email"`
+	PhoneNumber *string `json:"phone_number"`
+	Avatar      *string `json:"avatar"`
+	Timezone    *string `json:"timezone"`
+	CreatedAt   string  `json:"created_at"`
+	UpdatedAt   string  `json:"updated_at"`
+}
+
+type memberJSON struct {
+	Typename string   `json:"__typename"`
+	AddedAt  string   `json:"added_at"`
+	UserID   string   `json:"user_id"`
+	Tenant   *string  `json:"tenant"`
+	User     userJSON `json:"user"`
+}
+
+type pageInfoJSON struct {
+	Typename string  `json:"__typename"`
+	After    *string `json:"after"`
+	Before   *string `json:"before"`
+	PageSize int     `json:"page_size"`
+}
+
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request, env *environment, audienceKey string) {
+	query := r.URL.Query()
+	pageSize := MaxPageSize
+	if raw := query.Get("page_size"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > MaxPageSize {
+			writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
+				[]fieldError{{Field: "page_size", Message: fmt.Sprintf("must be between 1 and %d", MaxPageSize), Type: "number"}})
+			return
+		}
+		pageSize = n
+	}
+	if query.Get("before") != "" {
+		writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "The local Knock API pages forward only: use after.", nil)
+		return
+	}
+	var afterSeq uint64
+	if cursor := query.Get("after"); cursor != "" {
+		seq, ok := decodeCursor(cursor)
+		if !ok {
+			writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
+				[]fieldError{{Field: "after", Message: "is not a valid cursor", Type: "cursor"}})
+			return
+		}
+		afterSeq = seq
+	}
+
+	s.mu.Lock()
+	aud := env.audience(audienceKey, false)
+	if aud == nil {
+		s.mu.Unlock()
+		writeError(w, http.StatusNotFound, "resource_missing", "invalid_request_error", "The resource you requested does not exist: audience "+strconv.Quote(audienceKey)+".", nil)
+		return
+	}
+	entries, next := aud.page(afterSeq, pageSize)
+	out := make([]memberJSON, len(entries))
+	for i, e := range entries {
+		out[i] = memberJSON{
+			Typename: "AudienceMember",
+			AddedAt:  e.addedAt.Format(time.RFC3339Nano),
+			UserID:   e.membership.UserID,
+			User:     userToJSON(env.users[e.membership.UserID], e.membership.UserID),
+		}
+		if e.membership.Tenant != "" {
+			tenant := e.membership.Tenant
+			out[i].Tenant = &tenant
+		}
+	}
+	s.mu.Unlock()
+
+	info := pageInfoJSON{Typename: "PageInfo", PageSize: pageSize}
+	if next != "" {
+		info.After = &next
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Entries  []memberJSON `json:"entries"`
+		PageInfo pageInfoJSON `json:"page_info"`
+	}{out, info})
+}
+
+func userToJSON(u *User, id string) userJSON {
+	if u == nil {
+		return userJSON{Typename: "User", ID: id}
+	}
+	return userJSON{
+		Typename:    "User",
+		ID:          u.ID,
+		Name:        optional(u.Name),
+		Email:       optional(u.Email),
+		PhoneNumber: optional(u.PhoneNumber),
+		Avatar:      optional(u.Avatar),
+		Timezone:    optional(u.Timezone),
+		CreatedAt:   u.CreatedAt.Format(time.RFC3339Nano),
+		UpdatedAt:   u.UpdatedAt.Format(time.RFC3339Nano),
+	}
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers with Knock's error body.
+func writeError(w http.ResponseWriter, status int, code, typ, message string, errs []fieldError) {
+	writeJSON(w, status, struct {
+		Code    string       `json:"code"`
+		Message string       `json:"message"`
+		Status  int          `json:"status"`
+		Type    string       `json:"type"`
+		Errors  []fieldError `json:"errors,omitempty"`
+	}{code, message, status, typ, errs})
+}

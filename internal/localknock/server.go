@@ -1,0 +1,104 @@
+// Package localknock is an in-memory stand-in for Knock's audience-membership endpoints. It answers
+// like Knock does (bearer keys, Knock's error bodies, cursor pagination, x-request-id) so that the
+// provider's tests and demo run without a Knock account, and it lets tests read and change memberships
+// directly, count requests and inject faults.
+package localknock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Endpoint names one of the three audience-membership calls.
+type Endpoint string
+
+const (
+	EndpointAdd    Endpoint = "add"
+	EndpointRemove Endpoint = "remove"
+	EndpointList   Endpoint = "list"
+)
+
+const (
+	// MaxMembersPerRequest is Knock's limit for one add or remove request.
+	MaxMembersPerRequest = 1000
+	// MaxPageSize is the largest page_size Knock accepts.
+	MaxPageSize = 50
+)
+
+// Membership is one (user, tenant) pair. Tenant "" is a membership without tenant.
+type Membership struct {
+	UserID string
+	Tenant string
+}
+
+// Server holds the memberships of one Knock environment per API key.
+type Server struct {
+	mu               sync.Mutex
+	envs             map[string]*environment
+	defaultKey       string
+	requests         map[Endpoint]int
+	faults           map[Endpoint][]Fault
+	inlineIdentifies int
+	requestNo        uint64
+	now              func() time.Time
+
+	listener   net.Listener
+	httpServer *http.Server
+}
+
+// New returns a server that accepts the given secret keys, each its own environment. At least one key
+// is required; the first one is the environment the test helpers act on.
+func New(apiKeys ...string) *Server {
+	if len(apiKeys) == 0 {
+		panic("localknock: New needs at least one API key")
+	}
+	s := &Server{
+		envs:     make(map[string]*environment, len(apiKeys)),
+		requests: map[Endpoint]int{},
+		faults:   map[Endpoint][]Fault{},
+		now:      func() time.Time { return time.Now().UTC() },
+	}
+	for _, key := range apiKeys {
+		s.envs[key] = newEnvironment()
+	}
+	s.defaultKey = apiKeys[0]
+	return s
+}
+
+// Start serves on addr (for example "127.0.0.1:0") until Close.
+func (s *Server) Start(addr string) error {
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("localknock: listen on %s: %w", addr, err)
+	}
+	s.listener = listener
+	s.httpServer = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.httpServer.Serve(listener) }()
+	return nil
+}
+
+// URL is the base URL to give the client, such as http://127.0.0.1:41234.
+func (s *Server) URL() string {
+	if s.listener == nil {
+		return ""
+	}
+	return "http://" + s.listener.Addr().String()
+}
+
+// Close stops serving and drops open connections.
+func (s *Server) Close() error {
+	if s.httpServer == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.httpServer.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return s.httpServer.Close()
+}
