@@ -1,0 +1,312 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+)
+
+const membersAddr = "knock_audience_members.test"
+
+// membersConfig declares knock_audience_members.test on audienceKey with the given members HCL.
+func membersConfig(srv *localknock.Server, audienceKey, members string) string {
+	return providerConfig(srv) + fmt.Sprintf(`
+resource "knock_audience_members" "test" {
+  audience_key = %q
+  members      = %s
+}
+`, audienceKey, members)
+}
+
+func expectMembers(members map[string]knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(membersAddr, tfjsonpath.New("members"), knownvalue.MapExact(members))
+}
+
+func expectMembershipCount(n int64) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(n))
+}
+
+// emptyPlanAfterRefresh is the step that proves a plan after the previous apply is empty.
+func emptyPlanAfterRefresh() resource.TestStep {
+	return resource.TestStep{
+		RefreshState:      true,
+		RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+	}
+}
+
+// checkAudienceEmptied is a CheckDestroy that requires the audience to hold none of the given memberships.
+func checkAudienceEmptied(srv *localknock.Server, audienceKey string, declared ...localknock.Membership) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		live := map[localknock.Membership]bool{}
+		for _, m := range srv.Memberships(audienceKey) {
+			live[m] = true
+		}
+		for _, m := range declared {
+			if live[m] {
+				return fmt.Errorf("after destroy, audience %q still holds %s/%s", audienceKey, m.UserID, m.Tenant)
+			}
+		}
+		return nil
+	}
+}
+
+func TestAccAudienceMembersResource_basic(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("beta-testers")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkAudienceEmptied(srv, "beta-testers", member("user-1", ""), member("user-2", "acme"), member("user-3", "")),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: srv.ResetRequests,
+				Config:    membersConfig(srv, "beta-testers", `{ "user-1" = null, "user-2" = "acme" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(2)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(membersAddr, tfjsonpath.New("id"), knownvalue.StringExact("beta-testers")),
+					expectMembers(map[string]knownvalue.Check{"user-1": knownvalue.Null(), "user-2": knownvalue.StringExact("acme")}),
+					expectMembershipCount(2),
+					expectLive(srv, "beta-testers", member("user-1", ""), member("user-2", "acme")),
+					expectRequests(srv, 1, 0, 1),
+				},
+			},
+			emptyPlanAfterRefresh(),
+			{
+				// Add one and remove one in the same apply: one list to refresh, one to compute the diff.
+				PreConfig: srv.ResetRequests,
+				Config:    membersConfig(srv, "beta-testers", `{ "user-2" = "acme", "user-3" = null }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMembers(map[string]knownvalue.Check{"user-2": knownvalue.StringExact("acme"), "user-3": knownvalue.Null()}),
+					expectLive(srv, "beta-testers", member("user-2", "acme"), member("user-3", "")),
+					expectRequests(srv, 1, 1, 2),
+				},
+			},
+			emptyPlanAfterRefresh(),
+			{
+				// An unchanged configuration refreshes and writes nothing.
+				PreConfig:         srv.ResetRequests,
+				Config:            membersConfig(srv, "beta-testers", `{ "user-2" = "acme", "user-3" = null }`),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, 1)},
+			},
+		},
+	})
+}
+
+func TestAccAudienceMembersResource_tenants(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("tenants")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: membersConfig(srv, "tenants", `{ "u1" = null, "u2" = "acme", "u3" = "globex" }`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectLive(srv, "tenants", member("u1", ""), member("u2", "acme"), member("u3", "globex")),
+				},
+			},
+			{
+				// Moving members between tenants adds the new memberships before removing the old ones.
+				Config: membersConfig(srv, "tenants", `{ "u1" = "acme", "u2" = null, "u3" = "globex" }`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMembers(map[string]knownvalue.Check{
+						"u1": knownvalue.StringExact("acme"), "u2": knownvalue.Null(), "u3": knownvalue.StringExact("globex"),
+					}),
+					expectLive(srv, "tenants", member("u1", "acme"), member("u2", ""), member("u3", "globex")),
+				},
+			},
+			emptyPlanAfterRefresh(),
+			{
+				// A user made a member under a second tenant outside Terraform: members cannot show it, the
+				// count does, and the apply removes the extra membership.
+				PreConfig: func() { srv.AddMemberships("tenants", member("u3", "initech")) },
+				Config:    membersConfig(srv, "tenants", `{ "u1" = "acme", "u2" = null, "u3" = "globex" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(3)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMembershipCount(3),
+					expectLive(srv, "tenants", member("u1", "acme"), member("u2", ""), member("u3", "globex")),
+				},
+			},
+			emptyPlanAfterRefresh(),
+		},
+	})
+}
+
+func TestAccAudienceMembersResource_drift(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("drift")
+	config := membersConfig(srv, "drift", `{ "u1" = null, "u2" = null, "u3" = "acme" }`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				// Someone removes u1, moves u3 to another tenant and adds an intruder in the dashboard.
+				PreConfig: func() {
+					srv.RemoveMemberships("drift", member("u1", ""), member("u3", "acme"))
+					srv.AddMemberships("drift", member("u3", "globex"), member("intruder", ""))
+				},
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
+					expectPriorValue(membersAddr, tfjsonpath.New("members"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"u2": knownvalue.Null(), "u3": knownvalue.StringExact("globex"), "intruder": knownvalue.Null(),
+					})),
+				}},
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectLive(srv, "drift", member("u1", ""), member("u2", ""), member("u3", "acme")),
+				},
+			},
+			emptyPlanAfterRefresh(),
+		},
+	})
+}
+
+func TestAccAudienceMembersResource_import(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("imported", member("u1", ""), member("u2", "acme"))
+	config := membersConfig(srv, "imported", `{ "u1" = null, "u2" = "acme" }`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// Adopting the audience as it is: nothing to add or remove.
+				PreConfig:         srv.ResetRequests,
+				Config:            config,
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, 1)},
+			},
+			{
+				// terraform import knock_audience_members.test imported: then the imported state equals the applied one.
+				Config:            config,
+				ResourceName:      membersAddr,
+				ImportState:       true,
+				ImportStateId:     "imported",
+				ImportStateVerify: true,
+			},
+			{
+				// An import block on the audience plans a no-op import.
+				Config:          config,
+				ResourceName:    membersAddr,
+				ImportState:     true,
+				ImportStateId:   "imported",
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+		},
+	})
+}
+
+func TestAccAudienceMembersResource_largeAudience(t *testing.T) {
+	const n = 2600
+	srv := newLocalAPI(t)
+	srv.CreateAudience("large")
+	all := hclUserMap("user-", 0, n, "null")
+	// Drop 1,100 members (users 0..1099) and add 50 new ones.
+	changed := fmt.Sprintf(`merge(%s, %s)`, hclUserMap("user-", 1100, n, "null"), hclUserMap("new-", 0, 50, `"acme"`))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// Create: one list of the empty audience, ceil(2600/1000) = 3 adds.
+				PreConfig:         srv.ResetRequests,
+				Config:            membersConfig(srv, "large", all),
+				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(n), expectRequests(srv, 3, 0, 1)},
+			},
+			{
+				// No change: the plan's refresh pages through 2,600 members (52 pages of 50), no write.
+				PreConfig:         srv.ResetRequests,
+				Config:            membersConfig(srv, "large", all),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, 52)},
+			},
+			{
+				// Update: 52 lists to refresh, 52 to diff against what is live, 1 add, ceil(1100/1000) = 2 removes.
+				PreConfig:         srv.ResetRequests,
+				Config:            membersConfig(srv, "large", changed),
+				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(1550), expectRequests(srv, 1, 2, 104)},
+			},
+			emptyPlanAfterRefresh(),
+		},
+		CheckDestroy: func(*terraform.State) error { return checkLive(srv, "large", nil) },
+	})
+}
+
+func TestAccAudienceMembersResource_wrongAPIKey(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("aud")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "knock" {
+  base_url = %q
+  api_key  = "sk_test_wrong"
+}
+resource "knock_audience_members" "test" {
+  audience_key = "aud"
+  members      = { "u1" = null }
+}
+`, srv.URL()),
+			ExpectError: errorText("Unable to Read Audience Members", "HTTP 401", "request id req_local_", "Knock refused the API key", "KNOCK_API_KEY"),
+		}},
+	})
+}
+
+func TestAccAudienceMembersResource_unknownAudience(t *testing.T) {
+	srv := newLocalAPI(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      membersConfig(srv, "no-such-audience", `{ "u1" = null }`),
+			ExpectError: errorText("HTTP 404", "resource_missing", `The audience "no-such-audience" does not exist in this Knock environment`),
+		}},
+	})
+}
+
+func TestAccAudienceMembersResource_invalidMembers(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("aud")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      membersConfig(srv, "aud", `{ "" = null }`),
+				ExpectError: errorText("Invalid Member User ID", `empty key ("")`, "fill in the user id or remove the entry"),
+			},
+			{
+				Config:      membersConfig(srv, "aud", `{ "u1" = "" }`),
+				ExpectError: errorText("Invalid Member Tenant", `members["u1"] is ""`, "Write null for a membership without tenant"),
+			},
+			{
+				Config:      membersConfig(srv, "aud", `{ for i in range(8) : "u${i}" => "" }`),
+				ExpectError: errorText("3 more members have an empty tenant"),
+			},
+			{
+				Config:      membersConfig(srv, "", `{ "u1" = null }`),
+				ExpectError: errorText("audience_key", "string length must be at least 1"),
+			},
+		},
+	})
+}

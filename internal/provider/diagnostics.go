@@ -1,0 +1,57 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+)
+
+// apiErrorDetail is the detail of every diagnostic about a failed Knock call: what was being done, to
+// which audience and how many members, Knock's own words with the request id, and what to do about the
+// errors whose fix is known.
+func apiErrorDetail(action, audienceKey string, count int, err error) string {
+	detail := fmt.Sprintf("Knock's API failed while %s audience %q", action, audienceKey)
+	if count > 0 {
+		detail += fmt.Sprintf(" (%s)", plural(count, "member"))
+	}
+	detail += fmt.Sprintf(".\n\n%s", err)
+	switch {
+	case knock.IsUnauthorized(err):
+		detail += "\n\nKnock refused the API key. Check the provider's api_key or the " + envAPIKey + " environment " +
+			"variable: it must be the secret key (sk_...) of the Knock environment that holds the audience."
+	case knock.IsNotFound(err):
+		detail += "\n\n" + audienceNotFoundAdvice(audienceKey)
+	}
+	return detail
+}
+
+func audienceNotFoundAdvice(audienceKey string) string {
+	return fmt.Sprintf("The audience %q does not exist in this Knock environment (and branch). Create it as a static "+
+		"audience in the Knock dashboard, or check audience_key and that the API key belongs to the right environment.", audienceKey)
+}
+
+// addAPIError appends the diagnostic for a failed call to Knock.
+func addAPIError(diags *diag.Diagnostics, summary, action, audienceKey string, count int, err error) {
+	diags.AddError(summary, apiErrorDetail(action, audienceKey, count, err))
+}
+
+// plural writes "1 member", "2,600 members".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(n) + " " + noun + "s"
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,38 @@
+package provider
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+)
+
+// loggingTransport logs every request to Knock once, at debug level, with the request id Knock support
+// asks for. Headers are never logged, and the API key is masked in case it turns up anywhere else.
+type loggingTransport struct {
+	next   http.RoundTripper
+	apiKey string
+}
+
+func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := tflog.MaskAllFieldValuesStrings(req.Context(), t.apiKey)
+	ctx = tflog.MaskMessageStrings(ctx, t.apiKey)
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	fields := map[string]any{
+		"method":      req.Method,
+		"path":        req.URL.EscapedPath(),
+		"duration_ms": time.Since(start).Milliseconds(),
+	}
+	if err != nil {
+		fields["error"] = err.Error()
+		tflog.Debug(ctx, "Knock API request failed", fields)
+		return nil, err
+	}
+	fields["status"] = resp.StatusCode
+	fields["request_id"] = resp.Header.Get(knock.RequestIDHeader)
+	tflog.Debug(ctx, "Knock API request", fields)
+	return resp, nil
+}

@@ -1,0 +1,150 @@
+// Package provider is the Terraform provider for Knock audience memberships.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+)
+
+const (
+	envAPIKey  = "KNOCK_API_KEY"
+	envBaseURL = "KNOCK_BASE_URL"
+	envBranch  = "KNOCK_BRANCH"
+)
+
+var _ provider.Provider = (*knockProvider)(nil)
+
+type knockProvider struct {
+	version string
+}
+
+type knockProviderModel struct {
+	APIKey  types.String `tfsdk:"api_key"`
+	BaseURL types.String `tfsdk:"base_url"`
+	Branch  types.String `tfsdk:"branch"`
+}
+
+// New returns a function that builds the provider, as providerserver expects.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &knockProvider{version: version}
+	}
+}
+
+func (p *knockProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "knock"
+	resp.Version = p.version
+}
+
+func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages the memberships of [Knock](https://knock.app) audiences. " +
+			"Each Knock environment has its own secret key; configure one provider (or one alias) per environment.",
+		Attributes: map[string]schema.Attribute{
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "Secret API key (`sk_...`) of the Knock environment to manage. " +
+					"Defaults to the `" + envAPIKey + "` environment variable. Public keys (`pk_...`) and " +
+					"Management API service tokens do not work here.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"base_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of Knock's API. Defaults to the `" + envBaseURL + "` environment " +
+					"variable, else `" + knock.DefaultBaseURL + "`.",
+				Optional: true,
+			},
+			"branch": schema.StringAttribute{
+				MarkdownDescription: "Knock branch to act on, sent as the `" + knock.BranchHeader + "` header. " +
+					"Defaults to the `" + envBranch + "` environment variable; unset means the environment itself.",
+				Optional: true,
+			},
+		},
+	}
+}
+
+func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config knockProviderModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	checkKnown(&resp.Diagnostics, config.APIKey, "api_key", envAPIKey)
+	checkKnown(&resp.Diagnostics, config.BaseURL, "base_url", envBaseURL)
+	checkKnown(&resp.Diagnostics, config.Branch, "branch", envBranch)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	apiKey := valueOrEnv(config.APIKey, envAPIKey)
+	baseURL := valueOrEnv(config.BaseURL, envBaseURL)
+	branch := valueOrEnv(config.Branch, envBranch)
+
+	if apiKey == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Knock API Key",
+			"The provider needs the secret API key of a Knock environment. Set api_key in the provider block, "+
+				"or set the "+envAPIKey+" environment variable. Keys are under Developers > API keys in the Knock dashboard.")
+		return
+	}
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, apiKey)
+	ctx = tflog.MaskMessageStrings(ctx, apiKey)
+
+	userAgent := fmt.Sprintf("terraform-provider-knock/%s (+https://github.com/knock-tf/terraform-provider-knock) Terraform/%s",
+		p.version, req.TerraformVersion)
+	client, err := knock.New(knock.Config{
+		BaseURL:    baseURL,
+		APIKey:     apiKey,
+		Branch:     branch,
+		UserAgent:  userAgent,
+		HTTPClient: &http.Client{Transport: &loggingTransport{next: http.DefaultTransport, apiKey: apiKey}},
+	})
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid Knock Base URL",
+			fmt.Sprintf("The base URL (from base_url or %s) cannot be used: %s.", envBaseURL, err))
+		return
+	}
+	tflog.Debug(ctx, "Configured Knock client", map[string]any{"base_url": baseURL, "branch": branch})
+
+	resp.ResourceData = client
+	resp.DataSourceData = client
+}
+
+func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewAudienceMembersResource,
+	}
+}
+
+func (p *knockProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewAudienceMembersDataSource,
+	}
+}
+
+func checkKnown(diags *diag.Diagnostics, value types.String, attribute, envVar string) {
+	if value.IsUnknown() {
+		diags.AddAttributeError(path.Root(attribute), "Unknown Knock Provider Setting",
+			fmt.Sprintf("The provider cannot create the Knock client because %s is not known until apply. "+
+				"Set it to a value known at plan time, or leave it unset and use the %s environment variable.", attribute, envVar))
+	}
+}
+
+// valueOrEnv prefers the configuration over the environment variable.
+func valueOrEnv(value types.String, envVar string) string {
+	if value.IsNull() {
+		return os.Getenv(envVar)
+	}
+	return value.ValueString()
+}
