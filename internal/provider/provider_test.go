@@ -131,6 +131,9 @@ func hclUserMap(prefix string, start, end int, value string) string {
 	return fmt.Sprintf(`{ for i in concat(%s) : format("%s%%05d", i) => %s }`, strings.Join(ranges, ", "), prefix, value)
 }
 
+// regexpRFC3339 matches the start of an RFC 3339 timestamp.
+var regexpRFC3339 = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}`)
+
 func member(userID, tenant string) localknock.Membership {
 	return localknock.Membership{UserID: userID, Tenant: tenant}
 }

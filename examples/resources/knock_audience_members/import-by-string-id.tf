@@ -1,0 +1,4 @@
+import {
+  to = knock_audience_members.beta
+  id = "beta-testers"
+}

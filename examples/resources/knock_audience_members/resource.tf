@@ -1,0 +1,18 @@
+# Each key is a Knock user id; the value is the membership's tenant, or null for none.
+resource "knock_audience_members" "beta" {
+  audience_key = "beta-testers"
+  members = {
+    "user-1" = null   # member without tenant
+    "user-2" = "acme" # member under tenant acme
+  }
+}
+
+# The common case: a list of user ids from a file, a data source or a module output.
+locals {
+  newsletter_user_ids = split("\n", trimspace(file("${path.module}/newsletter-users.txt")))
+}
+
+resource "knock_audience_members" "newsletter" {
+  audience_key = "newsletter"
+  members      = { for id in local.newsletter_user_ids : id => null }
+}
