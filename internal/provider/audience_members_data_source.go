@@ -126,7 +126,7 @@ func (d *audienceMembersDataSource) Read(ctx context.Context, req datasource.Rea
 	audienceKey := model.AudienceKey.ValueString()
 	entries, err := d.client.ListMembers(ctx, audienceKey)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to Read Audience Members", "listing the members of", audienceKey, 0, err)
+		resp.Diagnostics.AddError("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, 0, err))
 		return
 	}
 	if !model.Tenant.IsNull() {

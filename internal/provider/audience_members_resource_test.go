@@ -305,7 +305,7 @@ func TestAccAudienceMembersResource_invalidMembers(t *testing.T) {
 			},
 			{
 				Config:      membersConfig(srv, "", `{ "u1" = null }`),
-				ExpectError: errorText("audience_key", "string length must be at least 1"),
+				ExpectError: errorText("Invalid Audience Key", `audience_key is "" (empty)`),
 			},
 		},
 	})

@@ -3,8 +3,6 @@ package provider
 import (
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
@@ -30,11 +28,6 @@ func apiErrorDetail(action, audienceKey string, count int, err error) string {
 func audienceNotFoundAdvice(audienceKey string) string {
 	return fmt.Sprintf("The audience %q does not exist in this Knock environment (and branch). Create it as a static "+
 		"audience in the Knock dashboard, or check audience_key and that the API key belongs to the right environment.", audienceKey)
-}
-
-// addAPIError appends the diagnostic for a failed call to Knock.
-func addAPIError(diags *diag.Diagnostics, summary, action, audienceKey string, count int, err error) {
-	diags.AddError(summary, apiErrorDetail(action, audienceKey, count, err))
 }
 
 // plural writes "1 member", "2,600 members".

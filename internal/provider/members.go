@@ -1,59 +1,29 @@
 package provider
 
 import (
-	"fmt"
 	"maps"
 	"slices"
-
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
-// The members attribute is a map(string) from user id to tenant id, null for a membership without
-// tenant. Inside the provider a tenant of "" stands for null: the validator rejects "" in
+// Inside the provider a members map is map[string]string from user id to tenant id, where "" stands
+// for a membership without tenant (null in Terraform). Validation rejects "" as a tenant in
 // configuration, so the mapping is lossless.
 
-// membershipsFromMap turns a known members map into memberships. Every value must be known.
-func membershipsFromMap(members types.Map) ([]knock.Membership, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	elems := members.Elements()
-	out := make([]knock.Membership, 0, len(elems))
-	for userID, value := range elems {
-		tenant, ok := value.(types.String)
-		if !ok || tenant.IsUnknown() {
-			diags.AddAttributeError(path.Root("members").AtMapKey(userID), "Unknown Member Tenant",
-				fmt.Sprintf("The tenant of member %q is not known at apply time. This is a bug in the provider or in a "+
-					"resource the value comes from; please report it.", userID))
-			return nil, diags
-		}
-		out = append(out, knock.Membership{UserID: userID, Tenant: tenant.ValueString()})
-	}
-	return out, diags
-}
-
-// tenantsByUser reads a members map from state (null or unknown: empty).
-func tenantsByUser(members types.Map) map[string]string {
-	if members.IsNull() || members.IsUnknown() {
-		return nil
-	}
-	elems := members.Elements()
-	out := make(map[string]string, len(elems))
-	for userID, value := range elems {
-		if tenant, ok := value.(types.String); ok {
-			out[userID] = tenant.ValueString()
-		}
+// membershipsOf lists the memberships a members map declares.
+func membershipsOf(members map[string]string) []knock.Membership {
+	out := make([]knock.Membership, 0, len(members))
+	for userID, tenant := range members {
+		out = append(out, knock.Membership{UserID: userID, Tenant: tenant})
 	}
 	return out
 }
 
-// membersMapFromLive projects live memberships onto the members map. A map holds one tenant per user;
-// when a user is live under several tenants, the one in preferred (the prior state) wins, else the
-// smallest ("" first). The extra memberships still count in membership_count.
-func membersMapFromLive(live []knock.Membership, preferred map[string]string) types.Map {
+// membersFromLive projects live memberships onto a members map, which holds one tenant per user.
+// When a user is live under several tenants, the one in preferred (the prior state) wins, else the
+// smallest ("" first); the extra memberships still count in membership_count.
+func membersFromLive(live []knock.Membership, preferred map[string]string) map[string]string {
 	chosen := make(map[string]string, len(live))
 	for _, m := range live {
 		current, seen := chosen[m.UserID]
@@ -66,28 +36,12 @@ func membersMapFromLive(live []knock.Membership, preferred map[string]string) ty
 			chosen[m.UserID] = m.Tenant
 		}
 	}
-	return membersMap(chosen)
+	return chosen
 }
 
-func hasTenant(tenants map[string]string, userID, tenant string) bool {
-	t, ok := tenants[userID]
+func hasTenant(members map[string]string, userID, tenant string) bool {
+	t, ok := members[userID]
 	return ok && t == tenant
-}
-
-// membersMap builds the Terraform value of a user-to-tenant map.
-func membersMap(tenants map[string]string) types.Map {
-	elems := make(map[string]attr.Value, len(tenants))
-	for userID, tenant := range tenants {
-		elems[userID] = tenantValue(tenant)
-	}
-	return types.MapValueMust(types.StringType, elems)
-}
-
-func tenantValue(tenant string) types.String {
-	if tenant == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(tenant)
 }
 
 // heldAfterWrites is what the audience holds when the writes stopped part way: live, plus the adds that

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
@@ -29,6 +31,8 @@ var _ provider.Provider = (*knockProvider)(nil)
 
 type knockProvider struct {
 	version string
+	// client is set by Configure for the resources served outside the framework.
+	client atomic.Pointer[knock.Client]
 }
 
 type knockProviderModel struct {
@@ -37,11 +41,14 @@ type knockProviderModel struct {
 	Branch  types.String `tfsdk:"branch"`
 }
 
-// New returns a function that builds the provider, as providerserver expects.
-func New(version string) func() provider.Provider {
-	return func() provider.Provider {
-		return &knockProvider{version: version}
+// configuredClient returns the client that Configure made, or an error diagnostic when Terraform calls
+// a resource before configuring the provider.
+func (p *knockProvider) configuredClient() (*knock.Client, []*tfprotov6.Diagnostic) {
+	if client := p.client.Load(); client != nil {
+		return client, nil
 	}
+	return nil, errorDiagnostics("Provider Not Configured",
+		"The knock provider was not configured before a resource was used. This is a bug in the provider or Terraform; please report it.", nil)
 }
 
 func (p *knockProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -117,14 +124,14 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	tflog.Debug(ctx, "Configured Knock client", map[string]any{"base_url": baseURL, "branch": branch})
 
+	p.client.Store(client)
 	resp.ResourceData = client
 	resp.DataSourceData = client
 }
 
 func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{
-		NewAudienceMembersResource,
-	}
+	// knock_audience_members is served by server.go, at the protocol level.
+	return nil
 }
 
 func (p *knockProvider) DataSources(_ context.Context) []func() datasource.DataSource {

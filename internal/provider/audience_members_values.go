@@ -1,0 +1,134 @@
+package provider
+
+import (
+	"fmt"
+	"math/big"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// The knock_audience_members object as it crosses the plugin protocol, and its conversions to and from
+// plain Go values. Each conversion is one linear pass over the members.
+
+var (
+	membersMapType      = tftypes.Map{ElementType: tftypes.String}
+	audienceMembersType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+		"id":               tftypes.String,
+		"audience_key":     tftypes.String,
+		"members":          membersMapType,
+		"membership_count": tftypes.Number,
+	}}
+)
+
+// audienceMembersObject is a decoded knock_audience_members value. Attributes stay tftypes values
+// where they may be null or unknown; members is decoded on demand.
+type audienceMembersObject struct {
+	ID              tftypes.Value
+	AudienceKey     tftypes.Value
+	Members         tftypes.Value
+	MembershipCount tftypes.Value
+}
+
+func decodeAudienceMembers(dv *tfprotov6.DynamicValue) (obj audienceMembersObject, isNull bool, err error) {
+	if dv == nil {
+		return obj, true, nil
+	}
+	value, err := dv.Unmarshal(audienceMembersType)
+	if err != nil {
+		return obj, false, fmt.Errorf("decoding knock_audience_members: %w", err)
+	}
+	if value.IsNull() {
+		return obj, true, nil
+	}
+	var attrs map[string]tftypes.Value
+	if err := value.As(&attrs); err != nil {
+		return obj, false, fmt.Errorf("decoding knock_audience_members: %w", err)
+	}
+	return audienceMembersObject{
+		ID: attrs["id"], AudienceKey: attrs["audience_key"], Members: attrs["members"], MembershipCount: attrs["membership_count"],
+	}, false, nil
+}
+
+func (o audienceMembersObject) encode() (*tfprotov6.DynamicValue, error) {
+	value := tftypes.NewValue(audienceMembersType, map[string]tftypes.Value{
+		"id":               o.ID,
+		"audience_key":     o.AudienceKey,
+		"members":          o.Members,
+		"membership_count": o.MembershipCount,
+	})
+	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, value)
+	if err != nil {
+		return nil, fmt.Errorf("encoding knock_audience_members: %w", err)
+	}
+	return &dv, nil
+}
+
+func encodeNull() (*tfprotov6.DynamicValue, error) {
+	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, tftypes.NewValue(audienceMembersType, nil))
+	return &dv, err
+}
+
+// stringOf returns a known, non-null string value, else "".
+func stringOf(v tftypes.Value) string {
+	var s string
+	if v.IsKnown() && !v.IsNull() {
+		_ = v.As(&s)
+	}
+	return s
+}
+
+func stringValue(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+
+func countValue(n int) tftypes.Value {
+	return tftypes.NewValue(tftypes.Number, big.NewFloat(float64(n)))
+}
+
+// membersElements returns the elements of a known, non-null members value.
+func membersElements(v tftypes.Value) (map[string]tftypes.Value, error) {
+	var elems map[string]tftypes.Value
+	if err := v.As(&elems); err != nil {
+		return nil, fmt.Errorf("decoding members: %w", err)
+	}
+	return elems, nil
+}
+
+// membersMap decodes a members value whose elements are all known ("" for null tenants). A null or
+// unknown members value gives an empty map.
+func membersMap(v tftypes.Value) (map[string]string, error) {
+	if !v.IsKnown() || v.IsNull() {
+		return map[string]string{}, nil
+	}
+	elems, err := membersElements(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(elems))
+	for userID, tenant := range elems {
+		if !tenant.IsKnown() {
+			return nil, fmt.Errorf("the tenant of member %q is unknown", userID)
+		}
+		var s string
+		if !tenant.IsNull() {
+			if err := tenant.As(&s); err != nil {
+				return nil, fmt.Errorf("decoding the tenant of member %q: %w", userID, err)
+			}
+		}
+		out[userID] = s
+	}
+	return out, nil
+}
+
+// membersValue encodes a members map, "" tenants as null.
+func membersValue(members map[string]string) tftypes.Value {
+	null := tftypes.NewValue(tftypes.String, nil)
+	elems := make(map[string]tftypes.Value, len(members))
+	for userID, tenant := range members {
+		if tenant == "" {
+			elems[userID] = null
+		} else {
+			elems[userID] = stringValue(tenant)
+		}
+	}
+	return tftypes.NewValue(membersMapType, elems)
+}

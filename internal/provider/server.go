@@ -1,0 +1,102 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+)
+
+// NewProtocol6Server returns the provider's plugin-protocol server: terraform-plugin-framework serves the
+// provider configuration and everything else, and knock_audience_members is routed to its own
+// protocol-level implementation (see audience_members_resource.go for why).
+func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
+	return func() tfprotov6.ProviderServer {
+		p := &knockProvider{version: version}
+		return &server{
+			ProviderServer:  providerserver.NewProtocol6(p)(),
+			audienceMembers: newAudienceMembersResource(p),
+		}
+	}
+}
+
+// server embeds the framework's server and overrides the calls that concern knock_audience_members.
+type server struct {
+	tfprotov6.ProviderServer
+	audienceMembers *audienceMembersResource
+}
+
+func (s *server) GetMetadata(ctx context.Context, req *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {
+	resp, err := s.ProviderServer.GetMetadata(ctx, req)
+	if err == nil && resp != nil {
+		resp.Resources = append(resp.Resources, tfprotov6.ResourceMetadata{TypeName: audienceMembersTypeName})
+	}
+	return resp, err
+}
+
+func (s *server) GetProviderSchema(ctx context.Context, req *tfprotov6.GetProviderSchemaRequest) (*tfprotov6.GetProviderSchemaResponse, error) {
+	resp, err := s.ProviderServer.GetProviderSchema(ctx, req)
+	if err == nil && resp != nil {
+		if resp.ResourceSchemas == nil {
+			resp.ResourceSchemas = map[string]*tfprotov6.Schema{}
+		}
+		resp.ResourceSchemas[audienceMembersTypeName] = s.audienceMembers.schema()
+	}
+	return resp, err
+}
+
+func (s *server) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
+	if req.TypeName == audienceMembersTypeName {
+		return s.audienceMembers.ValidateResourceConfig(ctx, req)
+	}
+	return s.ProviderServer.ValidateResourceConfig(ctx, req)
+}
+
+func (s *server) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
+	if req.TypeName == audienceMembersTypeName {
+		return s.audienceMembers.UpgradeResourceState(ctx, req)
+	}
+	return s.ProviderServer.UpgradeResourceState(ctx, req)
+}
+
+func (s *server) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	if req.TypeName == audienceMembersTypeName {
+		return s.audienceMembers.ReadResource(ctx, req)
+	}
+	return s.ProviderServer.ReadResource(ctx, req)
+}
+
+func (s *server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	if req.TypeName == audienceMembersTypeName {
+		return s.audienceMembers.PlanResourceChange(ctx, req)
+	}
+	return s.ProviderServer.PlanResourceChange(ctx, req)
+}
+
+func (s *server) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	if req.TypeName == audienceMembersTypeName {
+		return s.audienceMembers.ApplyResourceChange(ctx, req)
+	}
+	return s.ProviderServer.ApplyResourceChange(ctx, req)
+}
+
+func (s *server) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
+	if req.TypeName == audienceMembersTypeName {
+		return s.audienceMembers.ImportResourceState(ctx, req)
+	}
+	return s.ProviderServer.ImportResourceState(ctx, req)
+}
+
+func (s *server) MoveResourceState(ctx context.Context, req *tfprotov6.MoveResourceStateRequest) (*tfprotov6.MoveResourceStateResponse, error) {
+	if req.TargetTypeName == audienceMembersTypeName {
+		return s.audienceMembers.MoveResourceState(ctx, req)
+	}
+	return s.ProviderServer.MoveResourceState(ctx, req)
+}
+
+func (s *server) GenerateResourceConfig(ctx context.Context, req *tfprotov6.GenerateResourceConfigRequest) (*tfprotov6.GenerateResourceConfigResponse, error) {
+	if req.TypeName == audienceMembersTypeName {
+		return s.audienceMembers.GenerateResourceConfig(ctx, req)
+	}
+	return s.ProviderServer.GenerateResourceConfig(ctx, req)
+}
