@@ -13,6 +13,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 )
 
 const (
@@ -32,24 +35,64 @@ const (
 	BranchHeader = "X-Knock-Branch"
 )
 
+// Defaults and bounds for the client's pacing, from Knock's rate tiers: add and remove are tier 3
+// (60 requests per second per environment), list is tier 4 (200). The defaults stay below the tiers so
+// that other syncs on the same environment keep some room.
+const (
+	DefaultWriteRate        = 50
+	MaxWriteRate            = 60
+	DefaultReadRate         = 180
+	MaxReadRate             = 200
+	DefaultWriteConcurrency = 4
+	MaxWriteConcurrency     = 16
+	DefaultMaxRetries       = 3
+	MaxMaxRetries           = 10
+)
+
 // Config holds what a Client needs. APIKey is a secret key (sk_...) of one Knock environment.
 type Config struct {
 	BaseURL   string
 	APIKey    string
 	Branch    string
 	UserAgent string
-	// HTTPClient sends the requests; nil means a client of our own. Its Transport is the seam for
-	// request logging, retries and rate limiting.
+	// HTTPClient sends the requests; nil means a client of our own. Its Transport is where the provider
+	// logs requests.
 	HTTPClient *http.Client
+	// WriteRate and ReadRate cap the requests started per second on each write endpoint (add, remove)
+	// and on list; WriteConcurrency is how many write batches are in flight at once. Zero means the
+	// default.
+	WriteRate        int
+	ReadRate         int
+	WriteConcurrency int
+	// MaxRetries is how many times a request is retried after a connection error, 408, 409, 429 or 5xx;
+	// 0 means never (the provider passes DefaultMaxRetries unless configured otherwise).
+	MaxRetries int
+	// OnRetry, when set, is told about every retry before its wait.
+	OnRetry func(ctx context.Context, r Retry)
+}
+
+// Retry describes one retry, for logging.
+type Retry struct {
+	Method    string
+	Path      string
+	Attempt   int // the attempt that failed, from 1
+	Status    int // 0 for a connection error
+	RequestID string
+	Wait      time.Duration
+	Err       error
 }
 
 // Client calls Knock's audience endpoints. It is safe for concurrent use.
 type Client struct {
-	baseURL   *url.URL
-	apiKey    string
-	branch    string
-	userAgent string
-	http      *http.Client
+	baseURL          *url.URL
+	apiKey           string
+	branch           string
+	userAgent        string
+	http             *http.Client
+	limiters         map[string]*limiter // by HTTP method: POST add, DELETE remove, GET list
+	writeConcurrency int
+	maxRetries       int
+	onRetry          func(context.Context, Retry)
 }
 
 // New checks cfg and returns a Client.
@@ -76,7 +119,43 @@ func New(cfg Config) (*Client, error) {
 	if userAgent == "" {
 		userAgent = "terraform-provider-knock"
 	}
-	return &Client{baseURL: base, apiKey: cfg.APIKey, branch: cfg.Branch, userAgent: userAgent, http: httpClient}, nil
+	writeRate, err := bounded("write rate", cfg.WriteRate, DefaultWriteRate, MaxWriteRate)
+	if err != nil {
+		return nil, err
+	}
+	readRate, err := bounded("read rate", cfg.ReadRate, DefaultReadRate, MaxReadRate)
+	if err != nil {
+		return nil, err
+	}
+	concurrency, err := bounded("write concurrency", cfg.WriteConcurrency, DefaultWriteConcurrency, MaxWriteConcurrency)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{
+		baseURL:   base,
+		apiKey:    cfg.APIKey,
+		branch:    cfg.Branch,
+		userAgent: userAgent,
+		http:      httpClient,
+		limiters: map[string]*limiter{
+			http.MethodPost:   newLimiter(writeRate),
+			http.MethodDelete: newLimiter(writeRate),
+			http.MethodGet:    newLimiter(readRate),
+		},
+		writeConcurrency: concurrency,
+		maxRetries:       min(max(cfg.MaxRetries, 0), MaxMaxRetries),
+		onRetry:          cfg.OnRetry,
+	}, nil
+}
+
+func bounded(name string, value, fallback, limit int) (int, error) {
+	switch {
+	case value == 0:
+		return fallback, nil
+	case value < 0 || value > limit:
+		return 0, fmt.Errorf("knock: %s %d is out of range: use 1 to %d", name, value, limit)
+	}
+	return value, nil
 }
 
 // Membership is one (user, tenant) pair of an audience. Tenant "" is a membership without tenant.
@@ -126,16 +205,51 @@ func (c *Client) membersURL(audienceKey string, query url.Values) string {
 	return u.String()
 }
 
-// do sends one request and decodes a JSON answer into out (nil: the body is discarded). Every call to
-// Knock goes through here.
+// do sends one request, retrying what Knock's SDKs retry, and decodes a JSON answer into out (nil: the
+// body is discarded). Every call to Knock goes through here.
 func (c *Client) do(ctx context.Context, method, target string, body []byte, out any) error {
+	for attempt := 1; ; attempt++ {
+		if err := c.limiters[method].wait(ctx); err != nil {
+			return fmt.Errorf("knock: %s %s: waiting for the rate limit: %w", method, pathOf(target), err)
+		}
+		resp, err := c.attempt(ctx, method, target, body, out)
+		if err == nil {
+			return nil
+		}
+		if attempt > c.maxRetries || !retryable(ctx, err) {
+			if attempt > 1 {
+				return fmt.Errorf("knock: gave up after %d attempts: %w", attempt, err)
+			}
+			return err
+		}
+		wait := retryWait(resp, attempt)
+		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
+			return fmt.Errorf("knock: gave up after %d attempts, the next retry (in %s) would pass the operation's deadline: %w",
+				attempt, wait.Round(time.Millisecond), err)
+		}
+		if c.onRetry != nil {
+			c.onRetry(ctx, Retry{Method: method, Path: pathOf(target), Attempt: attempt, Status: StatusCode(err), RequestID: requestIDOf(err), Wait: wait, Err: err})
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return fmt.Errorf("knock: stopped after %d attempts: %w (last error: %w)", attempt, ctx.Err(), err)
+		}
+	}
+}
+
+// attempt sends the request once. It returns the response (body closed) when there was one, for its
+// Retry-After headers.
+func (c *Client) attempt(ctx context.Context, method, target string, body []byte, out any) (*http.Response, error) {
 	var reader io.Reader
 	if body != nil {
 		reader = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, reader)
 	if err != nil {
-		return fmt.Errorf("knock: building %s request: %w", method, err)
+		return nil, fmt.Errorf("knock: building %s request: %w", method, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	req.Header.Set("Accept", "application/json")
@@ -149,24 +263,35 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte, out
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// url.Error repeats the URL; the path is enough, and the URL never holds the key.
-		return fmt.Errorf("knock: %s %s: %w", method, req.URL.Path, unwrapURLError(err))
+		return nil, &ConnectionError{Method: method, Path: req.URL.Path, Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
 	requestID := resp.Header.Get(RequestIDHeader)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newAPIError(method, req.URL.Path, resp, requestID)
+		return resp, newAPIError(method, req.URL.Path, resp, requestID)
 	}
 	if out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return nil
+		return resp, nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return &APIError{
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			// The connection broke in the middle of the body.
+			return resp, &ConnectionError{Method: method, Path: req.URL.Path, Err: fmt.Errorf("the answer was cut off: %w", err)}
+		}
+		return resp, &APIError{
 			Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID,
 			Message: fmt.Sprintf("the answer is not the JSON Knock sends (%s): %v", contentType(resp), err),
 		}
 	}
-	return nil
+	return resp, nil
+}
+
+func pathOf(target string) string {
+	if u, err := url.Parse(target); err == nil {
+		return u.EscapedPath()
+	}
+	return target
 }
 
 func unwrapURLError(err error) error {
@@ -208,32 +333,75 @@ func encodeMembers(batch []Membership) ([]byte, error) {
 	}{refs})
 }
 
-// AddMembers adds members to an audience in requests of at most MaxMembersPerRequest, in order. It
-// returns how many members were sent successfully before an error: members[:done] are in the audience.
-func (c *Client) AddMembers(ctx context.Context, audienceKey string, members []Membership) (done int, err error) {
+// AddMembers adds members to an audience in requests of at most MaxMembersPerRequest, sent by a
+// bounded pool of workers. It returns the members whose requests succeeded; after an error no new batch
+// is started, the batches in flight finish, and the error is the first one.
+func (c *Client) AddMembers(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
 	return c.writeBatches(ctx, http.MethodPost, audienceKey, members)
 }
 
 // RemoveMembers removes members from an audience like AddMembers adds them. Removing a membership the
 // audience does not hold changes nothing.
-func (c *Client) RemoveMembers(ctx context.Context, audienceKey string, members []Membership) (done int, err error) {
+func (c *Client) RemoveMembers(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
 	return c.writeBatches(ctx, http.MethodDelete, audienceKey, members)
 }
 
-func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, members []Membership) (int, error) {
+func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, members []Membership) ([]Membership, error) {
 	target := c.membersURL(audienceKey, nil)
-	done := 0
-	for _, batch := range Batches(members, MaxMembersPerRequest) {
-		body, err := encodeMembers(batch)
-		if err != nil {
-			return done, fmt.Errorf("knock: encoding members: %w", err)
-		}
-		if err := c.do(ctx, method, target, body, nil); err != nil {
-			return done, err
-		}
-		done += len(batch)
+	batches := Batches(members, MaxMembersPerRequest)
+	succeeded := make([]bool, len(batches))
+	var (
+		mu       sync.Mutex
+		firstErr error
+		stopped  atomic.Bool // set by the first failure: no batch starts after it
+	)
+	next := make(chan int)
+	var workers sync.WaitGroup
+	for range min(c.writeConcurrency, len(batches)) {
+		workers.Go(func() {
+			for i := range next {
+				if stopped.Load() {
+					continue
+				}
+				err := c.writeBatch(ctx, method, target, batches[i])
+				mu.Lock()
+				if err == nil {
+					succeeded[i] = true
+				} else if firstErr == nil {
+					firstErr = err
+					stopped.Store(true)
+				}
+				mu.Unlock()
+			}
+		})
 	}
-	return done, nil
+	for i := range batches {
+		if stopped.Load() || ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	workers.Wait()
+
+	applied := make([]Membership, 0, len(members))
+	for i, batch := range batches {
+		if succeeded[i] {
+			applied = append(applied, batch...)
+		}
+	}
+	if firstErr == nil && len(applied) < len(members) {
+		firstErr = fmt.Errorf("knock: %s %s: stopped: %w", method, pathOf(target), ctx.Err())
+	}
+	return applied, firstErr
+}
+
+func (c *Client) writeBatch(ctx context.Context, method, target string, batch []Membership) error {
+	body, err := encodeMembers(batch)
+	if err != nil {
+		return fmt.Errorf("knock: encoding members: %w", err)
+	}
+	return c.do(ctx, method, target, body, nil)
 }
 
 // Batches splits members into consecutive slices of at most size elements, sharing members' array.

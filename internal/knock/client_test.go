@@ -43,9 +43,9 @@ func TestClient_addListRemoveAcrossBatchesAndPages(t *testing.T) {
 	srv.CreateAudience("big")
 
 	want := append(memberships(2400, ""), knock.Membership{UserID: "user-00001", Tenant: "acme"})
-	done, err := client.AddMembers(ctx, "big", want)
-	if err != nil || done != len(want) {
-		t.Fatalf("AddMembers = %d, %v; want %d, nil", done, err, len(want))
+	added, err := client.AddMembers(ctx, "big", want)
+	if err != nil || len(added) != len(want) {
+		t.Fatalf("AddMembers = %d, %v; want %d, nil", len(added), err, len(want))
 	}
 	if got := srv.Requests()[localknock.EndpointAdd]; got != 3 {
 		t.Errorf("add requests = %d, want 3 (2,401 members in batches of 1,000)", got)
@@ -66,9 +66,9 @@ func TestClient_addListRemoveAcrossBatchesAndPages(t *testing.T) {
 		t.Errorf("listed memberships differ from added ones: +%d -%d", len(toAdd), len(toRemove))
 	}
 
-	done, err = client.RemoveMembers(ctx, "big", want[:1001])
-	if err != nil || done != 1001 {
-		t.Fatalf("RemoveMembers = %d, %v", done, err)
+	removed, err := client.RemoveMembers(ctx, "big", want[:1001])
+	if err != nil || len(removed) != 1001 {
+		t.Fatalf("RemoveMembers = %d, %v", len(removed), err)
 	}
 	if n := len(srv.Memberships("big")); n != 1400 {
 		t.Errorf("after removing 1,001: %d memberships, want 1,400", n)
@@ -123,9 +123,10 @@ func TestClient_errors(t *testing.T) {
 
 	srv.CreateAudience("aud")
 	srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{}, localknock.Fault{Status: 502, Body: "<html><body>Bad gateway</body></html>"})
-	done, err := client.AddMembers(ctx, "aud", memberships(2500, ""))
-	if done != 1000 {
-		t.Errorf("done = %d after the second batch failed, want 1000", done)
+	sequential, _ := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testKey, WriteConcurrency: 1})
+	added, err := sequential.AddMembers(ctx, "aud", memberships(2500, ""))
+	if len(added) != 1000 || len(srv.Memberships("aud")) != 1000 {
+		t.Errorf("added = %d (live %d) after the second of three batches failed, want the first 1000 only", len(added), len(srv.Memberships("aud")))
 	}
 	if knock.StatusCode(err) != 502 || !strings.Contains(err.Error(), "not Knock's error JSON (text/html") {
 		t.Errorf("proxy page: got %v", err)
@@ -139,7 +140,8 @@ func TestClient_rejectsRepeatedCursorAndOversizedPage(t *testing.T) {
 	}{
 		"repeated cursor": {`{"entries":[{"user_id":"u1","tenant":null}],"page_info":{"after":"same"}}`, "cursor \"same\" twice"},
 		"oversized page":  {`{"entries":[` + strings.Repeat(`{"user_id":"u1"},`, 50) + `{"user_id":"u2"}],"page_info":{"after":null}}`, "51 entries"},
-		"truncated body":  {`{"entries":[{"user_id":"u1"`, "not the JSON Knock sends"},
+		"truncated body":  {`{"entries":[{"user_id":"u1"`, "the answer was cut off"},
+		"not JSON":        {`<html>maintenance</html>`, "not the JSON Knock sends (application/json)"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -178,8 +180,8 @@ func TestClient_escapesAudienceKeyAndSendsHeaders(t *testing.T) {
 
 func TestClient_addWithNoMembersSendsNothing(t *testing.T) {
 	srv, client := startLocal(t)
-	if done, err := client.AddMembers(context.Background(), "aud", nil); done != 0 || err != nil {
-		t.Fatalf("AddMembers(nil) = %d, %v", done, err)
+	if added, err := client.AddMembers(context.Background(), "aud", nil); len(added) != 0 || err != nil {
+		t.Fatalf("AddMembers(nil) = %d, %v", len(added), err)
 	}
 	if n := srv.Requests()[localknock.EndpointAdd]; n != 0 {
 		t.Errorf("%d add requests for nothing to add", n)

@@ -51,6 +51,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, "unauthorized", "authentication_error", msg, nil)
 		return
 	}
+	s.mu.Lock()
+	allowed := env.allowRequest(endpoint, s.rateLimits[endpoint], s.now())
+	s.mu.Unlock()
+	if !allowed {
+		writeError(w, http.StatusTooManyRequests, "rate_limit_exceeded", "api_error",
+			fmt.Sprintf("Rate limit exceeded: at most %d %s requests per second.", s.rateLimits[endpoint], endpoint), nil)
+		return
+	}
 	switch endpoint {
 	case EndpointAdd, EndpointRemove:
 		s.handleWrite(w, r, env, endpoint, audienceKey)

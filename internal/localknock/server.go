@@ -24,6 +24,11 @@ const (
 )
 
 const (
+	// KnockWriteTier and KnockReadTier are Knock's rate tiers: requests per second, per environment and
+	// per endpoint, for add and remove (tier 3) and for list (tier 4).
+	KnockWriteTier = 60
+	KnockReadTier  = 200
+
 	// MaxMembersPerRequest is Knock's limit for one add or remove request.
 	MaxMembersPerRequest = 1000
 	// MaxPageSize is the largest page_size Knock accepts.
@@ -40,6 +45,7 @@ type Membership struct {
 type Server struct {
 	mu               sync.Mutex
 	envs             map[string]*environment
+	rateLimits       map[Endpoint]int
 	defaultKey       string
 	requests         map[Endpoint]int
 	faults           map[Endpoint][]Fault
@@ -62,12 +68,26 @@ func New(apiKeys ...string) *Server {
 		requests: map[Endpoint]int{},
 		faults:   map[Endpoint][]Fault{},
 		now:      func() time.Time { return time.Now().UTC() },
+		rateLimits: map[Endpoint]int{
+			EndpointAdd: KnockWriteTier, EndpointRemove: KnockWriteTier, EndpointList: KnockReadTier,
+		},
 	}
 	for _, key := range apiKeys {
 		s.envs[key] = newEnvironment()
 	}
 	s.defaultKey = apiKeys[0]
 	return s
+}
+
+// SetRateLimit changes how many requests per second the endpoint accepts in each environment before
+// answering 429, as Knock does; 0 turns the limit off. The defaults are Knock's tiers.
+func (s *Server) SetRateLimit(endpoint Endpoint, perSecond int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rateLimits[endpoint] = perSecond
+	for _, env := range s.envs {
+		delete(env.windows, endpoint)
+	}
 }
 
 // Start serves on addr (for example "127.0.0.1:0") until Close.

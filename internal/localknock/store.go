@@ -12,10 +12,40 @@ import (
 type environment struct {
 	audiences map[string]*audience
 	users     map[string]*User
+	windows   map[Endpoint]*rateWindow
 }
 
 func newEnvironment() *environment {
-	return &environment{audiences: map[string]*audience{}, users: map[string]*User{}}
+	return &environment{audiences: map[string]*audience{}, users: map[string]*User{}, windows: map[Endpoint]*rateWindow{}}
+}
+
+// rateWindow remembers the times of the last accepted requests, one slot per request allowed a second.
+type rateWindow struct {
+	accepted []time.Time
+	next     int
+}
+
+// allow accepts a request at now unless the window already holds its limit of requests from the last second.
+func (w *rateWindow) allow(now time.Time) bool {
+	if oldest := w.accepted[w.next]; !oldest.IsZero() && now.Sub(oldest) < time.Second {
+		return false
+	}
+	w.accepted[w.next] = now
+	w.next = (w.next + 1) % len(w.accepted)
+	return true
+}
+
+// allowRequest applies the endpoint's rate limit (perSecond 0: none).
+func (env *environment) allowRequest(endpoint Endpoint, perSecond int, now time.Time) bool {
+	if perSecond <= 0 {
+		return true
+	}
+	w := env.windows[endpoint]
+	if w == nil {
+		w = &rateWindow{accepted: make([]time.Time, perSecond)}
+		env.windows[endpoint] = w
+	}
+	return w.allow(now)
 }
 
 // User is the part of a Knock user the local API keeps.

@@ -261,15 +261,15 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 	state := planned
 	added, err := client.AddMembers(ctx, audienceKey, toAdd)
 	if err != nil {
-		state.setHeld(heldAfterWrites(live, toAdd[:added], nil), members)
+		state.setHeld(heldAfterWrites(live, added, nil), members)
 		return &state, errorDiagnostics("Unable to Add Audience Members",
-			apiErrorDetail("adding members to", audienceKey, len(toAdd), err)+"\n\n"+partialDetail(audienceKey, "added to", added, len(toAdd)), nil)
+			apiErrorDetail("adding members to", audienceKey, len(toAdd), err)+"\n\n"+partialDetail(audienceKey, "added to", len(added), len(toAdd)), nil)
 	}
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
 	if err != nil {
-		state.setHeld(heldAfterWrites(live, toAdd, toRemove[:removed]), members)
+		state.setHeld(heldAfterWrites(live, toAdd, removed), members)
 		return &state, errorDiagnostics("Unable to Remove Audience Members",
-			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+partialDetail(audienceKey, "removed from", removed, len(toRemove)), nil)
+			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+partialDetail(audienceKey, "removed from", len(removed), len(toRemove)), nil)
 	}
 	return &state, nil
 }
@@ -299,7 +299,7 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 	if err != nil && !knock.IsNotFound(err) {
 		return errorDiagnostics("Unable to Remove Audience Members",
 			apiErrorDetail("removing members from", audienceKey, len(declared), err)+"\n\n"+
-				fmt.Sprintf("%s of %s were removed before the error; run terraform destroy again to remove the rest.", thousands(removed), plural(len(declared), "member")), nil)
+				fmt.Sprintf("%s of %s were removed before the error; run terraform destroy again to remove the rest.", thousands(len(removed)), plural(len(declared), "member")), nil)
 	}
 	return nil
 }

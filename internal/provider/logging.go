@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -35,4 +36,15 @@ func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	fields["request_id"] = resp.Header.Get(knock.RequestIDHeader)
 	tflog.Debug(ctx, "Knock API request", fields)
 	return resp, nil
+}
+
+// logRetry logs each retry of a request to Knock at debug level.
+func logRetry(apiKey string) func(context.Context, knock.Retry) {
+	return func(ctx context.Context, r knock.Retry) {
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, apiKey)
+		tflog.Debug(ctx, "Retrying Knock API request", map[string]any{
+			"method": r.Method, "path": r.Path, "attempt": r.Attempt, "status": r.Status,
+			"request_id": r.RequestID, "wait_ms": r.Wait.Milliseconds(), "error": r.Err.Error(),
+		})
+	}
 }

@@ -8,12 +8,14 @@ import (
 	"os"
 	"sync/atomic"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -36,9 +38,13 @@ type knockProvider struct {
 }
 
 type knockProviderModel struct {
-	APIKey  types.String `tfsdk:"api_key"`
-	BaseURL types.String `tfsdk:"base_url"`
-	Branch  types.String `tfsdk:"branch"`
+	APIKey                 types.String `tfsdk:"api_key"`
+	BaseURL                types.String `tfsdk:"base_url"`
+	Branch                 types.String `tfsdk:"branch"`
+	MaxRetries             types.Int64  `tfsdk:"max_retries"`
+	WriteRequestsPerSecond types.Int64  `tfsdk:"write_requests_per_second"`
+	ReadRequestsPerSecond  types.Int64  `tfsdk:"read_requests_per_second"`
+	WriteConcurrency       types.Int64  `tfsdk:"write_concurrency"`
 }
 
 // configuredClient returns the client that Configure made, or an error diagnostic when Terraform calls
@@ -78,6 +84,33 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"Defaults to the `" + envBranch + "` environment variable; unset means the environment itself.",
 				Optional: true,
 			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many times a request to Knock is retried after a connection error, "+
+					"a timeout, 408, 409, 429 or 5xx, waiting as Knock's `Retry-After` headers ask, else 0.5 s doubling up to 8 s. "+
+					"Retries also stop at the operation's deadline. Default %d, at most %d.", knock.DefaultMaxRetries, knock.MaxMaxRetries),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, knock.MaxMaxRetries)},
+			},
+			"write_requests_per_second": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("Most add requests, and most remove requests, started in any one second. "+
+					"Knock allows %d per second per environment on each; the default, %d, leaves room for other syncs.",
+					knock.MaxWriteRate, knock.DefaultWriteRate),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, knock.MaxWriteRate)},
+			},
+			"read_requests_per_second": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("Most list requests started in any one second. Knock allows %d per second "+
+					"per environment; the default is %d.", knock.MaxReadRate, knock.DefaultReadRate),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, knock.MaxReadRate)},
+			},
+			"write_concurrency": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many add or remove requests (of up to %d members each) are in flight "+
+					"at once. Default %d, at most %d; the rate limit applies on top.", knock.MaxMembersPerRequest,
+					knock.DefaultWriteConcurrency, knock.MaxWriteConcurrency),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, knock.MaxWriteConcurrency)},
+			},
 		},
 	}
 }
@@ -92,6 +125,18 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	checkKnown(&resp.Diagnostics, config.APIKey, "api_key", envAPIKey)
 	checkKnown(&resp.Diagnostics, config.BaseURL, "base_url", envBaseURL)
 	checkKnown(&resp.Diagnostics, config.Branch, "branch", envBranch)
+	for name, value := range map[string]types.Int64{
+		"max_retries": config.MaxRetries, "write_requests_per_second": config.WriteRequestsPerSecond,
+		"read_requests_per_second": config.ReadRequestsPerSecond, "write_concurrency": config.WriteConcurrency,
+	} {
+		if value.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Knock Provider Setting",
+				fmt.Sprintf("The provider cannot create the Knock client because %s is not known until apply. Set it to a value known at plan time.", name))
+		}
+	}
+	if config.MaxRetries.IsNull() {
+		config.MaxRetries = types.Int64Value(knock.DefaultMaxRetries)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -111,11 +156,16 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	userAgent := fmt.Sprintf("terraform-provider-knock/%s (+https://github.com/knock-tf/terraform-provider-knock) Terraform/%s",
 		p.version, req.TerraformVersion)
 	client, err := knock.New(knock.Config{
-		BaseURL:    baseURL,
-		APIKey:     apiKey,
-		Branch:     branch,
-		UserAgent:  userAgent,
-		HTTPClient: &http.Client{Transport: &loggingTransport{next: http.DefaultTransport, apiKey: apiKey}},
+		BaseURL:          baseURL,
+		APIKey:           apiKey,
+		Branch:           branch,
+		UserAgent:        userAgent,
+		HTTPClient:       &http.Client{Transport: &loggingTransport{next: http.DefaultTransport, apiKey: apiKey}},
+		MaxRetries:       int(config.MaxRetries.ValueInt64()),
+		WriteRate:        int(config.WriteRequestsPerSecond.ValueInt64()),
+		ReadRate:         int(config.ReadRequestsPerSecond.ValueInt64()),
+		WriteConcurrency: int(config.WriteConcurrency.ValueInt64()),
+		OnRetry:          logRetry(apiKey),
 	})
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid Knock Base URL",

@@ -1,0 +1,41 @@
+package knock
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		header http.Header
+		want   time.Duration
+		ok     bool
+	}{
+		{"milliseconds first", http.Header{"Retry-After-Ms": {"250"}, "Retry-After": {"9"}}, 250 * time.Millisecond, true},
+		{"seconds", http.Header{"Retry-After": {"2"}}, 2 * time.Second, true},
+		{"HTTP date", http.Header{"Retry-After": {now.Add(3 * time.Second).Format(http.TimeFormat)}}, 3 * time.Second, true},
+		{"date in the past", http.Header{"Retry-After": {now.Add(-time.Minute).Format(http.TimeFormat)}}, 0, true},
+		{"garbage", http.Header{"Retry-After": {"soon"}}, 0, false},
+		{"none", http.Header{}, 0, false},
+	}
+	for _, tc := range tests {
+		got, ok := retryAfter(tc.header, now)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s: retryAfter = %v, %v; want %v, %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestRetryWait_backoffDoublesToTheCapWithJitter(t *testing.T) {
+	for attempt, ceiling := range map[int]time.Duration{1: 500 * time.Millisecond, 2: time.Second, 3: 2 * time.Second, 5: 8 * time.Second, 9: 8 * time.Second} {
+		for range 20 {
+			wait := retryWait(nil, attempt)
+			if wait > ceiling || wait < ceiling*3/4 {
+				t.Fatalf("attempt %d: wait %v outside [%v, %v]", attempt, wait, ceiling*3/4, ceiling)
+			}
+		}
+	}
+}
