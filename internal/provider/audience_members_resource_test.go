@@ -310,3 +310,90 @@ func TestAccAudienceMembersResource_invalidMembers(t *testing.T) {
 		},
 	})
 }
+
+// TestAccAudienceMembersResource_requestFloor pins the requests of a create, a no-op plan and a 1%
+// change at a few sizes to the floor: ceil(N/1000) writes and ceil(N/50) lists.
+func TestAccAudienceMembersResource_requestFloor(t *testing.T) {
+	ceil := func(a, b int) int { return (a + b - 1) / b }
+	for _, n := range []int{1, 1000, 1001, 5000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			srv := newLocalAPI(t)
+			audienceKey := fmt.Sprintf("floor-%d", n)
+			srv.CreateAudience(audienceKey)
+			changes := max(n/100, 2) // half leave, half join
+			all := hclUserMap("user-", 0, n, "null")
+			changed := fmt.Sprintf("merge(%s, %s)", hclUserMap("user-", changes/2, n, "null"), hclUserMap("new-", 0, changes/2, "null"))
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{
+						PreConfig:         srv.ResetRequests,
+						Config:            membersConfig(srv, audienceKey, all),
+						ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, ceil(n, 1000), 0, 1)},
+					},
+					{
+						PreConfig:         srv.ResetRequests,
+						Config:            membersConfig(srv, audienceKey, all),
+						ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+						ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, ceil(n, 50))},
+					},
+					{
+						// The refresh and the update each read the audience once.
+						PreConfig:         srv.ResetRequests,
+						Config:            membersConfig(srv, audienceKey, changed),
+						ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, ceil(changes/2, 1000), ceil(changes/2, 1000), 2*ceil(n, 50))},
+					},
+				},
+			})
+		})
+	}
+}
+
+// TestAccAudienceMembersResource_partialFailure: a batch fails for good after another succeeded; the
+// state records what the audience holds, and the next apply sends exactly the remainder.
+func TestAccAudienceMembersResource_partialFailure(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("partial")
+	config := func(members string) string {
+		return fmt.Sprintf(`
+provider "knock" {
+  base_url          = %q
+  api_key           = %q
+  max_retries       = 0
+  write_concurrency = 1
+}
+resource "knock_audience_members" "test" {
+  audience_key = "partial"
+  members      = %s
+}
+`, srv.URL(), testAPIKey, members)
+	}
+	initial := hclUserMap("user-", 0, 100, "null")
+	grown := fmt.Sprintf("merge(%s, %s)", initial, hclUserMap("new-", 0, 2500, `"acme"`))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config(initial)},
+			{
+				// The second of three add batches fails: 1,000 of 2,500 new members get in.
+				PreConfig: func() {
+					srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{}, localknock.Fault{Status: 503})
+				},
+				Config: config(grown),
+				ExpectError: errorText("Unable to Add Audience Members", `adding members to audience "partial" (2,500 members)`,
+					"HTTP 503", "request id req_local_", "1,000 of 2,500 members were added to audience", "next apply finishes them"),
+			},
+			{
+				// The state holds the 1,100 live members: the plan shows the remaining 1,500, the apply adds them in 2 requests.
+				PreConfig: srv.ResetRequests,
+				Config:    config(grown),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
+					expectPriorValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(1100)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2600), expectRequests(srv, 2, 0, 2*22)},
+			},
+			emptyPlanAfterRefresh(),
+		},
+	})
+}

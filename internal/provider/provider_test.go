@@ -123,6 +123,9 @@ func errorText(parts ...string) *regexp.Regexp {
 // hclUserMap is HCL for a map of count users named prefix00000.. with the given value; it
 // concatenates ranges because Terraform's range() stops at 1,024 values.
 func hclUserMap(prefix string, start, end int, value string) string {
+	if start >= end {
+		return "{}"
+	}
 	var ranges []string
 	for from := start; from < end; from += 1000 {
 		ranges = append(ranges, fmt.Sprintf("range(%d, %d)", from, min(from+1000, end)))
