@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -108,8 +109,15 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("knock: base URL %q: %w", raw, err)
 	}
+	if base.User != nil {
+		return nil, fmt.Errorf("knock: base URL %q must not hold credentials; the API key goes in api_key or KNOCK_API_KEY", base.Redacted())
+	}
 	if base.Scheme != "http" && base.Scheme != "https" || base.Host == "" {
-		return nil, fmt.Errorf("knock: base URL %q must be an absolute http(s) URL such as %s", raw, DefaultBaseURL)
+		return nil, fmt.Errorf("knock: base URL %q must be an absolute https URL such as %s", raw, DefaultBaseURL)
+	}
+	// The key travels in a header: plain http is only for a local API on this machine.
+	if base.Scheme == "http" && !isLoopback(base.Hostname()) {
+		return nil, fmt.Errorf("knock: base URL %q must use https://; http:// is accepted only for loopback hosts such as 127.0.0.1 (the local Knock API)", raw)
 	}
 	httpClient := cfg.HTTPClient
 	if httpClient == nil {
@@ -146,6 +154,14 @@ func New(cfg Config) (*Client, error) {
 		maxRetries:       min(max(cfg.MaxRetries, 0), MaxMaxRetries),
 		onRetry:          cfg.OnRetry,
 	}, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func bounded(name string, value, fallback, limit int) (int, error) {

@@ -192,7 +192,16 @@ func TestNew_rejectsBadConfig(t *testing.T) {
 	if _, err := knock.New(knock.Config{}); err == nil {
 		t.Error("no key: want an error")
 	}
-	if _, err := knock.New(knock.Config{APIKey: "k", BaseURL: "api.knock.app"}); err == nil {
-		t.Error("base URL without scheme: want an error")
+	for _, bad := range []string{"api.knock.app", "http://api.knock.app", "http://10.0.0.1:8080", "https://user:pw@api.knock.app", "ftp://api.knock.app"} {
+		if _, err := knock.New(knock.Config{APIKey: "k", BaseURL: bad}); err == nil {
+			t.Errorf("base URL %q: want an error", bad)
+		} else if strings.Contains(err.Error(), "pw@") {
+			t.Errorf("base URL error prints the password: %v", err)
+		}
+	}
+	for _, good := range []string{"https://api.knock.app", "http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"} {
+		if _, err := knock.New(knock.Config{APIKey: "k", BaseURL: good}); err != nil {
+			t.Errorf("base URL %q: %v", good, err)
+		}
 	}
 }

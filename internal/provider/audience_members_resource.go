@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -31,6 +32,15 @@ const audienceMembersTypeName = "knock_audience_members"
 // audienceMembersResource declares every membership of one audience.
 type audienceMembersResource struct {
 	provider *knockProvider
+	// locks holds a *sync.Mutex per audience key, so that resources on the same audience in one run
+	// never interleave their list, add and remove passes.
+	locks sync.Map
+}
+
+func (r *audienceMembersResource) lock(audienceKey string) func() {
+	mu, _ := r.locks.LoadOrStore(audienceKey, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	return mu.(*sync.Mutex).Unlock
 }
 
 func newAudienceMembersResource(p *knockProvider) *audienceMembersResource {
@@ -76,6 +86,7 @@ func (r *audienceMembersResource) schema() *tfprotov6.Schema {
 						"`members` cannot show; the plan then shows an update that removes the extra memberships.",
 				},
 			},
+			BlockTypes: []*tfprotov6.SchemaNestedBlock{timeoutsBlock()},
 		},
 	}
 }
@@ -93,6 +104,7 @@ func (r *audienceMembersResource) ValidateResourceConfig(_ context.Context, req 
 			pathAudienceKey)
 	}
 	resp.Diagnostics = append(resp.Diagnostics, validateMembers(config.Members)...)
+	resp.Diagnostics = append(resp.Diagnostics, validateTimeouts(config.Timeouts)...)
 	return resp, nil
 }
 
@@ -208,26 +220,34 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 		resp.Diagnostics = diags
 		return resp, nil
 	}
-	planned, destroy, err := decodeAudienceMembers(req.PlannedState)
+	planned, destroying, err := decodeAudienceMembers(req.PlannedState)
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
 		return resp, nil
 	}
-	if destroy {
+	if destroying {
 		prior, _, err := decodeAudienceMembers(req.PriorState)
 		if err != nil {
 			resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
 			return resp, nil
 		}
-		resp.Diagnostics = r.delete(ctx, client, prior)
-		if !hasError(resp.Diagnostics) {
-			resp.NewState, err = encodeNull()
-			if err != nil {
+		ctx, cancel := withTimeout(ctx, prior.Timeouts, "delete")
+		defer cancel()
+		if resp.Diagnostics = r.delete(ctx, client, prior); !hasError(resp.Diagnostics) {
+			if resp.NewState, err = encodeNull(); err != nil {
 				resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
 			}
 		}
 		return resp, nil
 	}
+
+	// The prior state is not needed: converge compares with what is live.
+	operation := "update"
+	if req.PriorState == nil || isNullValue(req.PriorState) {
+		operation = "create"
+	}
+	ctx, cancel := withTimeout(ctx, planned.Timeouts, operation)
+	defer cancel()
 	newState, diags := r.converge(ctx, client, planned)
 	resp.Diagnostics = diags
 	if newState != nil {
@@ -249,6 +269,7 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 		return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
 	}
 	desired := membershipsOf(members)
+	defer r.lock(audienceKey)()
 	live, err := client.ListMemberships(ctx, audienceKey)
 	if err != nil {
 		return nil, errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil)
@@ -295,6 +316,7 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 	}
 	declared := membershipsOf(members)
 	knock.SortMemberships(declared)
+	defer r.lock(audienceKey)()
 	removed, err := client.RemoveMembers(ctx, audienceKey, declared)
 	if err != nil && !knock.IsNotFound(err) {
 		return errorDiagnostics("Unable to Remove Audience Members",
@@ -318,6 +340,8 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		resp.Diagnostics = diags
 		return resp, nil
 	}
+	ctx, cancel := withTimeout(ctx, current.Timeouts, "read")
+	defer cancel()
 	audienceKey := stringOf(current.AudienceKey)
 	prior, err := membersMap(current.Members)
 	if err != nil {
@@ -363,6 +387,7 @@ func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tf
 		AudienceKey:     stringValue(req.ID),
 		Members:         tftypes.NewValue(membersMapType, nil),
 		MembershipCount: tftypes.NewValue(tftypes.Number, nil),
+		Timeouts:        tftypes.NewValue(timeoutsType, nil),
 	}.encode()
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Import Audience Members", err.Error(), nil)
@@ -385,6 +410,7 @@ func (r *audienceMembersResource) GenerateResourceConfig(_ context.Context, req 
 	if err == nil {
 		state.ID = tftypes.NewValue(tftypes.String, nil)
 		state.MembershipCount = tftypes.NewValue(tftypes.Number, nil)
+		state.Timeouts = tftypes.NewValue(timeoutsType, nil)
 		resp.Config, err = state.encode()
 	}
 	if err != nil {

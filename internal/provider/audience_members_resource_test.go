@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -394,6 +395,41 @@ resource "knock_audience_members" "test" {
 				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2600), expectRequests(srv, 2, 0, 2*22)},
 			},
 			emptyPlanAfterRefresh(),
+		},
+	})
+}
+
+func TestAccAudienceMembersResource_timeouts(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("slow")
+	config := func(timeouts string) string {
+		return providerConfig(srv) + fmt.Sprintf(`
+resource "knock_audience_members" "test" {
+  audience_key = "slow"
+  members      = { "u1" = null }
+  timeouts {
+    %s
+  }
+}
+`, timeouts)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config(`create = "soon"`),
+				ExpectError: errorText("Invalid Timeout", `timeouts.create is "soon"`, `write it like "30m"`),
+			},
+			{
+				// Knock answers the list after 3 s; the create may take 1 s.
+				PreConfig:   func() { srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: 3 * time.Second}) },
+				Config:      config(`create = "1s"`),
+				ExpectError: errorText("Unable to Read Audience Members", "context deadline exceeded", "ran past its deadline", "timeouts block"),
+			},
+			{
+				Config:            config(`create = "1m"`),
+				ConfigStateChecks: []statecheck.StateCheck{expectLive(srv, "slow", member("u1", ""))},
+			},
 		},
 	})
 }

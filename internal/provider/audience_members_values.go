@@ -12,12 +12,16 @@ import (
 // plain Go values. Each conversion is one linear pass over the members.
 
 var (
-	membersMapType      = tftypes.Map{ElementType: tftypes.String}
+	membersMapType = tftypes.Map{ElementType: tftypes.String}
+	timeoutsType   = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+		"create": tftypes.String, "read": tftypes.String, "update": tftypes.String, "delete": tftypes.String,
+	}}
 	audienceMembersType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
 		"id":               tftypes.String,
 		"audience_key":     tftypes.String,
 		"members":          membersMapType,
 		"membership_count": tftypes.Number,
+		"timeouts":         timeoutsType,
 	}}
 )
 
@@ -28,6 +32,7 @@ type audienceMembersObject struct {
 	AudienceKey     tftypes.Value
 	Members         tftypes.Value
 	MembershipCount tftypes.Value
+	Timeouts        tftypes.Value
 }
 
 func decodeAudienceMembers(dv *tfprotov6.DynamicValue) (obj audienceMembersObject, isNull bool, err error) {
@@ -47,6 +52,7 @@ func decodeAudienceMembers(dv *tfprotov6.DynamicValue) (obj audienceMembersObjec
 	}
 	return audienceMembersObject{
 		ID: attrs["id"], AudienceKey: attrs["audience_key"], Members: attrs["members"], MembershipCount: attrs["membership_count"],
+		Timeouts: attrs["timeouts"],
 	}, false, nil
 }
 
@@ -56,12 +62,21 @@ func (o audienceMembersObject) encode() (*tfprotov6.DynamicValue, error) {
 		"audience_key":     o.AudienceKey,
 		"members":          o.Members,
 		"membership_count": o.MembershipCount,
+		"timeouts":         o.Timeouts,
 	})
 	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, value)
 	if err != nil {
 		return nil, fmt.Errorf("encoding knock_audience_members: %w", err)
 	}
 	return &dv, nil
+}
+
+// isNullValue reports whether dv encodes null without decoding a whole object: msgpack's nil is 0xc0.
+func isNullValue(dv *tfprotov6.DynamicValue) bool {
+	if len(dv.MsgPack) > 0 {
+		return len(dv.MsgPack) == 1 && dv.MsgPack[0] == 0xc0
+	}
+	return len(dv.JSON) == 0 || string(dv.JSON) == "null"
 }
 
 func encodeNull() (*tfprotov6.DynamicValue, error) {

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
@@ -21,6 +23,11 @@ func apiErrorDetail(action, audienceKey string, count int, err error) string {
 			"variable: it must be the secret key (sk_...) of the Knock environment that holds the audience."
 	case knock.IsNotFound(err):
 		detail += "\n\n" + audienceNotFoundAdvice(audienceKey)
+	case errors.Is(err, context.DeadlineExceeded):
+		detail += "\n\nThe operation ran past its deadline. For a large audience, raise it in the resource's timeouts block " +
+			"(for example timeouts { update = \"2h\" }); a refresh costs one list request per 50 members."
+	case errors.Is(err, context.Canceled):
+		detail += "\n\nThe run was cancelled."
 	}
 	return detail
 }
