@@ -248,9 +248,12 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 	}
 	ctx, cancel := withTimeout(ctx, planned.Timeouts, operation)
 	defer cancel()
-	newState, diags := r.converge(ctx, client, planned)
+	newState, diags := r.converge(ctx, client, planned, operation == "create")
 	resp.Diagnostics = diags
-	if newState != nil {
+	// A create that fails records nothing: Terraform would mark a recorded object tainted and replace
+	// it, and the replacement's delete would remove members the audience held before this apply. The
+	// next apply's create compares with the live audience, so it sends only what is still missing.
+	if newState != nil && (operation == "update" || !hasError(diags)) {
 		if resp.NewState, err = newState.encode(); err != nil {
 			resp.Diagnostics = append(resp.Diagnostics, errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)...)
 		}
@@ -262,7 +265,7 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 // missing, then removes what is not declared. Adds go first so that a member moving between tenants is
 // never out of the audience. If a write fails, the returned state records what Knock holds by then, so
 // the next plan shows exactly the remainder. A nil state means nothing was written.
-func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Client, planned audienceMembersObject) (*audienceMembersObject, []*tfprotov6.Diagnostic) {
+func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Client, planned audienceMembersObject, creating bool) (*audienceMembersObject, []*tfprotov6.Diagnostic) {
 	audienceKey := stringOf(planned.AudienceKey)
 	members, err := membersMap(planned.Members)
 	if err != nil {
@@ -284,13 +287,13 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 	if err != nil {
 		state.setHeld(heldAfterWrites(live, added, nil), members)
 		return &state, errorDiagnostics("Unable to Add Audience Members",
-			apiErrorDetail("adding members to", audienceKey, len(toAdd), err)+"\n\n"+partialDetail(audienceKey, "added to", len(added), len(toAdd)), nil)
+			apiErrorDetail("adding members to", audienceKey, len(toAdd), err)+"\n\n"+partialDetail(audienceKey, "added to", len(added), len(toAdd), creating), nil)
 	}
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
 	if err != nil {
 		state.setHeld(heldAfterWrites(live, toAdd, removed), members)
 		return &state, errorDiagnostics("Unable to Remove Audience Members",
-			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+partialDetail(audienceKey, "removed from", len(removed), len(toRemove)), nil)
+			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+partialDetail(audienceKey, "removed from", len(removed), len(toRemove), creating), nil)
 	}
 	return &state, nil
 }
@@ -301,10 +304,14 @@ func (o *audienceMembersObject) setHeld(held []knock.Membership, declared map[st
 	o.MembershipCount = countValue(len(held))
 }
 
-func partialDetail(audienceKey, verb string, done, total int) string {
-	return fmt.Sprintf("%s of %s were %s audience %q before the error. Terraform state records what the audience "+
-		"holds now, so the next plan shows the remaining changes and the next apply finishes them.",
-		thousands(done), plural(total, "member"), verb, audienceKey)
+func partialDetail(audienceKey, verb string, done, total int, creating bool) string {
+	detail := fmt.Sprintf("%s of %s were %s audience %q before the error. ", thousands(done), plural(total, "member"), verb, audienceKey)
+	if creating {
+		return detail + "The resource is not recorded in Terraform state yet, so the next plan proposes to create it again; " +
+			"that apply compares with the live audience and sends only the changes still missing, without duplicates."
+	}
+	return detail + "Terraform state records what the audience holds now, so the next plan shows the remaining changes " +
+		"and the next apply finishes them."
 }
 
 // delete removes the memberships this resource declares and leaves any other membership alone.

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -430,6 +431,52 @@ resource "knock_audience_members" "test" {
 				Config:            config(`create = "1m"`),
 				ConfigStateChecks: []statecheck.StateCheck{expectLive(srv, "slow", member("u1", ""))},
 			},
+		},
+	})
+}
+
+// TestAccAudienceMembersResource_createFailsPartWay: a create that fails records nothing, and the next
+// create sends only what is missing.
+func TestAccAudienceMembersResource_createFailsPartWay(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("fresh", member("user-00000", ""), member("legacy", ""))
+	config := fmt.Sprintf(`
+provider "knock" {
+  base_url          = %q
+  api_key           = %q
+  max_retries       = 0
+  write_concurrency = 1
+}
+resource "knock_audience_members" "test" {
+  audience_key = "fresh"
+  members      = %s
+}
+`, srv.URL(), testAPIKey, hclUserMap("user-", 0, 2001, "null"))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() { srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{}, localknock.Fault{Status: 500}) },
+				Config:    config,
+				ExpectError: errorText("Unable to Add Audience Members", "1,000 of 2,000 members were added to audience",
+					"not recorded in Terraform state yet", "only the changes still missing"),
+			},
+			{
+				// The pre-existing declared member was never out of the audience.
+				PreConfig: func() {
+					if !slices.Contains(srv.Memberships("fresh"), member("user-00000", "")) {
+						t.Error("user-00000, a member before the apply, is no longer in the audience")
+					}
+					srv.ResetRequests()
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionCreate),
+				}},
+				// 1,000 still missing: one add; "legacy" is not declared: one remove.
+				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2001), expectRequests(srv, 1, 1, 21)},
+			},
+			emptyPlanAfterRefresh(),
 		},
 	})
 }
