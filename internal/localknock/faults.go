@@ -1,6 +1,7 @@
 package localknock
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"time"
@@ -20,6 +21,38 @@ type Fault struct {
 	RetryAfterMs int
 	// DropConnection closes the connection without an answer.
 	DropConnection bool
+	// TruncateBody sends the real answer's status and headers but only the first half of its body, then
+	// closes the connection. The request itself takes effect, as when a connection breaks after Knock acted.
+	TruncateBody bool
+}
+
+// truncatingWriter passes the status and headers on and keeps the body, so that finish can send half of it.
+type truncatingWriter struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (t *truncatingWriter) WriteHeader(status int) { t.status = status }
+
+func (t *truncatingWriter) Write(p []byte) (int, error) { return t.body.Write(p) }
+
+// finish announces the whole body's length, sends half of it and closes the connection.
+func (t *truncatingWriter) finish() {
+	if t.status == 0 {
+		t.status = http.StatusOK
+	}
+	t.ResponseWriter.Header().Set("Content-Length", strconv.Itoa(t.body.Len()))
+	t.ResponseWriter.WriteHeader(t.status)
+	_, _ = t.ResponseWriter.Write(t.body.Bytes()[:t.body.Len()/2])
+	if flusher, ok := t.ResponseWriter.(http.Flusher); ok {
+		flusher.Flush()
+	}
+	if hijacker, ok := t.ResponseWriter.(http.Hijacker); ok {
+		if conn, _, err := hijacker.Hijack(); err == nil {
+			_ = conn.Close()
+		}
+	}
 }
 
 // InjectFaults appends faults to the endpoint's schedule: each request to the endpoint takes the next one.
@@ -27,6 +60,13 @@ func (s *Server) InjectFaults(endpoint Endpoint, faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[endpoint] = append(s.faults[endpoint], faults...)
+}
+
+// FaultsInjected counts the faults acted out so far (pass-through entries of a schedule do not count).
+func (s *Server) FaultsInjected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faultsInjected
 }
 
 // ClearFaults drops every scheduled fault.
@@ -42,6 +82,9 @@ func (s *Server) takeFaultLocked(endpoint Endpoint) (Fault, bool) {
 		return Fault{}, false
 	}
 	s.faults[endpoint] = queue[1:]
+	if queue[0] != (Fault{}) {
+		s.faultsInjected++
+	}
 	return queue[0], true
 }
 
@@ -61,6 +104,9 @@ func (f Fault) apply(w http.ResponseWriter) bool {
 	}
 	if f.Status == 0 {
 		return false
+	}
+	if f.TruncateBody {
+		panic("localknock: TruncateBody goes without Status: it cuts the real answer")
 	}
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)

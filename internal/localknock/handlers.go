@@ -45,6 +45,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if faulted && fault.apply(w) {
 		return
 	}
+	if faulted && fault.TruncateBody {
+		truncating := &truncatingWriter{ResponseWriter: w}
+		defer truncating.finish()
+		w = truncating
+	}
 
 	env, status, msg := s.authenticate(r)
 	if env == nil {

@@ -50,6 +50,7 @@ type Server struct {
 	requests         map[Endpoint]int
 	faults           map[Endpoint][]Fault
 	inlineIdentifies int
+	faultsInjected   int
 	requestNo        uint64
 	now              func() time.Time
 

@@ -177,3 +177,20 @@ func TestServer_faultSchedule(t *testing.T) {
 		t.Errorf("list requests = %d, want 3", n)
 	}
 }
+
+func TestServer_truncatedBody(t *testing.T) {
+	srv := start(t)
+	srv.AddMemberships("aud", localknock.Membership{UserID: "u1"})
+	srv.InjectFaults(localknock.EndpointList, localknock.Fault{TruncateBody: true})
+	req, _ := http.NewRequest("GET", srv.URL()+"/v1/audiences/aud/members", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil || resp.StatusCode != 200 || len(body) == 0 {
+		t.Errorf("got %d, %d bytes, err %v; want 200 with a body cut off", resp.StatusCode, len(body), err)
+	}
+}

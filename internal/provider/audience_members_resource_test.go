@@ -480,3 +480,48 @@ resource "knock_audience_members" "test" {
 		},
 	})
 }
+
+// TestAccAudienceMembersResource_faults: rate limiting, server errors, dropped connections and cut-off
+// answers during create and update are retried; each apply converges and nothing is lost or doubled.
+func TestAccAudienceMembersResource_faults(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("faulty")
+	all := hclUserMap("user-", 0, 2600, "null")
+	changed := fmt.Sprintf("merge(%s, %s)", hclUserMap("user-", 1200, 2600, "null"), hclUserMap("new-", 0, 300, `"acme"`))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					srv.InjectFaults(localknock.EndpointList, localknock.Fault{TruncateBody: true})
+					srv.InjectFaults(localknock.EndpointAdd,
+						localknock.Fault{Status: 429, RetryAfterMs: 50}, localknock.Fault{DropConnection: true},
+						localknock.Fault{Status: 503, RetryAfter: "0"}, localknock.Fault{Status: 429})
+				},
+				Config: membersConfig(srv, "faulty", all),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMembershipCount(2600),
+					statecheck.ExpectKnownValue(membersAddr, tfjsonpath.New("members").AtMapKey("user-02599"), knownvalue.Null()),
+				},
+			},
+			emptyPlanAfterRefresh(),
+			{
+				PreConfig: func() {
+					srv.InjectFaults(localknock.EndpointList, localknock.Fault{}, localknock.Fault{Status: 500, RetryAfterMs: 10},
+						localknock.Fault{Delay: 200 * time.Millisecond, TruncateBody: true})
+					srv.InjectFaults(localknock.EndpointRemove, localknock.Fault{Status: 502, Body: "<html>Bad gateway</html>"},
+						localknock.Fault{DropConnection: true})
+				},
+				Config:            membersConfig(srv, "faulty", changed),
+				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(1700)},
+			},
+			emptyPlanAfterRefresh(),
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if n := srv.FaultsInjected(); n != 9 {
+				return fmt.Errorf("%d faults injected, want all 9", n)
+			}
+			return checkLive(srv, "faulty", nil)
+		},
+	})
+}
