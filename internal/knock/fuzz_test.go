@@ -1,0 +1,126 @@
+package knock
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// roundTripFunc answers requests without a network, for fuzzing what the client makes of answers.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func clientAnswering(t testing.TB, status int, body []byte) *Client {
+	client, err := New(Config{
+		BaseURL: "https://api.knock.test", APIKey: "sk_fuzz",
+		HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{
+				StatusCode: status, Body: io.NopCloser(bytes.NewReader(body)), Request: r,
+				Header: http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"req_fuzz"}},
+			}, nil
+		})},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+// FuzzListPage: whatever a list answer holds, listing ends with memberships or an error, never a panic
+// or an endless loop (every page answers the same cursor, which the client must refuse).
+func FuzzListPage(f *testing.F) {
+	f.Add([]byte(`{"entries":[{"user_id":"u1","tenant":null},{"user_id":"u2","tenant":"acme"}],"page_info":{"after":null}}`))
+	f.Add([]byte(`{"entries":[],"page_info":{"after":"c1"}}`))
+	f.Add([]byte(`{"entries":[{"user_id":""}],"page_info":{}}`))
+	f.Add([]byte(`<html>502</html>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := clientAnswering(t, http.StatusOK, body).ListMemberships(context.Background(), "aud")
+		if err != nil {
+			return
+		}
+		if len(got) > MaxPageSize {
+			t.Fatalf("one answer gave %d memberships", len(got))
+		}
+		for _, m := range got {
+			if m.UserID == "" {
+				t.Fatalf("a membership without user id: %+v", m)
+			}
+		}
+	})
+}
+
+// FuzzErrorAnswer: any error answer becomes an APIError with its status and a bounded, printable message.
+func FuzzErrorAnswer(f *testing.F) {
+	f.Add(422, []byte(`{"code":"invalid_params","message":"bad","status":422,"type":"invalid_request_error","errors":[{"field":"members[0].user.id","message":"can't be blank"}]}`))
+	f.Add(503, []byte("<html><body>Service Unavailable</body></html>"))
+	f.Add(401, []byte(`{"code":`))
+	f.Add(500, []byte{0xff, 0xfe, 0x00})
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		if status < 400 || status > 599 {
+			return
+		}
+		_, err := clientAnswering(t, status, body).RemoveMembers(context.Background(), "aud", []Membership{{UserID: "u1"}})
+		if StatusCode(err) != status {
+			t.Fatalf("status %d came back as %d: %v", status, StatusCode(err), err)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "req_fuzz") || len(msg) > maxErrorBody+4096 {
+			t.Fatalf("error lacks the request id or is too long (%d bytes)", len(msg))
+		}
+		if !utf8.ValidString(msg) && utf8.Valid(body) {
+			t.Fatalf("error is not valid UTF-8 though the body was: %q", msg)
+		}
+	})
+}
+
+// FuzzDiff: applying the diff to the live memberships gives exactly the desired ones.
+func FuzzDiff(f *testing.F) {
+	f.Add("a,\nb,acme\nc,", "a,\nb,\nd,x")
+	f.Add("", "a,\na,t")
+	f.Add("u,t\nu,t", "")
+	f.Fuzz(func(t *testing.T, desiredText, liveText string) {
+		parse := func(text string) []Membership {
+			var out []Membership
+			for line := range strings.Lines(text) {
+				user, tenant, _ := strings.Cut(strings.TrimSuffix(line, "\n"), ",")
+				out = append(out, Membership{UserID: user, Tenant: tenant})
+			}
+			return out
+		}
+		desired, live := parse(desiredText), parse(liveText)
+		toAdd, toRemove := Diff(desired, live)
+		result := map[Membership]bool{}
+		for _, m := range live {
+			result[m] = true
+		}
+		for _, m := range toAdd {
+			if result[m] {
+				t.Fatalf("adds %v, which is live", m)
+			}
+			result[m] = true
+		}
+		for _, m := range toRemove {
+			if !result[m] {
+				t.Fatalf("removes %v, which is not live", m)
+			}
+			delete(result, m)
+		}
+		want := map[Membership]bool{}
+		for _, m := range desired {
+			want[m] = true
+		}
+		if len(result) != len(want) {
+			t.Fatalf("after the diff the audience holds %d memberships, want %d", len(result), len(want))
+		}
+		for m := range want {
+			if !result[m] {
+				t.Fatalf("after the diff %v is missing", m)
+			}
+		}
+	})
+}
