@@ -287,13 +287,13 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 	if err != nil {
 		state.setHeld(heldAfterWrites(live, added, nil), members)
 		return &state, errorDiagnostics("Unable to Add Audience Members",
-			apiErrorDetail("adding members to", audienceKey, len(toAdd), err)+"\n\n"+partialDetail(audienceKey, "added to", len(added), len(toAdd), creating), nil)
+			apiErrorDetail("adding members to", audienceKey, len(toAdd), err)+"\n\n"+partialDetail(audienceKey, "Added", "to", len(added), len(toAdd), creating), nil)
 	}
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
 	if err != nil {
 		state.setHeld(heldAfterWrites(live, toAdd, removed), members)
 		return &state, errorDiagnostics("Unable to Remove Audience Members",
-			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+partialDetail(audienceKey, "removed from", len(removed), len(toRemove), creating), nil)
+			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+partialDetail(audienceKey, "Removed", "from", len(removed), len(toRemove), creating), nil)
 	}
 	return &state, nil
 }
@@ -304,8 +304,8 @@ func (o *audienceMembersObject) setHeld(held []knock.Membership, declared map[st
 	o.MembershipCount = countValue(len(held))
 }
 
-func partialDetail(audienceKey, verb string, done, total int, creating bool) string {
-	detail := fmt.Sprintf("%s of %s were %s audience %q before the error. ", thousands(done), plural(total, "member"), verb, audienceKey)
+func partialDetail(audienceKey, verb, preposition string, done, total int, creating bool) string {
+	detail := fmt.Sprintf("%s %s of %s %s audience %q before the error. ", verb, thousands(done), plural(total, "member"), preposition, audienceKey)
 	if creating {
 		return detail + "The resource is not recorded in Terraform state yet, so the next plan proposes to create it again; " +
 			"that apply compares with the live audience and sends only the changes still missing, without duplicates."
@@ -328,7 +328,7 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 	if err != nil && !knock.IsNotFound(err) {
 		return errorDiagnostics("Unable to Remove Audience Members",
 			apiErrorDetail("removing members from", audienceKey, len(declared), err)+"\n\n"+
-				fmt.Sprintf("%s of %s were removed before the error; run terraform destroy again to remove the rest.", thousands(len(removed)), plural(len(declared), "member")), nil)
+				fmt.Sprintf("Removed %s of %s before the error; run terraform destroy again to remove the rest.", thousands(len(removed)), plural(len(declared), "member")), nil)
 	}
 	return nil
 }

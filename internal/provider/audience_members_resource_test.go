@@ -383,7 +383,7 @@ resource "knock_audience_members" "test" {
 				},
 				Config: config(grown),
 				ExpectError: errorText("Unable to Add Audience Members", `adding members to audience "partial" (2,500 members)`,
-					"HTTP 503", "request id req_local_", "1,000 of 2,500 members were added to audience", "next apply finishes them"),
+					"HTTP 503", "request id req_local_", "Added 1,000 of 2,500 members to audience", "next apply finishes them"),
 			},
 			{
 				// The state holds the 1,100 live members: the plan shows the remaining 1,500, the apply adds them in 2 requests.
@@ -458,7 +458,7 @@ resource "knock_audience_members" "test" {
 			{
 				PreConfig: func() { srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{}, localknock.Fault{Status: 500}) },
 				Config:    config,
-				ExpectError: errorText("Unable to Add Audience Members", "1,000 of 2,000 members were added to audience",
+				ExpectError: errorText("Unable to Add Audience Members", "Added 1,000 of 2,000 members to audience",
 					"not recorded in Terraform state yet", "only the changes still missing"),
 			},
 			{
