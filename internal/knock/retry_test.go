@@ -125,3 +125,33 @@ func TestNew_rejectsRatesAboveKnocksTiers(t *testing.T) {
 		}
 	}
 }
+
+func TestClient_cancelStopsNewBatchesAndReportsWhatWasApplied(t *testing.T) {
+	local := localknock.New(testKey)
+	local.CreateAudience("aud")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The third add request cancels the run (as Ctrl-C would) and only then reaches the local API.
+	var adds atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && adds.Add(1) == 3 {
+			cancel()
+			time.Sleep(50 * time.Millisecond)
+		}
+		local.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	client, _ := knock.New(knock.Config{BaseURL: ts.URL, APIKey: testKey, WriteConcurrency: 1})
+	added, err := client.AddMembers(ctx, "aud", memberships(4000, ""))
+	if err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Fatalf("got %v, want the cancellation", err)
+	}
+	// The third request may or may not reach the audience after the cancel: the client reports only
+	// what it knows succeeded.
+	if len(added) != 2000 {
+		t.Errorf("added %d, want the 2000 of the two requests that finished", len(added))
+	}
+	if n := adds.Load(); n != 3 {
+		t.Errorf("add requests = %d, want 3: no batch starts after the cancel", n)
+	}
+}
