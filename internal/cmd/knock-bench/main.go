@@ -1,0 +1,234 @@
+// Command knock-bench measures the provider end to end with the real terraform CLI against the local
+// Knock API, side by side with a Terraform-only baseline (a terraform_data resource holding the same
+// map(string)), and checks the performance targets (ratio, request floors, growth, memory). `make bench` runs it:
+//
+//	make bench N=1000,10000,100000 REPEAT=1 LATENCY=0s
+//
+// For each size and repeat it applies N members, runs a no-op plan, then applies a 1% change, for both
+// the provider and the baseline, and prints one table: wall times, their ratio, requests by endpoint,
+// requests in flight, and peak RSS of the provider and of Terraform. It exits non-zero only when a
+// terraform command fails or times out, a no-op plan is not empty, or the audience ends up wrong;
+// performance targets that are missed are reported as FAIL lines.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if real := os.Getenv(envWrapProvider); real != "" {
+		os.Exit(wrapProvider(real))
+	}
+	os.Exit(run())
+}
+
+type options struct {
+	sizes       []int
+	repeat      int
+	terraform   string
+	binDir      string
+	latency     time.Duration
+	timeout     time.Duration
+	membersFrom string
+}
+
+func parseFlags() (options, error) {
+	var o options
+	sizes := flag.String("n", "1000,10000,100000", "comma-separated numbers of members")
+	flag.IntVar(&o.repeat, "repeat", 1, "runs per size; the table shows the median of each cell")
+	flag.StringVar(&o.terraform, "terraform", "", "terraform binary (default: terraform on PATH)")
+	flag.StringVar(&o.binDir, "bin", "bin", "directory holding terraform-provider-knock (make build)")
+	flag.DurationVar(&o.latency, "latency", 0, "latency the local Knock API adds to every request, e.g. 50ms")
+	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "limit for one terraform command; a size that exceeds it is given up")
+	flag.StringVar(&o.membersFrom, "members-from", "tfvars", "how the configuration reads the members: tfvars (a map(string) variable) or jsondecode")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", flag.Args())
+	}
+	for f := range strings.SplitSeq(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 2_000_000 {
+			return o, fmt.Errorf("-n: %q is not a size between 1 and 2000000", f)
+		}
+		if !slices.Contains(o.sizes, n) {
+			o.sizes = append(o.sizes, n)
+		}
+	}
+	switch {
+	case o.repeat < 1 || o.repeat > 100:
+		return o, fmt.Errorf("-repeat %d: want 1 to 100", o.repeat)
+	case o.latency < 0 || o.latency > 10*time.Second:
+		return o, fmt.Errorf("-latency %s: want 0 to 10s", o.latency)
+	case o.timeout <= 0:
+		return o, fmt.Errorf("-timeout %s: want a positive duration", o.timeout)
+	case o.membersFrom != "tfvars" && o.membersFrom != "jsondecode":
+		return o, fmt.Errorf("-members-from %q: want tfvars or jsondecode", o.membersFrom)
+	}
+	return o, nil
+}
+
+func run() int {
+	o, err := parseFlags()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "knock-bench:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	b, cleanup, err := setup(ctx, o)
+	defer cleanup()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "knock-bench:", err)
+		return 1
+	}
+
+	results := make([]*sizeResult, 0, len(o.sizes))
+	failed := false
+	for _, n := range o.sizes {
+		r := &sizeResult{n: n}
+		results = append(results, r)
+	repeats:
+		for rep := 1; rep <= o.repeat; rep++ {
+			// Alternate which variant goes first, so that drift on the machine hits both alike.
+			order := []variant{ours, baseline}
+			if rep%2 == 0 {
+				slices.Reverse(order)
+			}
+			var pair [numVariants][numSteps]measure
+			for _, v := range order {
+				ms, err := b.runVariant(ctx, n, rep, v)
+				if ctx.Err() != nil {
+					fmt.Fprintln(os.Stderr, "knock-bench: interrupted; cleaned up")
+					return 130
+				}
+				if err != nil {
+					r.err, failed = err, true
+					reportFailure(n, err)
+					break repeats
+				}
+				pair[v] = ms
+				fmt.Fprintf(os.Stderr, "knock-bench: N=%d run %d/%d %-8s create %.2fs, noop-plan %.2fs, change-1%% %.2fs\n",
+					n, rep, o.repeat, v, ms[stepCreate].wall.Seconds(), ms[stepNoopPlan].wall.Seconds(), ms[stepChange].wall.Seconds())
+			}
+			r.runs = append(r.runs, pair)
+		}
+	}
+
+	printReport(os.Stdout, o, b, results)
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// setup finds the binaries and prepares the temporary directory: the provider wrapper in a
+// dev_overrides directory, and a CLI configuration that points Terraform at it.
+func setup(ctx context.Context, o options) (*bench, func(), error) {
+	cleanup := func() {}
+	tf := o.terraform
+	if tf == "" {
+		var err error
+		if tf, err = exec.LookPath("terraform"); err != nil {
+			return nil, cleanup, errors.New("no terraform on PATH; pass -terraform")
+		}
+	}
+	tf, err := filepath.Abs(tf)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	provider, err := filepath.Abs(filepath.Join(o.binDir, "terraform-provider-knock"))
+	if err != nil {
+		return nil, cleanup, err
+	}
+	if fi, err := os.Stat(provider); err != nil || fi.Mode()&0o111 == 0 {
+		return nil, cleanup, fmt.Errorf("%s is missing or not executable: run make build", provider)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, cleanup, err
+	}
+
+	root, err := os.MkdirTemp("", "knock-bench-")
+	if err != nil {
+		return nil, cleanup, err
+	}
+	cleanup = func() { _ = os.RemoveAll(root) }
+	overrides := filepath.Join(root, "provider")
+	if err := os.Mkdir(overrides, 0o700); err != nil {
+		return nil, cleanup, err
+	}
+	// A copy, not a symlink: `go run` deletes its binary when it exits, and Terraform looks for the
+	// provider by this exact name.
+	if err := copyFile(self, filepath.Join(overrides, "terraform-provider-knock"), 0o700); err != nil {
+		return nil, cleanup, err
+	}
+	cliConfig := filepath.Join(root, "terraform.rc")
+	rc := fmt.Sprintf("disable_checkpoint = true\n\nprovider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
+		"knock-tf/knock", overrides)
+	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
+		return nil, cleanup, err
+	}
+
+	// Drop the caller's TF_* and KNOCK_* settings (TF_LOG, a CLI configuration, credentials): they
+	// would change what is measured.
+	env := make([]string, 0, len(os.Environ())+2)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "KNOCK_") && !strings.HasPrefix(kv, "CHECKPOINT_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE="+cliConfig)
+
+	b := &bench{terraform: tf, provider: provider, root: root, baseEnv: env,
+		latency: o.latency, timeout: o.timeout, membersFrom: o.membersFrom, loadAtStart: loadAverage()}
+	vctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(vctx, tf, "version")
+	cmd.Env = env
+	version, err := cmd.Output()
+	if err != nil {
+		return nil, cleanup, fmt.Errorf("%s version: %w", tf, err)
+	}
+	fmt.Fprintf(os.Stderr, "knock-bench: %s, provider %s, work dir %s\n",
+		strings.SplitN(string(version), "\n", 2)[0], provider, root)
+	return b, cleanup, nil
+}
+
+func copyFile(src, dst string, perm os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		_ = out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func reportFailure(n int, err error) {
+	fmt.Fprintf(os.Stderr, "\nknock-bench: giving up on N=%d: %v\n", n, err)
+	var re *runError
+	if errors.As(err, &re) && re.logTail != "" {
+		fmt.Fprintf(os.Stderr, "--- end of the terraform output ---\n%s\n---\n", re.logTail)
+	}
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+)
+
+// Targets.
+const (
+	maxRatio     = 1.5
+	maxGrowth    = 12.0
+	maxRSSAt100k = 300e6 // bytes
+	growthSmall  = 10_000
+	growthLarge  = 100_000
+)
+
+var endpoints = [...]localknock.Endpoint{localknock.EndpointAdd, localknock.EndpointRemove, localknock.EndpointList}
+
+// sizeResult holds the completed runs of one size; err is why the size was given up.
+type sizeResult struct {
+	n    int
+	runs [][numVariants][numSteps]measure
+	err  error
+}
+
+// cell is the median over the runs of one variant's step.
+func (r *sizeResult) cell(v variant, s step) measure {
+	var wall, span []time.Duration
+	var prss, trss, inflight, starts, conns []int64
+	reqs := make([][]int64, len(endpoints))
+	for _, run := range r.runs {
+		m := run[v][s]
+		wall, span = append(wall, m.wall), append(span, m.writeSpan)
+		prss, trss = append(prss, m.providerRSS), append(trss, m.terraformRSS)
+		inflight, starts = append(inflight, int64(m.inFlight)), append(starts, int64(m.starts))
+		conns = append(conns, int64(m.conns))
+		for i, e := range endpoints {
+			reqs[i] = append(reqs[i], int64(m.requests[e]))
+		}
+	}
+	out := measure{wall: median(wall), writeSpan: median(span), providerRSS: median(prss), terraformRSS: median(trss),
+		inFlight: int(median(inflight)), starts: int(median(starts)), conns: int(median(conns)), requests: map[localknock.Endpoint]int{}}
+	for i, e := range endpoints {
+		out.requests[e] = int(median(reqs[i]))
+	}
+	return out
+}
+
+func median[T int64 | time.Duration](xs []T) T {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func mb(kib int64) float64 { return float64(kib) * 1024 / 1e6 }
+
+func ratio(ours, base time.Duration) float64 {
+	if base <= 0 {
+		return 0
+	}
+	return ours.Seconds() / base.Seconds()
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// printReport prints the table, then one line per target.
+func printReport(w io.Writer, o options, b *bench, results []*sizeResult) {
+	printTable(w, o, b, results)
+	printWritePacing(w, results)
+	printChecks(w, o, results)
+}
+
+func printTable(w io.Writer, o options, b *bench, results []*sizeResult) {
+	runs := "1 run"
+	if o.repeat > 1 {
+		runs = fmt.Sprintf("median of %d runs", o.repeat)
+	}
+	fmt.Fprintf(w, "\nknock-bench: %s, %d CPUs, local API latency %s, members from %s, %s, load average %s at start, %s at end\n\n",
+		b.terraform, runtime.NumCPU(), o.latency, o.membersFrom, runs, b.loadAtStart, loadAverage())
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "N\tstep\tours_s\tbaseline_s\tratio\tadd\tremove\tlist\tinflight\tconns\tstarts\tprovider_rss_MB\ttf_rss_MB\tbaseline_tf_rss_MB\t")
+	for _, r := range results {
+		if len(r.runs) == 0 {
+			fmt.Fprintf(tw, "%d\t(failed)\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.n)
+			continue
+		}
+		for s := range numSteps {
+			m, base := r.cell(ours, s), r.cell(baseline, s)
+			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t\n",
+				r.n, s, m.wall.Seconds(), base.wall.Seconds(), ratio(m.wall, base.wall),
+				m.requests[localknock.EndpointAdd], m.requests[localknock.EndpointRemove], m.requests[localknock.EndpointList],
+				m.inFlight, m.conns, m.starts, mb(m.providerRSS), mb(m.terraformRSS), mb(base.terraformRSS))
+		}
+	}
+	_ = tw.Flush()
+	fmt.Fprint(w, "\ninflight: most requests to the local API at once; conns: connections opened to it;\n"+
+		"starts: provider processes Terraform started; "+
+		"provider_rss_MB: peak RSS of the largest of them; tf_rss_MB: peak RSS of Terraform's process tree.\n")
+}
+
+// printWritePacing shows how fast the provider sent its writes, which is what its worker pool and rate
+// limiter decide (most visible with -latency).
+func printWritePacing(w io.Writer, results []*sizeResult) {
+	var lines []string
+	for _, r := range results {
+		if len(r.runs) == 0 {
+			continue
+		}
+		for s := range numSteps {
+			m := r.cell(ours, s)
+			writes := m.requests[localknock.EndpointAdd] + m.requests[localknock.EndpointRemove]
+			if writes < 10 || m.writeSpan <= 0 {
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("  N=%-6d %-9s %d writes in %.2fs from first to last: %.1f requests/s, at most %d requests in flight",
+				r.n, s, writes, m.writeSpan.Seconds(), float64(writes-1)/m.writeSpan.Seconds(), m.inFlight))
+		}
+	}
+	if len(lines) > 0 {
+		fmt.Fprintf(w, "\nWrite pacing (ours, steps with at least 10 writes):\n%s\n", strings.Join(lines, "\n"))
+	}
+}
+
+// printChecks prints PASS or FAIL for each target that the sizes run can show.
+func printChecks(w io.Writer, o options, results []*sizeResult) {
+	passed, total := 0, 0
+	check := func(ok bool, format string, args ...any) {
+		total++
+		if ok {
+			passed++
+		}
+		fmt.Fprintf(w, "  %s  %s\n", verdict(ok), fmt.Sprintf(format, args...))
+	}
+
+	fmt.Fprintln(w, "\nRequests at the floor:")
+	for _, r := range results {
+		if len(r.runs) == 0 {
+			continue
+		}
+		for s := range numSteps {
+			ok, text := floorCheck(r.n, s, r.cell(ours, s).requests)
+			check(ok, "N=%-6d %-9s %s", r.n, s, text)
+		}
+	}
+
+	if o.latency > 0 {
+		// The time and memory targets are set without added latency.
+		fmt.Fprintf(w, "\nRatio, growth and memory targets not checked: they apply with no added latency (-latency 0).\n")
+	} else {
+		fmt.Fprintf(w, "\nOurs / baseline wall time <= %.1f:\n", maxRatio)
+		for _, r := range results {
+			if len(r.runs) == 0 {
+				continue
+			}
+			for s := range numSteps {
+				x := ratio(r.cell(ours, s).wall, r.cell(baseline, s).wall)
+				check(x <= maxRatio, "N=%-6d %-9s %.2f", r.n, s, x)
+			}
+		}
+
+		small, large := find(results, growthSmall), find(results, growthLarge)
+		if small != nil && large != nil {
+			fmt.Fprintf(w, "\nGrowth from N=%d to N=%d <= %.0fx (ours):\n", growthSmall, growthLarge, maxGrowth)
+			for s := range numSteps {
+				a, z := small.cell(ours, s), large.cell(ours, s)
+				tg := ratio(z.wall, a.wall)
+				mg := float64(z.providerRSS) / float64(max(a.providerRSS, 1))
+				check(tg <= maxGrowth && mg <= maxGrowth, "%-9s wall time %.1fx, provider peak RSS %.1fx", s, tg, mg)
+			}
+		}
+		if large != nil {
+			var peak int64
+			for s := range numSteps {
+				peak = max(peak, large.cell(ours, s).providerRSS)
+			}
+			fmt.Fprintf(w, "\nProvider peak RSS at N=%d < %.0f MB:\n", growthLarge, maxRSSAt100k/1e6)
+			check(float64(peak)*1024 < maxRSSAt100k, "%.0f MB", mb(peak))
+		}
+	}
+
+	var gaveUp []string
+	for _, r := range results {
+		if r.err != nil {
+			gaveUp = append(gaveUp, fmt.Sprintf("N=%d (%v)", r.n, r.err))
+		}
+	}
+	fmt.Fprintf(w, "\n%d of %d checks pass.", passed, total)
+	if len(gaveUp) > 0 {
+		fmt.Fprintf(w, " Given up: %s.", strings.Join(gaveUp, "; "))
+	}
+	fmt.Fprintln(w)
+}
+
+// floorCheck compares one step's requests with the floor. Writes must be exactly at the
+// floor. A refresh reads every page (ceil(N/50) lists); the create reads what is live, which is one
+// page for the empty audience the benchmark starts from, so it is only held to at most ceil(N/50).
+func floorCheck(n int, s step, got map[localknock.Endpoint]int) (bool, string) {
+	add, remove, list := got[localknock.EndpointAdd], got[localknock.EndpointRemove], got[localknock.EndpointList]
+	pages := ceilDiv(n, localknock.MaxPageSize)
+	switch s {
+	case stepCreate:
+		writes := ceilDiv(n, localknock.MaxMembersPerRequest)
+		return add == writes && remove == 0 && list <= pages,
+			fmt.Sprintf("add %d (floor ceil(N/1000) = %d), remove %d (0), list %d (at most ceil(N/50) = %d)", add, writes, remove, list, pages)
+	case stepNoopPlan:
+		return add == 0 && remove == 0 && list == pages,
+			fmt.Sprintf("add %d (0), remove %d (0), list %d (ceil(N/50) = %d)", add, remove, list, pages)
+	default:
+		k := changed(n)
+		writes := ceilDiv(k, localknock.MaxMembersPerRequest)
+		return add == writes && remove == writes && list == pages,
+			fmt.Sprintf("add %d (ceil(%d/1000) = %d), remove %d (ceil(%d/1000) = %d), list %d (refresh, ceil(N/50) = %d)",
+				add, k, writes, remove, k, writes, list, pages)
+	}
+}
+
+// loadAverage is the one-minute load average: the harness shares the machine, and a busy machine
+// makes the wall times noisy.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.SplitN(string(data), " ", 2)[0]
+}
+
+func find(results []*sizeResult, n int) *sizeResult {
+	for _, r := range results {
+		if r.n == n && len(r.runs) > 0 {
+			return r
+		}
+	}
+	return nil
+}

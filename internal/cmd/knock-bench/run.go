@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+)
+
+type variant int
+
+const (
+	ours variant = iota
+	baseline
+	numVariants
+)
+
+func (v variant) String() string { return [...]string{"ours", "baseline"}[v] }
+
+type step int
+
+const (
+	stepCreate step = iota
+	stepNoopPlan
+	stepChange
+	numSteps
+)
+
+func (s step) String() string { return [...]string{"create", "noop-plan", "change-1%"}[s] }
+
+// measure is what one step of one variant cost.
+type measure struct {
+	wall         time.Duration
+	providerRSS  int64 // KiB, the largest of the provider processes Terraform started (ours only)
+	starts       int   // provider processes Terraform started (ours only)
+	terraformRSS int64 // KiB, Terraform's process tree as reported by wait4
+	requests     map[localknock.Endpoint]int
+	inFlight     int
+	conns        int           // connections opened to the local API
+	writeSpan    time.Duration // from the first to the last add or remove request
+}
+
+// bench holds what every run shares.
+type bench struct {
+	terraform   string
+	provider    string // the real provider binary that the wrapper runs
+	root        string // temporary directory removed at exit
+	baseEnv     []string
+	latency     time.Duration
+	timeout     time.Duration
+	membersFrom string
+	loadAtStart string
+}
+
+// runError is a failed step: a terraform command that failed or timed out, a non-empty no-op plan, or an
+// audience that does not hold what the configuration declares.
+type runError struct {
+	what    string
+	logTail string
+}
+
+func (e *runError) Error() string { return e.what }
+
+// changed returns how many members the 1% change removes and how many it adds (N/100 changes in total).
+func changed(n int) int { return max(1, n/200) }
+
+// runVariant applies N members, plans again, then changes 1% of them, in a fresh directory and, for
+// ours, against a fresh local Knock API.
+func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) ([numSteps]measure, error) {
+	var out [numSteps]measure
+	dir := filepath.Join(b.root, fmt.Sprintf("n%d-run%d-%s", n, rep, v))
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return out, err
+	}
+	defer os.RemoveAll(dir) // a 100,000-member state and its logs take tens of MB
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(b.config(v)), 0o600); err != nil {
+		return out, err
+	}
+	if err := b.writeMembers(dir, 1, n); err != nil {
+		return out, err
+	}
+
+	env := slices.Clip(b.baseEnv)
+	var api *localAPI
+	if v == ours {
+		var err error
+		if api, err = startLocalAPI(b.latency); err != nil {
+			return out, err
+		}
+		defer api.close()
+		env = append(env, "KNOCK_BASE_URL="+api.url, "KNOCK_API_KEY="+benchAPIKey, envWrapProvider+"="+b.provider)
+	}
+
+	k := changed(n)
+	for s := range numSteps {
+		args := []string{"apply", "-auto-approve", "-input=false", "-no-color"}
+		if s == stepNoopPlan {
+			args = []string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}
+		}
+		if s == stepChange {
+			// Drop the first k ids and add k new ones after the last.
+			if err := b.writeMembers(dir, k+1, n+k); err != nil {
+				return out, err
+			}
+		}
+		if api != nil {
+			api.reset()
+		}
+		rssFile := filepath.Join(dir, "provider-rss-"+strconv.Itoa(int(s)))
+		logFile := filepath.Join(dir, "step-"+strconv.Itoa(int(s))+".log")
+		m, code, err := b.terraformCmd(ctx, dir, append(slices.Clip(env), envRSSFile+"="+rssFile), logFile, args...)
+		label := fmt.Sprintf("N=%d run %d %s %s (terraform %s)", n, rep, v, s, args[0])
+		if err != nil {
+			var re *runError
+			if errors.As(err, &re) {
+				re.what = label + ": " + re.what
+			}
+			return out, err
+		}
+		if code != 0 {
+			what := fmt.Sprintf("exit status %d", code)
+			if s == stepNoopPlan && code == 2 {
+				what = "the plan after apply is not empty (exit status 2)"
+			}
+			return out, &runError{what: label + ": " + what, logTail: tail(logFile)}
+		}
+		if api != nil {
+			m.requests, m.inFlight, m.conns, m.writeSpan = api.counts()
+			if m.providerRSS, m.starts, err = readMaxRSS(rssFile); err != nil {
+				return out, fmt.Errorf("%s: provider peak RSS: %w", label, err)
+			}
+			first := 1
+			if s == stepChange {
+				first = k + 1
+			}
+			if err := checkAudience(api.knock, first, n); err != nil {
+				return out, &runError{what: label + ": " + err.Error()}
+			}
+		}
+		out[s] = m
+	}
+	return out, nil
+}
+
+// config is the root module of a variant. By default both variants read the members from a variable
+// of type map(string) set by members.auto.tfvars.json, so that Terraform handles the very same value in
+// both and the difference is the resource alone. With -members-from=jsondecode they read
+// jsondecode(file(...)); the baseline's input is then an object with N attributes, not a map(string),
+// which costs Terraform core about twice as much on plan at 100,000 and flatters our ratio.
+func (b *bench) config(v variant) string {
+	members, variable := "var.members", "variable \"members\" {\n  type = map(string)\n}\n\n"
+	if b.membersFrom == "jsondecode" {
+		members, variable = `jsondecode(file("${path.module}/members.json"))`, ""
+	}
+	if v == baseline {
+		return variable + "resource \"terraform_data\" \"bench\" {\n  input = " + members + "\n}\n"
+	}
+	return `terraform {
+  required_providers {
+    knock = {
+      source = "knock-tf/knock"
+    }
+  }
+}
+
+provider "knock" {}
+
+` + variable + `resource "knock_audience_members" "bench" {
+  audience_key = "` + benchAudience + `"
+  members      = ` + members + `
+}
+`
+}
+
+func memberID(i int) string { return fmt.Sprintf("user-%07d", i) }
+
+// writeMembers writes the members user-<first>..user-<last>, all without tenant, as JSON.
+func (b *bench) writeMembers(dir string, first, last int) error {
+	name, prefix, suffix := "members.auto.tfvars.json", `{"members":{`, "}}\n"
+	if b.membersFrom == "jsondecode" {
+		name, prefix, suffix = "members.json", "{", "}\n"
+	}
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	_, _ = w.WriteString(prefix)
+	for i := first; i <= last; i++ {
+		if i > first {
+			_ = w.WriteByte(',')
+		}
+		_, _ = w.WriteString(`"` + memberID(i) + `":null`)
+	}
+	_, _ = w.WriteString(suffix)
+	if err := w.Flush(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// checkAudience verifies that the audience holds exactly user-<first>..user-<first+n-1> without tenant,
+// so that the timings are those of a correct result.
+func checkAudience(srv *localknock.Server, first, n int) error {
+	got := srv.Memberships(benchAudience) // sorted; zero-padded ids sort like their numbers
+	if len(got) != n {
+		return fmt.Errorf("the audience holds %d memberships after the step, want %d", len(got), n)
+	}
+	for i, m := range got {
+		if want := memberID(first + i); m.UserID != want || m.Tenant != "" {
+			return fmt.Errorf("the audience holds %+v where %s without tenant was expected", m, want)
+		}
+	}
+	return nil
+}
+
+// terraformCmd runs terraform in dir with its output in logFile and returns its cost and exit code.
+// Terraform runs in its own process group, so that a timeout or Ctrl-C kills it together with the
+// providers it started.
+func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logFile string, args ...string) (measure, int, error) {
+	var m measure
+	log, err := os.Create(logFile)
+	if err != nil {
+		return m, 0, err
+	}
+	defer log.Close()
+
+	cctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, b.terraform, args...)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+
+	start := time.Now()
+	err = cmd.Run()
+	m.wall = time.Since(start)
+	if cmd.Process != nil {
+		// Sweep whatever Terraform left in its group (normally nothing; ESRCH is ignored).
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return m, 0, ctx.Err()
+	case errors.Is(cctx.Err(), context.DeadlineExceeded):
+		return m, 0, &runError{what: fmt.Sprintf("did not finish within %s (-timeout)", b.timeout), logTail: tail(logFile)}
+	case cmd.ProcessState == nil:
+		return m, 0, fmt.Errorf("running %s: %w", b.terraform, err)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.terraformRSS = ru.Maxrss
+	}
+	return m, cmd.ProcessState.ExitCode(), nil
+}
+
+// readMaxRSS returns the largest value the provider wrappers wrote (one line per provider start) and
+// the number of starts.
+func readMaxRSS(path string) (peak int64, starts int, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("no provider process reported its peak RSS: %w", err)
+	}
+	for line := range strings.FieldsSeq(string(data)) {
+		v, err := strconv.ParseInt(line, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", path, err)
+		}
+		peak, starts = max(peak, v), starts+1
+	}
+	return peak, starts, nil
+}
+
+// tail returns the last lines of a log file, for showing why a step failed.
+func tail(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
+	if len(lines) > 40 {
+		lines = append([][]byte{[]byte("...")}, lines[len(lines)-40:]...)
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
