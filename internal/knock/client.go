@@ -37,12 +37,13 @@ const (
 )
 
 // Defaults and bounds for the client's pacing, from Knock's rate tiers: add and remove are tier 3
-// (60 requests per second per environment), list is tier 4 (200). The defaults stay below the tiers so
-// that other syncs on the same environment keep some room.
+// (60 requests per second per environment), list is tier 4 (200). The write default stays below its
+// tier so that other syncs on the same environment keep some room; lists are sequential (each page
+// needs the previous page's cursor), so against Knock their latency keeps them well below the tier.
 const (
 	DefaultWriteRate        = 50
 	MaxWriteRate            = 60
-	DefaultReadRate         = 180
+	DefaultReadRate         = 200
 	MaxReadRate             = 200
 	DefaultWriteConcurrency = 4
 	MaxWriteConcurrency     = 16
@@ -121,7 +122,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	httpClient := cfg.HTTPClient
 	if httpClient == nil {
-		httpClient = &http.Client{}
+		httpClient = &http.Client{Transport: NewTransport()}
 	}
 	userAgent := cfg.UserAgent
 	if userAgent == "" {
@@ -154,6 +155,14 @@ func New(cfg Config) (*Client, error) {
 		maxRetries:       min(max(cfg.MaxRetries, 0), MaxMaxRetries),
 		onRetry:          cfg.OnRetry,
 	}, nil
+}
+
+// NewTransport returns an HTTP transport that keeps enough idle connections for the write pool, so that
+// batches and pages reuse connections (and TLS sessions) instead of opening new ones.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = MaxWriteConcurrency + 2
+	return t
 }
 
 func isLoopback(host string) bool {
@@ -290,6 +299,8 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return resp, nil
 	}
+	// Read to the end so that the connection goes back to the pool for the next page.
+	defer func() { _, _ = io.Copy(io.Discard, resp.Body) }()
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			// The connection broke in the middle of the body.

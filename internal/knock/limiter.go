@@ -21,16 +21,20 @@ func newLimiter(rate int) *limiter {
 	return &limiter{starts: make([]time.Time, max(rate, 1)), now: time.Now}
 }
 
+// window is a little over a second, so that jitter in the network cannot make Knock count rate+1
+// arrivals in one of its seconds.
+const window = time.Second + 10*time.Millisecond
+
 // reserve books the next start and returns how long to wait for it.
 func (l *limiter) reserve() time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	// The slot being reused holds the start of the request rate places back: this one may start one
-	// second after it.
+	// window after it.
 	start := now
-	if oldest := l.starts[l.next]; !oldest.IsZero() && oldest.Add(time.Second).After(now) {
-		start = oldest.Add(time.Second)
+	if oldest := l.starts[l.next]; !oldest.IsZero() && oldest.Add(window).After(now) {
+		start = oldest.Add(window)
 	}
 	l.starts[l.next] = start
 	l.next = (l.next + 1) % len(l.starts)

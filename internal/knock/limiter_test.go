@@ -20,7 +20,7 @@ func TestLimiter_neverMoreThanRatePerSecond(t *testing.T) {
 		delays = append(delays, l.reserve())
 	}
 	ms := time.Millisecond
-	want := []time.Duration{0, 0, 0, 1000 * ms, 1000 * ms, 500 * ms, 1500 * ms}
+	want := []time.Duration{0, 0, 0, 1010 * ms, 1010 * ms, 510 * ms, 1520 * ms}
 	for i, d := range delays {
 		if d != want[i] {
 			t.Errorf("request %d waits %v, want %v", i, d, want[i])

@@ -160,7 +160,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		APIKey:           apiKey,
 		Branch:           branch,
 		UserAgent:        userAgent,
-		HTTPClient:       &http.Client{Transport: &loggingTransport{next: http.DefaultTransport, apiKey: apiKey}},
+		HTTPClient:       &http.Client{Transport: &loggingTransport{next: knock.NewTransport(), apiKey: apiKey}},
 		MaxRetries:       int(config.MaxRetries.ValueInt64()),
 		WriteRate:        int(config.WriteRequestsPerSecond.ValueInt64()),
 		ReadRate:         int(config.ReadRequestsPerSecond.ValueInt64()),
