@@ -57,9 +57,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	allowed := env.allowRequest(endpoint, s.rateLimits[endpoint], s.now())
+	allowed, retryAfter := env.allowRequest(endpoint, s.rateLimits[endpoint], s.now())
 	s.mu.Unlock()
 	if !allowed {
+		// Knock does not document Retry-After on its 429s; the local API sends the exact wait, which
+		// clients honour when present.
+		w.Header().Set("Retry-After-Ms", strconv.FormatInt(max(retryAfter.Milliseconds(), 1), 10))
 		writeError(w, http.StatusTooManyRequests, "rate_limit_exceeded", "api_error",
 			fmt.Sprintf("Rate limit exceeded: at most %d %s requests per second.", s.rateLimits[endpoint], endpoint), nil)
 		return

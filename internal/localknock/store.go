@@ -25,20 +25,21 @@ type rateWindow struct {
 	next     int
 }
 
-// allow accepts a request at now unless the window already holds its limit of requests from the last second.
-func (w *rateWindow) allow(now time.Time) bool {
+// allow accepts a request at now unless the window already holds its limit of requests from the last
+// second; then it says how long until a slot frees.
+func (w *rateWindow) allow(now time.Time) (bool, time.Duration) {
 	if oldest := w.accepted[w.next]; !oldest.IsZero() && now.Sub(oldest) < time.Second {
-		return false
+		return false, oldest.Add(time.Second).Sub(now)
 	}
 	w.accepted[w.next] = now
 	w.next = (w.next + 1) % len(w.accepted)
-	return true
+	return true, 0
 }
 
 // allowRequest applies the endpoint's rate limit (perSecond 0: none).
-func (env *environment) allowRequest(endpoint Endpoint, perSecond int, now time.Time) bool {
+func (env *environment) allowRequest(endpoint Endpoint, perSecond int, now time.Time) (bool, time.Duration) {
 	if perSecond <= 0 {
-		return true
+		return true, 0
 	}
 	w := env.windows[endpoint]
 	if w == nil {

@@ -73,6 +73,9 @@ type runError struct {
 func (e *runError) Error() string { return e.what }
 
 // changed returns how many members the 1% change removes and how many it adds (N/100 changes in total).
+// rateWindowPause is a little longer than the local API's rate-limit window (one second).
+const rateWindowPause = 1100 * time.Millisecond
+
 func changed(n int) int { return max(1, n/200) }
 
 // runVariant applies N members, plans again, then changes 1% of them, in a fresh directory and, for
@@ -115,6 +118,9 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) ([numStep
 			}
 		}
 		if api != nil {
+			// Knock counts rate limits per second and environment: let the previous step's requests
+			// leave the window, so that each step is measured on its own.
+			time.Sleep(rateWindowPause)
 			api.reset()
 		}
 		rssFile := filepath.Join(dir, "provider-rss-"+strconv.Itoa(int(s)))
