@@ -3,8 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -241,15 +243,20 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 		return resp, nil
 	}
 
-	// The prior state is not needed: converge compares with what is live.
 	operation := "update"
 	if req.PriorState == nil || isNullValue(req.PriorState) {
 		operation = "create"
 	}
 	ctx, cancel := withTimeout(ctx, planned.Timeouts, operation)
 	defer cancel()
-	newState, diags := r.converge(ctx, client, planned, operation == "create")
+	var live []knock.Membership
+	liveKnown := false
+	if operation == "update" {
+		live, liveKnown = r.recentRead(ctx, req.PriorState, req.PlannedPrivate)
+	}
+	newState, diags := r.converge(ctx, client, planned, operation == "create", live, liveKnown)
 	resp.Diagnostics = diags
+	resp.Private = nil
 	// A create that fails records nothing: Terraform would mark a recorded object tainted and replace
 	// it, and the replacement's delete would remove members the audience held before this apply. The
 	// next apply's create compares with the live audience, so it sends only what is still missing.
@@ -257,15 +264,42 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 		if resp.NewState, err = newState.encode(); err != nil {
 			resp.Diagnostics = append(resp.Diagnostics, errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)...)
 		}
+		if !hasError(resp.Diagnostics) {
+			resp.Private = newReadStamp(time.Now())
+		}
 	}
 	return resp, nil
 }
 
-// converge makes the audience hold exactly the planned members: it lists what is live, adds what is
-// missing, then removes what is not declared. Adds go first so that a member moving between tenants is
+// recentRead returns the memberships of the prior state when its read stamp is recent enough to stand
+// for the live audience (see read_stamp.go), and when the state can show every live membership.
+func (r *audienceMembersResource) recentRead(ctx context.Context, priorState *tfprotov6.DynamicValue, private []byte) ([]knock.Membership, bool) {
+	age, ok := readStampAge(private, time.Now())
+	if !ok || age > r.provider.planReadMaxAge() {
+		return nil, false
+	}
+	prior, isNull, err := decodeAudienceMembers(priorState)
+	if err != nil || isNull {
+		return nil, false
+	}
+	members, err := membersMap(prior.Members)
+	var count big.Float
+	if err != nil || !prior.MembershipCount.IsKnown() || prior.MembershipCount.IsNull() || prior.MembershipCount.As(&count) != nil {
+		return nil, false
+	}
+	if n, _ := count.Int64(); n != int64(len(members)) {
+		// A user is live under several tenants: only a full read shows which.
+		return nil, false
+	}
+	tflog.Debug(ctx, "Diffing against the plan's read of the audience", map[string]any{"read_age_ms": age.Milliseconds(), "members": len(members)})
+	return membershipsOf(members), true
+}
+
+// converge makes the audience hold exactly the planned members: it lists what is live (unless the plan's
+// recent read is given), adds what is missing, then removes what is not declared. Adds go first so that a member moving between tenants is
 // never out of the audience. If a write fails, the returned state records what Knock holds by then, so
 // the next plan shows exactly the remainder. A nil state means nothing was written.
-func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Client, planned audienceMembersObject, creating bool) (*audienceMembersObject, []*tfprotov6.Diagnostic) {
+func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Client, planned audienceMembersObject, creating bool, live []knock.Membership, liveKnown bool) (*audienceMembersObject, []*tfprotov6.Diagnostic) {
 	audienceKey := stringOf(planned.AudienceKey)
 	members, err := membersMap(planned.Members)
 	if err != nil {
@@ -273,9 +307,10 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 	}
 	desired := membershipsOf(members)
 	defer r.lock(audienceKey)()
-	live, err := client.ListMemberships(ctx, audienceKey)
-	if err != nil {
-		return nil, errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil)
+	if !liveKnown {
+		if live, err = client.ListMemberships(ctx, audienceKey); err != nil {
+			return nil, errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil)
+		}
 	}
 	toAdd, toRemove := knock.Diff(desired, live)
 	tflog.Debug(ctx, "Computed audience membership changes", map[string]any{
@@ -379,6 +414,7 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	if resp.NewState, err = current.encode(); err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
 	}
+	resp.Private = newReadStamp(time.Now())
 	return resp, nil
 }
 

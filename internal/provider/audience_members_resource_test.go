@@ -84,7 +84,7 @@ func TestAccAudienceMembersResource_basic(t *testing.T) {
 			},
 			emptyPlanAfterRefresh(),
 			{
-				// Add one and remove one in the same apply: one list to refresh, one to compute the diff.
+				// Add one and remove one in the same apply: one list to refresh; the apply diffs against it.
 				PreConfig: srv.ResetRequests,
 				Config:    membersConfig(srv, "beta-testers", `{ "user-2" = "acme", "user-3" = null }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -93,7 +93,7 @@ func TestAccAudienceMembersResource_basic(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectMembers(map[string]knownvalue.Check{"user-2": knownvalue.StringExact("acme"), "user-3": knownvalue.Null()}),
 					expectLive(srv, "beta-testers", member("user-2", "acme"), member("user-3", "")),
-					expectRequests(srv, 1, 1, 2),
+					expectRequests(srv, 1, 1, 1),
 				},
 			},
 			emptyPlanAfterRefresh(),
@@ -244,10 +244,10 @@ func TestAccAudienceMembersResource_largeAudience(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, 52)},
 			},
 			{
-				// Update: 52 lists to refresh, 52 to diff against what is live, 1 add, ceil(1100/1000) = 2 removes.
+				// Update: 52 lists to refresh (the apply diffs against that read), 1 add, ceil(1100/1000) = 2 removes.
 				PreConfig:         srv.ResetRequests,
 				Config:            membersConfig(srv, "large", changed),
-				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(1550), expectRequests(srv, 1, 2, 104)},
+				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(1550), expectRequests(srv, 1, 2, 52)},
 			},
 			emptyPlanAfterRefresh(),
 		},
@@ -340,10 +340,10 @@ func TestAccAudienceMembersResource_requestFloor(t *testing.T) {
 						ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, ceil(n, 50))},
 					},
 					{
-						// The refresh and the update each read the audience once.
+						// The refresh reads the audience once; the apply diffs against that read.
 						PreConfig:         srv.ResetRequests,
 						Config:            membersConfig(srv, audienceKey, changed),
-						ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, ceil(changes/2, 1000), ceil(changes/2, 1000), 2*ceil(n, 50))},
+						ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, ceil(changes/2, 1000), ceil(changes/2, 1000), ceil(n, 50))},
 					},
 				},
 			})
@@ -393,7 +393,7 @@ resource "knock_audience_members" "test" {
 					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
 					expectPriorValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(1100)),
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2600), expectRequests(srv, 2, 0, 2*22)},
+				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2600), expectRequests(srv, 2, 0, 22)},
 			},
 			emptyPlanAfterRefresh(),
 		},
@@ -522,6 +522,43 @@ func TestAccAudienceMembersResource_faults(t *testing.T) {
 				return fmt.Errorf("%d faults injected, want all 9", n)
 			}
 			return checkLive(srv, "faulty", nil)
+		},
+	})
+}
+
+// TestAccAudienceMembersResource_planReadMaxAge: with plan_read_max_age = "0s" an update reads the
+// audience again instead of trusting the plan's read, and sees what changed in between.
+func TestAccAudienceMembersResource_planReadMaxAge(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("reread")
+	config := func(maxAge, members string) string {
+		return fmt.Sprintf(`
+provider "knock" {
+  base_url          = %q
+  api_key           = %q
+  plan_read_max_age = %q
+}
+resource "knock_audience_members" "test" {
+  audience_key = "reread"
+  members      = %s
+}
+`, srv.URL(), testAPIKey, maxAge, members)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config("0s", `{ "u1" = null }`)},
+			{
+				// One list to refresh, one more before the writes.
+				PreConfig:         srv.ResetRequests,
+				Config:            config("0s", `{ "u1" = null, "u2" = null }`),
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 1, 0, 2)},
+			},
+			{
+				Config:      config("soon", `{ "u1" = null, "u2" = null }`),
+				ExpectError: errorText("Invalid Plan Read Max Age", `plan_read_max_age is "soon"`, "from 0s to 1h"),
+			},
+			{Config: config("60s", `{ "u1" = null, "u2" = null }`), PlanOnly: true},
 		},
 	})
 }

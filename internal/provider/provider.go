@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -33,9 +34,13 @@ var _ provider.Provider = (*knockProvider)(nil)
 
 type knockProvider struct {
 	version string
-	// client is set by Configure for the resources served outside the framework.
-	client atomic.Pointer[knock.Client]
+	// client and readMaxAge are set by Configure for the resources served outside the framework.
+	client     atomic.Pointer[knock.Client]
+	readMaxAge atomic.Int64
 }
+
+// planReadMaxAge is how old the plan's read of an audience may be for an update to diff against it.
+func (p *knockProvider) planReadMaxAge() time.Duration { return time.Duration(p.readMaxAge.Load()) }
 
 type knockProviderModel struct {
 	APIKey                 types.String `tfsdk:"api_key"`
@@ -45,6 +50,7 @@ type knockProviderModel struct {
 	WriteRequestsPerSecond types.Int64  `tfsdk:"write_requests_per_second"`
 	ReadRequestsPerSecond  types.Int64  `tfsdk:"read_requests_per_second"`
 	WriteConcurrency       types.Int64  `tfsdk:"write_concurrency"`
+	PlanReadMaxAge         types.String `tfsdk:"plan_read_max_age"`
 }
 
 // configuredClient returns the client that Configure made, or an error diagnostic when Terraform calls
@@ -111,6 +117,13 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(1, knock.MaxWriteConcurrency)},
 			},
+			"plan_read_max_age": schema.StringAttribute{
+				MarkdownDescription: "How old the plan's read of an audience may be for `terraform apply` to change the " +
+					"audience by exactly the diff the plan showed, without reading it again. Older (a saved plan applied later, " +
+					"a plan reviewed for a while), the apply reads the whole audience again and diffs against that: one list " +
+					"request per 50 members. A duration such as `60s` (the default) or `5m`; `0s` always reads again.",
+				Optional: true,
+			},
 		},
 	}
 }
@@ -136,6 +149,19 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	if config.MaxRetries.IsNull() {
 		config.MaxRetries = types.Int64Value(knock.DefaultMaxRetries)
+	}
+	readMaxAge := defaultPlanReadMaxAge
+	if config.PlanReadMaxAge.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("plan_read_max_age"), "Unknown Knock Provider Setting",
+			"The provider cannot start because plan_read_max_age is not known until apply. Set it to a value known at plan time.")
+	} else if !config.PlanReadMaxAge.IsNull() {
+		d, err := time.ParseDuration(config.PlanReadMaxAge.ValueString())
+		if err != nil || d < 0 || d > time.Hour {
+			resp.Diagnostics.AddAttributeError(path.Root("plan_read_max_age"), "Invalid Plan Read Max Age",
+				fmt.Sprintf("plan_read_max_age is %q; write a duration from 0s to 1h, such as \"60s\" or \"5m\" (0s: always read the audience again before changing it).",
+					config.PlanReadMaxAge.ValueString()))
+		}
+		readMaxAge = d
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -175,6 +201,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	tflog.Debug(ctx, "Configured Knock client", map[string]any{"base_url": baseURL, "branch": branch})
 
 	p.client.Store(client)
+	p.readMaxAge.Store(int64(readMaxAge))
 	resp.ResourceData = client
 	resp.DataSourceData = client
 }
