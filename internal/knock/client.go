@@ -364,17 +364,22 @@ func encodeMembers(batch []Membership) ([]byte, error) {
 // bounded pool of workers. It returns the members whose requests succeeded; after an error no new batch
 // is started, the batches in flight finish, and the error is the first one.
 func (c *Client) AddMembers(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
-	return c.writeBatches(ctx, http.MethodPost, audienceKey, members)
+	return c.writeBatches(ctx, http.MethodPost, c.membersURL(audienceKey, nil), members)
+}
+
+// AddMembersCreatingAudience is AddMembers with Knock's create_audience=true: a static audience that
+// does not exist yet is created by the first batch.
+func (c *Client) AddMembersCreatingAudience(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
+	return c.writeBatches(ctx, http.MethodPost, c.membersURL(audienceKey, url.Values{"create_audience": {"true"}}), members)
 }
 
 // RemoveMembers removes members from an audience like AddMembers adds them. Removing a membership the
 // audience does not hold changes nothing.
 func (c *Client) RemoveMembers(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
-	return c.writeBatches(ctx, http.MethodDelete, audienceKey, members)
+	return c.writeBatches(ctx, http.MethodDelete, c.membersURL(audienceKey, nil), members)
 }
 
-func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, members []Membership) ([]Membership, error) {
-	target := c.membersURL(audienceKey, nil)
+func (c *Client) writeBatches(ctx context.Context, method, target string, members []Membership) ([]Membership, error) {
 	batches := Batches(members, MaxMembersPerRequest)
 	succeeded := make([]bool, len(batches))
 	var (

@@ -205,3 +205,16 @@ func TestNew_rejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestClient_addCreatingAudience(t *testing.T) {
+	srv, client := startLocal(t)
+	if _, err := client.AddMembers(context.Background(), "new", memberships(1, "")); !knock.IsNotFound(err) {
+		t.Fatalf("add to a missing audience: got %v, want 404", err)
+	}
+	if _, err := client.AddMembersCreatingAudience(context.Background(), "new", memberships(1500, "acme")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Memberships("new")); n != 1500 {
+		t.Errorf("created audience holds %d, want 1500", n)
+	}
+}

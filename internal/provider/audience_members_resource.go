@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,7 @@ const audienceMembersTypeName = "knock_audience_members"
 // audienceMembersResource declares every membership of one audience.
 type audienceMembersResource struct {
 	provider *knockProvider
+	claims   claims
 	// locks holds a *sync.Mutex per audience key, so that resources on the same audience in one run
 	// never interleave their list, add and remove passes.
 	locks sync.Map
@@ -60,9 +62,14 @@ func (r *audienceMembersResource) schema() *tfprotov6.Schema {
 		Version: 0,
 		Block: &tfprotov6.SchemaBlock{
 			DescriptionKind: markdown,
-			Description: "Declares every membership of one Knock audience. The resource is authoritative: after " +
+			Description: "Declares the memberships of one Knock audience. By default the resource is authoritative: after " +
 				"apply the audience holds exactly the configured members, and memberships that are not declared are " +
-				"removed. Each plan reads the audience's live memberships, so changes made outside Terraform show as drift.\n\n" +
+				"removed. With `tenant` it owns only the memberships under that tenant; with `authoritative = false` it " +
+				"owns only the memberships it declares. Each plan reads the audience's live memberships, so changes made " +
+				"outside Terraform show as drift.\n\n" +
+				"Guard rails: `max_removals` and `max_removal_percent` stop a plan that would remove too many members " +
+				"(an empty data source must not wipe an audience), and a create on an audience that already has other " +
+				"members warns (or, with `on_existing_members = \"error\"`, fails) before anything is sent.\n\n" +
 				"Members are added with their user id only; the provider never changes user properties.",
 			Attributes: []*tfprotov6.SchemaAttribute{
 				{
@@ -78,8 +85,50 @@ func (r *audienceMembersResource) schema() *tfprotov6.Schema {
 					Name: "members", Type: membersMapType, Required: true, DescriptionKind: markdown,
 					Description: "The audience's members: a map from user id to tenant id, with `null` for a " +
 						"membership without tenant. For a list of ids: `{ for id in local.user_ids : id => null }`. " +
+						"With `tenant` set, every value must be `null`: each member is under that tenant. " +
 						"A map (not a set) keeps plans fast for hundreds of thousands of members. Users that do not exist " +
 						"in Knock yet are created with only their id.",
+				},
+				{
+					Name: "tenant", Type: tftypes.String, Optional: true, DescriptionKind: markdown,
+					Description: "Own only the memberships under this tenant: the resource is authoritative within that " +
+						"slice of the audience and never touches memberships under other tenants or without tenant. " +
+						"Use one resource per tenant (`for_each`) to declare a multi-tenant audience; a user can be a " +
+						"member under several tenants. Changing it replaces the resource.",
+				},
+				{
+					Name: "authoritative", Type: tftypes.Bool, Optional: true, DescriptionKind: markdown,
+					Description: "`true` (the default): memberships in the resource's scope that are not declared are " +
+						"removed. `false` (managed-only): the resource adds what it declares, removes what it declared " +
+						"before and no longer does, and leaves every other membership alone; drift of its own " +
+						"memberships still shows in plans.",
+				},
+				{
+					Name: "create_audience", Type: tftypes.Bool, Optional: true, DescriptionKind: markdown,
+					Description: "Create the audience as a static audience if it does not exist (Knock's " +
+						"`create_audience=true` on add). Default `false`: an unknown audience is an error.",
+				},
+				{
+					Name: "on_destroy", Type: tftypes.String, Optional: true, DescriptionKind: markdown,
+					Description: "What destroying the resource does: `remove` (the default) removes the memberships it " +
+						"declares; `keep` leaves them in Knock and only forgets them.",
+				},
+				{
+					Name: "on_existing_members", Type: tftypes.String, Optional: true, DescriptionKind: markdown,
+					Description: "At create, when the audience (or the tenant's slice of it) already has members that the " +
+						"configuration does not declare, which an authoritative resource would remove: `warn` (the " +
+						"default) shows how many, with examples, in the plan; `error` fails the plan and shows the import " +
+						"command that adopts the audience instead.",
+				},
+				{
+					Name: "max_removals", Type: tftypes.Number, Optional: true, DescriptionKind: markdown,
+					Description: "Fail the plan (and the apply, before anything is sent) when it would remove more than " +
+						"this many memberships. The protection against an empty data source or file wiping an audience.",
+				},
+				{
+					Name: "max_removal_percent", Type: tftypes.Number, Optional: true, DescriptionKind: markdown,
+					Description: "Like `max_removals`, as a percentage (0 to 100) of the memberships the resource's scope " +
+						"holds. With both set, the smaller limit applies.",
 				},
 				{
 					Name: "membership_count", Type: tftypes.Number, Computed: true, DescriptionKind: markdown,
@@ -106,8 +155,60 @@ func (r *audienceMembersResource) ValidateResourceConfig(_ context.Context, req 
 			pathAudienceKey)
 	}
 	resp.Diagnostics = append(resp.Diagnostics, validateMembers(config.Members)...)
+	resp.Diagnostics = append(resp.Diagnostics, validateSettings(config)...)
 	resp.Diagnostics = append(resp.Diagnostics, validateTimeouts(config.Timeouts)...)
 	return resp, nil
+}
+
+// validateSettings checks the ownership and guard-rail attributes that are known.
+func validateSettings(config audienceMembersObject) []*tfprotov6.Diagnostic {
+	var diags []*tfprotov6.Diagnostic
+	attr := func(name string) *tftypes.AttributePath { return tftypes.NewAttributePath().WithAttributeName(name) }
+	oneOf := func(name string, allowed ...string) {
+		v := config.Settings[name]
+		if v.IsKnown() && !v.IsNull() && !slices.Contains(allowed, stringOf(v)) {
+			diags = append(diags, errorDiagnostics("Invalid "+name,
+				fmt.Sprintf("%s is %q; write one of %q.", name, stringOf(v), allowed), attr(name))...)
+		}
+	}
+	oneOf("on_destroy", onDestroyRemove, onDestroyKeep)
+	oneOf("on_existing_members", onExistingWarn, onExistingError)
+
+	if v := config.Settings["tenant"]; v.IsKnown() && !v.IsNull() {
+		tenant := stringOf(v)
+		if tenant == "" {
+			diags = append(diags, errorDiagnostics("Invalid Tenant",
+				`tenant is "" (empty). Set it to a tenant id, or remove it to manage the whole audience.`, attr("tenant"))...)
+		} else if config.Members.IsKnown() && !config.Members.IsNull() {
+			if elems, err := membersElements(config.Members); err == nil {
+				var named []string
+				for userID, value := range elems {
+					if value.IsKnown() && !value.IsNull() {
+						named = append(named, userID)
+					}
+				}
+				slices.Sort(named)
+				if len(named) > 0 {
+					diags = append(diags, errorDiagnostics("Member Tenant Set Twice",
+						fmt.Sprintf("This resource has tenant = %q, so every member is under that tenant and the values of members "+
+							"must be null. %s set a tenant of their own, for example members[%q]. Write null for them, or move "+
+							"memberships under other tenants to the resource of that tenant.", tenant, plural(len(named), "member"), named[0]),
+						pathMembers.WithElementKeyString(named[0]))...)
+				}
+			}
+		}
+	}
+	if n, ok := knownNumber(config.Settings["max_removals"]); ok && (n.Sign() < 0 || !n.IsInt()) {
+		diags = append(diags, errorDiagnostics("Invalid max_removals",
+			fmt.Sprintf("max_removals is %s; write a whole number of memberships, 0 or more (0: never remove).", n.Text('g', 10)), attr("max_removals"))...)
+	}
+	if n, ok := knownNumber(config.Settings["max_removal_percent"]); ok {
+		if f, _ := n.Float64(); f < 0 || f > 100 {
+			diags = append(diags, errorDiagnostics("Invalid max_removal_percent",
+				fmt.Sprintf("max_removal_percent is %g; write a percentage from 0 to 100.", f), attr("max_removal_percent"))...)
+		}
+	}
+	return diags
 }
 
 // validateMembers rejects empty user ids and empty tenants in one pass. Values known only at apply are
@@ -177,16 +278,13 @@ func (r *audienceMembersResource) UpgradeResourceState(_ context.Context, req *t
 }
 
 // PlanResourceChange plans id as the audience key and membership_count as the number of declared
-// members, so that extra live memberships (a user under several tenants) show as an update.
-func (r *audienceMembersResource) PlanResourceChange(_ context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+// members, so that extra live memberships (a user under several tenants) show as an update. It also
+// applies the guard rails that can be checked before anything is sent.
+func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
 	resp := &tfprotov6.PlanResourceChangeResponse{PlannedPrivate: req.PriorPrivate}
-	planned, destroy, err := decodeAudienceMembers(req.ProposedNewState)
+	planned, destroying, err := decodeAudienceMembers(req.ProposedNewState)
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), nil)
-		return resp, nil
-	}
-	if destroy {
-		resp.PlannedState = req.ProposedNewState
 		return resp, nil
 	}
 	prior, creating, err := decodeAudienceMembers(req.PriorState)
@@ -194,9 +292,23 @@ func (r *audienceMembersResource) PlanResourceChange(_ context.Context, req *tfp
 		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), nil)
 		return resp, nil
 	}
+	if destroying {
+		resp.PlannedState = req.ProposedNewState
+		if settings := prior.settings(); !creating && settings.keepOnDestroy {
+			resp.Diagnostics = []*tfprotov6.Diagnostic{{
+				Severity: tfprotov6.DiagnosticSeverityWarning,
+				Summary:  "Audience Members Kept on Destroy",
+				Detail: fmt.Sprintf("on_destroy = \"keep\": destroying this resource leaves its memberships in %s in Knock; "+
+					"Terraform only forgets them.", settings.scopeLabel(stringOf(prior.AudienceKey))),
+			}}
+		}
+		return resp, nil
+	}
 
+	settings := planned.settings()
 	planned.ID = planned.AudienceKey
 	planned.MembershipCount = tftypes.NewValue(tftypes.Number, tftypes.UnknownValue)
+	var members map[string]string
 	if planned.Members.IsKnown() && !planned.Members.IsNull() {
 		elems, err := membersElements(planned.Members)
 		if err != nil {
@@ -204,15 +316,117 @@ func (r *audienceMembersResource) PlanResourceChange(_ context.Context, req *tfp
 			return resp, nil
 		}
 		planned.MembershipCount = countValue(len(elems))
+		members, _ = membersMap(planned.Members) // nil while a tenant is unknown: guard rails wait for the apply
 	}
-	if !creating && !prior.AudienceKey.Equal(planned.AudienceKey) {
-		resp.RequiresReplace = []*tftypes.AttributePath{pathAudienceKey}
+	if !creating {
+		for _, attr := range []struct {
+			before, after tftypes.Value
+			path          *tftypes.AttributePath
+		}{
+			{prior.AudienceKey, planned.AudienceKey, pathAudienceKey},
+			{prior.Settings["tenant"], planned.Settings["tenant"], pathTenant},
+		} {
+			if !attr.before.Equal(attr.after) {
+				resp.RequiresReplace = append(resp.RequiresReplace, attr.path)
+			}
+		}
+	}
+
+	audienceKey := stringOf(planned.AudienceKey)
+	if members != nil && planned.AudienceKey.IsKnown() && settings.tenantKnown {
+		desired := settings.declared(members)
+		resp.Diagnostics = append(resp.Diagnostics, r.claims.register(audienceKey, settings, desired)...)
+		if creating || len(resp.RequiresReplace) > 0 {
+			diags, private := r.planCreate(ctx, audienceKey, settings, desired, planned.Timeouts)
+			resp.Diagnostics = append(resp.Diagnostics, diags...)
+			resp.PlannedPrivate = private
+		} else if settings.maxRemovals != nil || settings.maxRemovalPct != nil {
+			resp.Diagnostics = append(resp.Diagnostics, plannedRemovals(audienceKey, settings, prior, desired)...)
+		}
+	}
+	if hasError(resp.Diagnostics) {
+		return resp, nil
 	}
 	resp.PlannedState, err = planned.encode()
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), nil)
 	}
 	return resp, nil
+}
+
+var pathTenant = tftypes.NewAttributePath().WithAttributeName("tenant")
+
+// planCreate reads the audience before a create, to say what the create would remove, and keeps the
+// read in the plan's private data so that the apply need not list the audience again.
+func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, desired []knock.Membership, timeouts tftypes.Value) ([]*tfprotov6.Diagnostic, []byte) {
+	client := r.provider.client.Load()
+	if client == nil {
+		return nil, nil // validation only: nothing to read with
+	}
+	ctx, cancel := withTimeout(ctx, timeouts, "create")
+	defer cancel()
+	live, err := client.ListMemberships(ctx, audienceKey)
+	switch {
+	case knock.IsNotFound(err) && settings.createAudience:
+		return nil, newPlanRead(time.Now(), nil, true)
+	case knock.IsNotFound(err):
+		return errorDiagnostics("Audience Not Found", apiErrorDetail("listing the members of", audienceKey, len(desired), err)+
+			"\n\nTo let Terraform create it as a static audience, set create_audience = true.", pathAudienceKey), nil
+	case err != nil:
+		return errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil), nil
+	}
+	private := newPlanRead(time.Now(), live, false)
+	if !settings.authoritative {
+		return nil, private
+	}
+	_, toRemove := settings.changes(desired, live, nil)
+	if len(toRemove) == 0 {
+		return nil, private
+	}
+	held := 0
+	for _, m := range live {
+		if settings.inScope(m) {
+			held++
+		}
+	}
+	if diags := settings.checkRemovals(audienceKey, len(toRemove), held, toRemove); diags != nil {
+		return diags, nil
+	}
+	importID := audienceKey
+	if settings.tenant != "" {
+		importID += "/" + settings.tenant
+	}
+	detail := fmt.Sprintf("%s already holds %s that this configuration does not declare (%s). This resource is "+
+		"authoritative, so the apply removes them.", settings.scopeLabel(audienceKey), plural(len(toRemove), "membership"), exampleList(toRemove))
+	if settings.errorOnExisting {
+		return errorDiagnostics("Audience Already Has Members",
+			detail+fmt.Sprintf("\n\non_existing_members = \"error\" stops here. To adopt the audience as it is, import it and "+
+				"then edit members:\n\n  terraform import knock_audience_members.NAME %s\n\nor, to keep those members, set "+
+				"authoritative = false.", importID), nil), nil
+	}
+	return []*tfprotov6.Diagnostic{{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: "Audience Already Has Members",
+		Detail: detail + fmt.Sprintf(" To keep them, declare them, set authoritative = false, or import the audience "+
+			"(terraform import knock_audience_members.NAME %s).", importID)}}, private
+}
+
+// plannedRemovals estimates an update's removals from the refreshed state, for max_removals.
+func plannedRemovals(audienceKey string, settings membersSettings, prior audienceMembersObject, desired []knock.Membership) []*tfprotov6.Diagnostic {
+	priorMembers, err := membersMap(prior.Members)
+	if err != nil {
+		return nil
+	}
+	held := settings.declared(priorMembers)
+	_, toRemove := settings.changes(desired, held, held)
+	removals := len(toRemove)
+	var count big.Float
+	if n, ok := knownNumber(prior.MembershipCount); ok {
+		count = *n
+	}
+	total, _ := count.Int64()
+	if settings.authoritative && settings.tenant == "" && int(total) > len(held) {
+		removals += int(total) - len(held) // extra tenants of users: all removed
+	}
+	return settings.checkRemovals(audienceKey, removals, max(int(total), len(held)), toRemove)
 }
 
 func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
@@ -243,24 +457,32 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 		return resp, nil
 	}
 
+	creating := req.PriorState == nil || isNullValue(req.PriorState)
 	operation := "update"
-	if req.PriorState == nil || isNullValue(req.PriorState) {
+	if creating {
 		operation = "create"
 	}
 	ctx, cancel := withTimeout(ctx, planned.Timeouts, operation)
 	defer cancel()
-	var live []knock.Membership
-	liveKnown := false
-	if operation == "update" {
-		live, liveKnown = r.recentRead(ctx, req.PriorState, req.PlannedPrivate)
+	in := convergeInput{planned: planned, creating: creating}
+	if creating {
+		in.live, in.audienceMissing, in.liveKnown = planRead(req.PlannedPrivate, time.Now(), r.provider.planReadMaxAge())
+	} else {
+		prior, _, err := decodeAudienceMembers(req.PriorState)
+		if err != nil {
+			resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
+			return resp, nil
+		}
+		in.prior = &prior
+		in.live, in.liveKnown = r.recentRead(ctx, prior, req.PlannedPrivate)
 	}
-	newState, diags := r.converge(ctx, client, planned, operation == "create", live, liveKnown)
+	newState, diags := r.converge(ctx, client, in)
 	resp.Diagnostics = diags
 	resp.Private = nil
 	// A create that fails records nothing: Terraform would mark a recorded object tainted and replace
 	// it, and the replacement's delete would remove members the audience held before this apply. The
 	// next apply's create compares with the live audience, so it sends only what is still missing.
-	if newState != nil && (operation == "update" || !hasError(diags)) {
+	if newState != nil && (!creating || !hasError(diags)) {
 		if resp.NewState, err = newState.encode(); err != nil {
 			resp.Diagnostics = append(resp.Diagnostics, errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)...)
 		}
@@ -273,18 +495,14 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 
 // recentRead returns the memberships of the prior state when its read stamp is recent enough to stand
 // for the live audience (see read_stamp.go), and when the state can show every live membership.
-func (r *audienceMembersResource) recentRead(ctx context.Context, priorState *tfprotov6.DynamicValue, private []byte) ([]knock.Membership, bool) {
+func (r *audienceMembersResource) recentRead(ctx context.Context, prior audienceMembersObject, private []byte) ([]knock.Membership, bool) {
 	age, ok := readStampAge(private, time.Now())
 	if !ok || age > r.provider.planReadMaxAge() {
 		return nil, false
 	}
-	prior, isNull, err := decodeAudienceMembers(priorState)
-	if err != nil || isNull {
-		return nil, false
-	}
 	members, err := membersMap(prior.Members)
-	var count big.Float
-	if err != nil || !prior.MembershipCount.IsKnown() || prior.MembershipCount.IsNull() || prior.MembershipCount.As(&count) != nil {
+	count, known := knownNumber(prior.MembershipCount)
+	if err != nil || !known {
 		return nil, false
 	}
 	if n, _ := count.Int64(); n != int64(len(members)) {
@@ -292,51 +510,97 @@ func (r *audienceMembersResource) recentRead(ctx context.Context, priorState *tf
 		return nil, false
 	}
 	tflog.Debug(ctx, "Diffing against the plan's read of the audience", map[string]any{"read_age_ms": age.Milliseconds(), "members": len(members)})
-	return membershipsOf(members), true
+	return prior.settings().declared(members), true
 }
 
-// converge makes the audience hold exactly the planned members: it lists what is live (unless the plan's
-// recent read is given), adds what is missing, then removes what is not declared. Adds go first so that a member moving between tenants is
-// never out of the audience. If a write fails, the returned state records what Knock holds by then, so
-// the next plan shows exactly the remainder. A nil state means nothing was written.
-func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Client, planned audienceMembersObject, creating bool, live []knock.Membership, liveKnown bool) (*audienceMembersObject, []*tfprotov6.Diagnostic) {
+// convergeInput is what an apply knows before it changes the audience.
+type convergeInput struct {
+	planned  audienceMembersObject
+	prior    *audienceMembersObject // nil on create
+	creating bool
+	// live is the plan's read of the audience when liveKnown; otherwise converge lists it.
+	live            []knock.Membership
+	liveKnown       bool
+	audienceMissing bool
+}
+
+// converge makes the resource's scope of the audience hold what is planned: it lists what is live
+// (unless the plan's recent read is given), adds what is missing, then removes what must go. Adds go
+// first so that a member moving between tenants is never out of the audience. If a write fails, the
+// returned state records what Knock holds by then, so the next plan shows exactly the remainder. A nil
+// state means nothing was written.
+func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Client, in convergeInput) (*audienceMembersObject, []*tfprotov6.Diagnostic) {
+	planned := in.planned
+	settings := planned.settings()
 	audienceKey := stringOf(planned.AudienceKey)
 	members, err := membersMap(planned.Members)
 	if err != nil {
 		return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
 	}
-	desired := membershipsOf(members)
+	desired := settings.declared(members)
+	var owned []knock.Membership
+	if in.prior != nil && !settings.authoritative {
+		priorMembers, err := membersMap(in.prior.Members)
+		if err != nil {
+			return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
+		}
+		owned = in.prior.settings().declared(priorMembers)
+	}
 	defer r.lock(audienceKey)()
-	if !liveKnown {
-		if live, err = client.ListMemberships(ctx, audienceKey); err != nil {
-			return nil, errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil)
+	live, audienceMissing := in.live, in.audienceMissing
+	if !in.liveKnown {
+		live, err = client.ListMemberships(ctx, audienceKey)
+		if knock.IsNotFound(err) && settings.createAudience {
+			live, audienceMissing, err = nil, true, nil
+		}
+		if err != nil {
+			detail := apiErrorDetail("listing the members of", audienceKey, len(desired), err)
+			if knock.IsNotFound(err) {
+				detail += "\n\nTo let Terraform create it as a static audience, set create_audience = true."
+			}
+			return nil, errorDiagnostics("Unable to Read Audience Members", detail, nil)
 		}
 	}
-	toAdd, toRemove := knock.Diff(desired, live)
+	toAdd, toRemove := settings.changes(desired, live, owned)
 	tflog.Debug(ctx, "Computed audience membership changes", map[string]any{
-		"audience_key": audienceKey, "live": len(live), "desired": len(desired), "to_add": len(toAdd), "to_remove": len(toRemove),
+		"audience_key": audienceKey, "tenant": settings.tenant, "authoritative": settings.authoritative,
+		"live": len(live), "desired": len(desired), "to_add": len(toAdd), "to_remove": len(toRemove),
 	})
+	held := 0
+	for _, m := range live {
+		if settings.inScope(m) {
+			held++
+		}
+	}
+	if diags := settings.checkRemovals(audienceKey, len(toRemove), held, toRemove); diags != nil {
+		return nil, diags
+	}
 
 	state := planned
-	added, err := client.AddMembers(ctx, audienceKey, toAdd)
+	add := client.AddMembers
+	if settings.createAudience && audienceMissing {
+		add = client.AddMembersCreatingAudience
+	}
+	added, err := add(ctx, audienceKey, toAdd)
 	if err != nil {
-		state.setHeld(heldAfterWrites(live, added, nil), members)
+		state.setHeld(settings, heldAfterWrites(live, added, nil), members, append(owned, desired...))
 		return &state, errorDiagnostics("Unable to Add Audience Members",
-			apiErrorDetail("adding members to", audienceKey, len(toAdd), err)+"\n\n"+partialDetail(audienceKey, "Added", "to", len(added), len(toAdd), creating), nil)
+			apiErrorDetail("adding members to", audienceKey, len(toAdd), err)+"\n\n"+partialDetail(audienceKey, "Added", "to", len(added), len(toAdd), in.creating), nil)
 	}
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
 	if err != nil {
-		state.setHeld(heldAfterWrites(live, toAdd, removed), members)
+		state.setHeld(settings, heldAfterWrites(live, toAdd, removed), members, append(owned, desired...))
 		return &state, errorDiagnostics("Unable to Remove Audience Members",
-			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+partialDetail(audienceKey, "Removed", "from", len(removed), len(toRemove), creating), nil)
+			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+partialDetail(audienceKey, "Removed", "from", len(removed), len(toRemove), in.creating), nil)
 	}
 	return &state, nil
 }
 
-// setHeld records what the audience holds after an incomplete apply.
-func (o *audienceMembersObject) setHeld(held []knock.Membership, declared map[string]string) {
-	o.Members = membersValue(membersFromLive(held, declared))
-	o.MembershipCount = countValue(len(held))
+// setHeld records what the resource's scope holds after an incomplete apply.
+func (o *audienceMembersObject) setHeld(settings membersSettings, held []knock.Membership, declared map[string]string, owned []knock.Membership) {
+	members, count := settings.stateMembers(held, declared, owned)
+	o.Members = membersValue(members)
+	o.MembershipCount = countValue(count)
 }
 
 func partialDetail(audienceKey, verb, preposition string, done, total int, creating bool) string {
@@ -351,12 +615,16 @@ func partialDetail(audienceKey, verb, preposition string, done, total int, creat
 
 // delete removes the memberships this resource declares and leaves any other membership alone.
 func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Client, prior audienceMembersObject) []*tfprotov6.Diagnostic {
+	settings := prior.settings()
+	if settings.keepOnDestroy {
+		return nil
+	}
 	audienceKey := stringOf(prior.AudienceKey)
 	members, err := membersMap(prior.Members)
 	if err != nil {
 		return errorDiagnostics("Unable to Remove Audience Members", err.Error(), pathMembers)
 	}
-	declared := membershipsOf(members)
+	declared := settings.declared(members)
 	knock.SortMemberships(declared)
 	defer r.lock(audienceKey)()
 	removed, err := client.RemoveMembers(ctx, audienceKey, declared)
@@ -408,9 +676,11 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(prior), err), nil)
 		return resp, nil
 	}
+	settings := current.settings()
+	members, count := settings.stateMembers(live, prior, settings.declared(prior))
 	current.ID = current.AudienceKey
-	current.Members = membersValue(membersFromLive(live, prior))
-	current.MembershipCount = countValue(len(live))
+	current.Members = membersValue(members)
+	current.MembershipCount = countValue(count)
 	if resp.NewState, err = current.encode(); err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
 	}
@@ -420,17 +690,24 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 
 func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
 	resp := &tfprotov6.ImportResourceStateResponse{}
-	if req.ID == "" {
-		resp.Diagnostics = errorDiagnostics("Invalid Import ID", "Import a knock_audience_members resource by its audience key, "+
-			"for example: terraform import knock_audience_members.beta beta-testers", nil)
+	audienceKey, tenant, scoped := strings.Cut(req.ID, "/")
+	if audienceKey == "" || scoped && tenant == "" {
+		resp.Diagnostics = errorDiagnostics("Invalid Import ID", fmt.Sprintf("The import id %q is not AUDIENCE_KEY or AUDIENCE_KEY/TENANT. "+
+			"For example: terraform import knock_audience_members.beta beta-testers, or, for a resource with tenant = \"acme\", "+
+			"terraform import 'knock_audience_members.beta[\"acme\"]' beta-testers/acme", req.ID), nil)
 		return resp, nil
 	}
+	settings := map[string]tftypes.Value{}
+	if scoped {
+		settings["tenant"] = stringValue(tenant)
+	}
 	state, err := audienceMembersObject{
-		ID:              stringValue(req.ID),
-		AudienceKey:     stringValue(req.ID),
+		ID:              stringValue(audienceKey),
+		AudienceKey:     stringValue(audienceKey),
 		Members:         tftypes.NewValue(membersMapType, nil),
 		MembershipCount: tftypes.NewValue(tftypes.Number, nil),
 		Timeouts:        tftypes.NewValue(timeoutsType, nil),
+		Settings:        settings,
 	}.encode()
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Import Audience Members", err.Error(), nil)

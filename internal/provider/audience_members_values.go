@@ -16,14 +16,31 @@ var (
 	timeoutsType   = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
 		"create": tftypes.String, "read": tftypes.String, "update": tftypes.String, "delete": tftypes.String,
 	}}
-	audienceMembersType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+	// settingTypes are the optional, configuration-only attributes that steer ownership and guard rails.
+	settingTypes = map[string]tftypes.Type{
+		"authoritative":       tftypes.Bool,
+		"tenant":              tftypes.String,
+		"create_audience":     tftypes.Bool,
+		"on_destroy":          tftypes.String,
+		"on_existing_members": tftypes.String,
+		"max_removals":        tftypes.Number,
+		"max_removal_percent": tftypes.Number,
+	}
+	audienceMembersType = tftypes.Object{AttributeTypes: withSettings(map[string]tftypes.Type{
 		"id":               tftypes.String,
 		"audience_key":     tftypes.String,
 		"members":          membersMapType,
 		"membership_count": tftypes.Number,
 		"timeouts":         timeoutsType,
-	}}
+	})}
 )
+
+func withSettings(types map[string]tftypes.Type) map[string]tftypes.Type {
+	for name, typ := range settingTypes {
+		types[name] = typ
+	}
+	return types
+}
 
 // audienceMembersObject is a decoded knock_audience_members value. Attributes stay tftypes values
 // where they may be null or unknown; members is decoded on demand.
@@ -33,6 +50,8 @@ type audienceMembersObject struct {
 	Members         tftypes.Value
 	MembershipCount tftypes.Value
 	Timeouts        tftypes.Value
+	// Settings holds the attributes of settingTypes, passed through as configured.
+	Settings map[string]tftypes.Value
 }
 
 func decodeAudienceMembers(dv *tfprotov6.DynamicValue) (obj audienceMembersObject, isNull bool, err error) {
@@ -50,20 +69,32 @@ func decodeAudienceMembers(dv *tfprotov6.DynamicValue) (obj audienceMembersObjec
 	if err := value.As(&attrs); err != nil {
 		return obj, false, fmt.Errorf("decoding knock_audience_members: %w", err)
 	}
-	return audienceMembersObject{
+	obj = audienceMembersObject{
 		ID: attrs["id"], AudienceKey: attrs["audience_key"], Members: attrs["members"], MembershipCount: attrs["membership_count"],
-		Timeouts: attrs["timeouts"],
-	}, false, nil
+		Timeouts: attrs["timeouts"], Settings: make(map[string]tftypes.Value, len(settingTypes)),
+	}
+	for name := range settingTypes {
+		obj.Settings[name] = attrs[name]
+	}
+	return obj, false, nil
 }
 
 func (o audienceMembersObject) encode() (*tfprotov6.DynamicValue, error) {
-	value := tftypes.NewValue(audienceMembersType, map[string]tftypes.Value{
+	attrs := map[string]tftypes.Value{
 		"id":               o.ID,
 		"audience_key":     o.AudienceKey,
 		"members":          o.Members,
 		"membership_count": o.MembershipCount,
 		"timeouts":         o.Timeouts,
-	})
+	}
+	for name, typ := range settingTypes {
+		if value, ok := o.Settings[name]; ok {
+			attrs[name] = value
+		} else {
+			attrs[name] = tftypes.NewValue(typ, nil)
+		}
+	}
+	value := tftypes.NewValue(audienceMembersType, attrs)
 	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, value)
 	if err != nil {
 		return nil, fmt.Errorf("encoding knock_audience_members: %w", err)

@@ -3,6 +3,8 @@ package provider
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
 // A read stamp, kept in the resource's private state, records when the state's members were last known
@@ -13,6 +15,11 @@ import (
 // (-refresh=false after an old apply) means reading the audience first.
 type readStamp struct {
 	ReadAt time.Time `json:"read_at"`
+	// A create's plan reads the audience to warn about members it would remove; the apply then uses that
+	// read (Live, or AudienceMissing) instead of listing again, under the same age rule.
+	Live            [][2]string `json:"live,omitempty"`
+	AudienceMissing bool        `json:"audience_missing,omitempty"`
+	Planned         bool        `json:"planned,omitempty"`
 }
 
 // defaultPlanReadMaxAge covers `terraform apply -auto-approve` on a large audience: the refresh ends,
@@ -31,4 +38,27 @@ func readStampAge(private []byte, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return now.Sub(stamp.ReadAt), true
+}
+
+// newPlanRead records a create's plan-time read of the audience for its apply.
+func newPlanRead(now time.Time, live []knock.Membership, missing bool) []byte {
+	stamp := readStamp{ReadAt: now.UTC(), AudienceMissing: missing, Planned: true, Live: make([][2]string, len(live))}
+	for i, m := range live {
+		stamp.Live[i] = [2]string{m.UserID, m.Tenant}
+	}
+	raw, _ := json.Marshal(stamp)
+	return raw
+}
+
+// planRead returns a create's plan-time read when it is at most maxAge old.
+func planRead(private []byte, now time.Time, maxAge time.Duration) (live []knock.Membership, missing, ok bool) {
+	var stamp readStamp
+	if len(private) == 0 || json.Unmarshal(private, &stamp) != nil || !stamp.Planned || now.Sub(stamp.ReadAt) > maxAge {
+		return nil, false, false
+	}
+	live = make([]knock.Membership, len(stamp.Live))
+	for i, pair := range stamp.Live {
+		live[i] = knock.Membership{UserID: pair[0], Tenant: pair[1]}
+	}
+	return live, stamp.AudienceMissing, true
 }
