@@ -16,3 +16,17 @@ resource "knock_audience_members" "newsletter" {
   audience_key = "newsletter"
   members      = { for id in local.newsletter_user_ids : id => null }
 }
+
+# Members from a data source, with a guard against an empty result wiping the audience.
+resource "knock_audience_members" "active_customers" {
+  audience_key        = "active-customers"
+  members             = { for id in local.newsletter_user_ids : id => null }
+  max_removal_percent = 10
+}
+
+# Share an audience with a warehouse sync: own only what is declared here.
+resource "knock_audience_members" "vip_overrides" {
+  audience_key  = "vip"
+  authoritative = false
+  members       = { "user-42" = null }
+}
