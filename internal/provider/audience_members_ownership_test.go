@@ -139,7 +139,7 @@ func TestAccAudienceMembersResource_guardRails(t *testing.T) {
 				ExpectError: errorText("Too Many Audience Members To Remove", "removes 10 memberships", "max_removal_percent = 50 (5 of 10 memberships)"),
 			},
 			{
-				Config: providerConfig(srv) + membersResource("test", "guarded", hclUserMap("u", 0, 6, "null"), `max_removal_percent = 50`),
+				Config:            providerConfig(srv) + membersResource("test", "guarded", hclUserMap("u", 0, 6, "null"), `max_removal_percent = 50`),
 				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(6)},
 			},
 		},

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -30,7 +31,10 @@ const (
 	envBranch  = "KNOCK_BRANCH"
 )
 
-var _ provider.Provider = (*knockProvider)(nil)
+var (
+	_ provider.Provider              = (*knockProvider)(nil)
+	_ provider.ProviderWithFunctions = (*knockProvider)(nil)
+)
 
 type knockProvider struct {
 	version string
@@ -231,4 +235,10 @@ func valueOrEnv(value types.String, envVar string) string {
 		return os.Getenv(envVar)
 	}
 	return value.ValueString()
+}
+
+func (p *knockProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		NewMembersFunction,
+	}
 }

@@ -1,0 +1,86 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var _ function.Function = (*membersFunction)(nil)
+
+// NewMembersFunction returns provider::knock::members.
+func NewMembersFunction() function.Function {
+	return &membersFunction{}
+}
+
+type membersFunction struct{}
+
+func (f *membersFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
+	resp.Name = "members"
+}
+
+func (f *membersFunction) Definition(_ context.Context, _ function.DefinitionRequest, resp *function.DefinitionResponse) {
+	resp.Definition = function.Definition{
+		Summary: "Turns a list of user ids into the members map of knock_audience_members.",
+		MarkdownDescription: "Returns a map from each user id to `tenant`, or to `null` when no tenant is given, for the " +
+			"`members` attribute: `members = provider::knock::members(local.user_ids)`. An empty id or an id that " +
+			"appears twice is an error that names its position, so a broken export does not slip into an audience.",
+		Parameters: []function.Parameter{
+			function.ListParameter{
+				Name:                "user_ids",
+				ElementType:         types.StringType,
+				MarkdownDescription: "The user ids, each once.",
+			},
+		},
+		VariadicParameter: function.StringParameter{
+			Name:                "tenant",
+			MarkdownDescription: "Optional: the tenant of every membership. Leave it out for memberships without tenant.",
+		},
+		Return: function.MapReturn{ElementType: types.StringType},
+	}
+}
+
+func (f *membersFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
+	var userIDs []types.String
+	var tenants []types.String
+	resp.Error = function.ConcatFuncErrors(req.Arguments.Get(ctx, &userIDs, &tenants))
+	if resp.Error != nil {
+		return
+	}
+	tenant := types.StringNull()
+	switch {
+	case len(tenants) > 1:
+		resp.Error = function.NewArgumentFuncError(1, fmt.Sprintf("members takes at most one tenant, got %d", len(tenants)))
+		return
+	case len(tenants) == 1 && !tenants[0].IsNull():
+		if tenants[0].ValueString() == "" {
+			resp.Error = function.NewArgumentFuncError(1, `the tenant is "" (empty): leave it out for memberships without tenant`)
+			return
+		}
+		tenant = tenants[0]
+	}
+	members := make(map[string]attr.Value, len(userIDs))
+	firstAt := make(map[string]int, len(userIDs))
+	for i, id := range userIDs {
+		switch {
+		case id.IsNull() || id.ValueString() == "":
+			resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("user_ids[%d] is empty; filter empty ids out: [for id in ids : id if id != \"\"]", i))
+			return
+		case firstAt[id.ValueString()] > 0:
+			resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("user_ids[%d] is %q, which is also user_ids[%d]; each user id may appear once (distinct() removes repeats)",
+				i, id.ValueString(), firstAt[id.ValueString()]-1))
+			return
+		}
+		firstAt[id.ValueString()] = i + 1
+		members[id.ValueString()] = tenant
+	}
+	result, diags := types.MapValue(types.StringType, members)
+	if diags.HasError() {
+		resp.Error = function.FuncErrorFromDiags(ctx, diags)
+		return
+	}
+	resp.Error = resp.Result.Set(ctx, result)
+}

@@ -1,0 +1,91 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+)
+
+func TestAccMembersFunction_buildsMembers(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("fn")
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: membersConfig(srv, "fn", `merge(provider::knock::members(["u1", "u2"]), provider::knock::members(["u3"], "acme"))`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMembers(map[string]knownvalue.Check{"u1": knownvalue.Null(), "u2": knownvalue.Null(), "u3": knownvalue.StringExact("acme")}),
+					expectLive(srv, "fn", member("u1", ""), member("u2", ""), member("u3", "acme")),
+				},
+			},
+			{
+				Config:      membersConfig(srv, "fn", `provider::knock::members(["u1", "u2", "u1"])`),
+				ExpectError: errorText(`user_ids[2] is "u1", which is also user_ids[0]`, "distinct()"),
+			},
+			{
+				Config:      membersConfig(srv, "fn", `provider::knock::members(["u1", ""])`),
+				ExpectError: errorText("user_ids[1] is empty"),
+			},
+			{Config: membersConfig(srv, "fn", `provider::knock::members(["u1"])`)},
+		},
+	})
+}
+
+// TestMembersFunction_protocol calls the function through the provider server, so that it is covered
+// on Terraform versions without provider functions too.
+func TestMembersFunction_protocol(t *testing.T) {
+	server := NewProtocol6Server("test")()
+	listType := tftypes.List{ElementType: tftypes.String}
+	call := func(ids []string, tenants ...string) (*tfprotov6.CallFunctionResponse, error) {
+		elems := make([]tftypes.Value, len(ids))
+		for i, id := range ids {
+			elems[i] = tftypes.NewValue(tftypes.String, id)
+		}
+		args := []*tfprotov6.DynamicValue{dynamic(t, listType, tftypes.NewValue(listType, elems))}
+		for _, tenant := range tenants {
+			args = append(args, dynamic(t, tftypes.String, tftypes.NewValue(tftypes.String, tenant)))
+		}
+		return server.CallFunction(context.Background(), &tfprotov6.CallFunctionRequest{Name: "members", Arguments: args})
+	}
+
+	resp, err := call([]string{"a", "b"}, "acme")
+	if err != nil || resp.Error != nil {
+		t.Fatalf("CallFunction: %v, %v", err, resp.Error)
+	}
+	mapType := tftypes.Map{ElementType: tftypes.String}
+	result, err := resp.Result.Unmarshal(mapType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]tftypes.Value
+	if err := result.As(&got); err != nil || len(got) != 2 || stringOf(got["a"]) != "acme" {
+		t.Errorf("members([a b], acme) = %v (%v)", got, err)
+	}
+
+	resp, err = call([]string{"a", "a"})
+	if err != nil || resp.Error == nil || !strings.Contains(resp.Error.Text, "also user_ids[0]") {
+		t.Errorf("duplicate ids: got %+v, %v", resp.Error, err)
+	}
+	resp, err = call([]string{"a"}, "x", "y")
+	if err != nil || resp.Error == nil || !strings.Contains(resp.Error.Text, "at most one tenant") {
+		t.Errorf("two tenants: got %+v, %v", resp.Error, err)
+	}
+}
+
+func dynamic(t *testing.T, typ tftypes.Type, value tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	dv, err := tfprotov6.NewDynamicValue(typ, value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dv
+}
