@@ -348,6 +348,9 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 		return resp, nil
 	}
 	resp.PlannedState, err = planned.encode()
+	if err == nil {
+		resp.PlannedIdentity, err = identityOf(planned)
+	}
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), nil)
 	}
@@ -483,7 +486,11 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 	// it, and the replacement's delete would remove members the audience held before this apply. The
 	// next apply's create compares with the live audience, so it sends only what is still missing.
 	if newState != nil && (!creating || !hasError(diags)) {
-		if resp.NewState, err = newState.encode(); err != nil {
+		resp.NewState, err = newState.encode()
+		if err == nil {
+			resp.NewIdentity, err = identityOf(*newState)
+		}
+		if err != nil {
 			resp.Diagnostics = append(resp.Diagnostics, errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)...)
 		}
 		if !hasError(resp.Diagnostics) {
@@ -681,7 +688,11 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	current.ID = current.AudienceKey
 	current.Members = membersValue(members)
 	current.MembershipCount = countValue(count)
-	if resp.NewState, err = current.encode(); err != nil {
+	resp.NewState, err = current.encode()
+	if err == nil {
+		resp.NewIdentity, err = identityOf(current)
+	}
+	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
 	}
 	resp.Private = newReadStamp(time.Now())
@@ -691,6 +702,15 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
 	resp := &tfprotov6.ImportResourceStateResponse{}
 	audienceKey, tenant, scoped := strings.Cut(req.ID, "/")
+	if req.ID == "" && req.Identity != nil {
+		var err error
+		if audienceKey, tenant, err = importTarget(req.Identity); err != nil || audienceKey == "" {
+			resp.Diagnostics = errorDiagnostics("Invalid Import Identity",
+				fmt.Sprintf("An import block's identity needs audience_key (and tenant for a resource with tenant set): %v.", err), nil)
+			return resp, nil
+		}
+		scoped = tenant != ""
+	}
 	if audienceKey == "" || scoped && tenant == "" {
 		resp.Diagnostics = errorDiagnostics("Invalid Import ID", fmt.Sprintf("The import id %q is not AUDIENCE_KEY or AUDIENCE_KEY/TENANT. "+
 			"For example: terraform import knock_audience_members.beta beta-testers, or, for a resource with tenant = \"acme\", "+
@@ -701,19 +721,44 @@ func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tf
 	if scoped {
 		settings["tenant"] = stringValue(tenant)
 	}
-	state, err := audienceMembersObject{
+	imported := audienceMembersObject{
 		ID:              stringValue(audienceKey),
 		AudienceKey:     stringValue(audienceKey),
 		Members:         tftypes.NewValue(membersMapType, nil),
 		MembershipCount: tftypes.NewValue(tftypes.Number, nil),
 		Timeouts:        tftypes.NewValue(timeoutsType, nil),
 		Settings:        settings,
-	}.encode()
+	}
+	state, err := imported.encode()
+	var identity *tfprotov6.ResourceIdentityData
+	if err == nil {
+		identity, err = identityOf(imported)
+	}
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Import Audience Members", err.Error(), nil)
 		return resp, nil
 	}
-	resp.ImportedResources = []*tfprotov6.ImportedResource{{TypeName: audienceMembersTypeName, State: state}}
+	resp.ImportedResources = []*tfprotov6.ImportedResource{{TypeName: audienceMembersTypeName, State: state, Identity: identity}}
+	return resp, nil
+}
+
+func (r *audienceMembersResource) UpgradeResourceIdentity(_ context.Context, req *tfprotov6.UpgradeResourceIdentityRequest) (*tfprotov6.UpgradeResourceIdentityResponse, error) {
+	resp := &tfprotov6.UpgradeResourceIdentityResponse{}
+	value, err := req.RawIdentity.UnmarshalWithOpts(audienceMembersIdentityType, tfprotov6.UnmarshalOpts{
+		ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true},
+	})
+	if err == nil && req.Version != 0 {
+		err = fmt.Errorf("identity version %d is newer than this provider knows (0)", req.Version)
+	}
+	var dv tfprotov6.DynamicValue
+	if err == nil {
+		dv, err = tfprotov6.NewDynamicValue(audienceMembersIdentityType, value)
+	}
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Read Resource Identity", err.Error(), nil)
+		return resp, nil
+	}
+	resp.UpgradedIdentity = &tfprotov6.ResourceIdentityData{IdentityData: &dv}
 	return resp, nil
 }
 

@@ -45,6 +45,24 @@ func (s *server) GetProviderSchema(ctx context.Context, req *tfprotov6.GetProvid
 	return resp, err
 }
 
+func (s *server) GetResourceIdentitySchemas(ctx context.Context, req *tfprotov6.GetResourceIdentitySchemasRequest) (*tfprotov6.GetResourceIdentitySchemasResponse, error) {
+	resp, err := s.ProviderServer.GetResourceIdentitySchemas(ctx, req)
+	if err == nil && resp != nil {
+		if resp.IdentitySchemas == nil {
+			resp.IdentitySchemas = map[string]*tfprotov6.ResourceIdentitySchema{}
+		}
+		resp.IdentitySchemas[audienceMembersTypeName] = audienceMembersIdentitySchema()
+	}
+	return resp, err
+}
+
+func (s *server) UpgradeResourceIdentity(ctx context.Context, req *tfprotov6.UpgradeResourceIdentityRequest) (*tfprotov6.UpgradeResourceIdentityResponse, error) {
+	if req.TypeName == audienceMembersTypeName {
+		return s.audienceMembers.UpgradeResourceIdentity(ctx, req)
+	}
+	return s.ProviderServer.UpgradeResourceIdentity(ctx, req)
+}
+
 func (s *server) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
 	if req.TypeName == audienceMembersTypeName {
 		return s.audienceMembers.ValidateResourceConfig(ctx, req)

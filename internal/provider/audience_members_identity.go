@@ -1,0 +1,60 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// knock_audience_members is identified by its audience and, for a tenant's slice, the tenant: what
+// Terraform 1.12+ stores as the resource identity and what an import block can name instead of an id.
+var audienceMembersIdentityType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+	"audience_key": tftypes.String,
+	"tenant":       tftypes.String,
+}}
+
+func audienceMembersIdentitySchema() *tfprotov6.ResourceIdentitySchema {
+	return &tfprotov6.ResourceIdentitySchema{
+		Version: 0,
+		IdentityAttributes: []*tfprotov6.ResourceIdentitySchemaAttribute{
+			{Name: "audience_key", Type: tftypes.String, RequiredForImport: true, Description: "Key of the audience."},
+			{Name: "tenant", Type: tftypes.String, OptionalForImport: true, Description: "Tenant of a resource with tenant set; null for the whole audience."},
+		},
+	}
+}
+
+// identityOf returns the identity of a resource value, or nil while its audience or tenant is unknown.
+func identityOf(obj audienceMembersObject) (*tfprotov6.ResourceIdentityData, error) {
+	tenant, ok := obj.Settings["tenant"]
+	if !ok {
+		tenant = tftypes.NewValue(tftypes.String, nil)
+	}
+	if !obj.AudienceKey.IsKnown() || !tenant.IsKnown() {
+		return nil, nil
+	}
+	dv, err := tfprotov6.NewDynamicValue(audienceMembersIdentityType, tftypes.NewValue(audienceMembersIdentityType, map[string]tftypes.Value{
+		"audience_key": obj.AudienceKey,
+		"tenant":       tenant,
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("encoding the identity: %w", err)
+	}
+	return &tfprotov6.ResourceIdentityData{IdentityData: &dv}, nil
+}
+
+// importTarget reads an import block's identity: the audience key and the tenant ("" for none).
+func importTarget(identity *tfprotov6.ResourceIdentityData) (audienceKey, tenant string, err error) {
+	if identity == nil || identity.IdentityData == nil {
+		return "", "", fmt.Errorf("no identity given")
+	}
+	value, err := identity.IdentityData.Unmarshal(audienceMembersIdentityType)
+	if err != nil {
+		return "", "", fmt.Errorf("decoding the identity: %w", err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := value.As(&attrs); err != nil {
+		return "", "", fmt.Errorf("decoding the identity: %w", err)
+	}
+	return stringOf(attrs["audience_key"]), stringOf(attrs["tenant"]), nil
+}
