@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"math/big"
 	"slices"
 	"strings"
 	"sync"
@@ -340,8 +339,8 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 			diags, private := r.planCreate(ctx, audienceKey, settings, desired, planned.Timeouts)
 			resp.Diagnostics = append(resp.Diagnostics, diags...)
 			resp.PlannedPrivate = private
-		} else if settings.maxRemovals != nil || settings.maxRemovalPct != nil {
-			resp.Diagnostics = append(resp.Diagnostics, plannedRemovals(audienceKey, settings, prior, desired)...)
+		} else if !planned.Members.Equal(prior.Members) || !planned.MembershipCount.Equal(prior.MembershipCount) {
+			resp.Diagnostics = append(resp.Diagnostics, plannedUpdate(audienceKey, settings, prior, desired)...)
 		}
 	}
 	if hasError(resp.Diagnostics) {
@@ -379,12 +378,10 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 		return errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil), nil
 	}
 	private := newPlanRead(time.Now(), live, false)
-	if !settings.authoritative {
-		return nil, private
-	}
-	_, toRemove := settings.changes(desired, live, nil)
+	toAdd, toRemove := settings.changes(desired, live, nil)
+	summary := changeSummary(audienceKey, settings, len(toAdd), len(toRemove))
 	if len(toRemove) == 0 {
-		return nil, private
+		return summary, private
 	}
 	held := 0
 	for _, m := range live {
@@ -407,29 +404,52 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 				"then edit members:\n\n  terraform import knock_audience_members.NAME %s\n\nor, to keep those members, set "+
 				"authoritative = false.", importID), nil), nil
 	}
-	return []*tfprotov6.Diagnostic{{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: "Audience Already Has Members",
+	return append(summary, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: "Audience Already Has Members",
 		Detail: detail + fmt.Sprintf(" To keep them, declare them, set authoritative = false, or import the audience "+
-			"(terraform import knock_audience_members.NAME %s).", importID)}}, private
+			"(terraform import knock_audience_members.NAME %s).", importID)}), private
 }
 
-// plannedRemovals estimates an update's removals from the refreshed state, for max_removals.
-func plannedRemovals(audienceKey string, settings membersSettings, prior audienceMembersObject, desired []knock.Membership) []*tfprotov6.Diagnostic {
+// plannedUpdate works out an update's adds and removes from the refreshed state: for max_removals, and
+// for the one-line summary reviewers read instead of thousands of plan lines.
+func plannedUpdate(audienceKey string, settings membersSettings, prior audienceMembersObject, desired []knock.Membership) []*tfprotov6.Diagnostic {
 	priorMembers, err := membersMap(prior.Members)
 	if err != nil {
 		return nil
 	}
 	held := settings.declared(priorMembers)
-	_, toRemove := settings.changes(desired, held, held)
+	toAdd, toRemove := settings.changes(desired, held, held)
 	removals := len(toRemove)
-	var count big.Float
+	total := len(held)
 	if n, ok := knownNumber(prior.MembershipCount); ok {
-		count = *n
+		count, _ := n.Int64()
+		total = max(total, int(count))
 	}
-	total, _ := count.Int64()
-	if settings.authoritative && settings.tenant == "" && int(total) > len(held) {
-		removals += int(total) - len(held) // extra tenants of users: all removed
+	if settings.authoritative && settings.tenant == "" && total > len(held) {
+		removals += total - len(held) // the extra tenants of users: all removed
 	}
-	return settings.checkRemovals(audienceKey, removals, max(int(total), len(held)), toRemove)
+	if diags := settings.checkRemovals(audienceKey, removals, total, toRemove); diags != nil {
+		return diags
+	}
+	return changeSummary(audienceKey, settings, len(toAdd), removals)
+}
+
+// changeSummary is a warning, the one channel a provider has into the plan output, that sums up an
+// audience's change in one line. A plan without changes gets none.
+func changeSummary(audienceKey string, settings membersSettings, adds, removes int) []*tfprotov6.Diagnostic {
+	if adds == 0 && removes == 0 {
+		return nil
+	}
+	name := audienceKey
+	if settings.tenant != "" {
+		name += "/" + settings.tenant
+	}
+	ceil := func(n int) int { return (n + knock.MaxMembersPerRequest - 1) / knock.MaxMembersPerRequest }
+	return []*tfprotov6.Diagnostic{{
+		Severity: tfprotov6.DiagnosticSeverityWarning,
+		Summary:  fmt.Sprintf("%s: +%s / -%s members, %s", name, thousands(adds), thousands(removes), plural(ceil(adds)+ceil(removes), "write request")),
+		Detail: fmt.Sprintf("The apply adds %s to and removes %s from %s. This summary is informational; the attribute "+
+			"changes above list every member.", plural(adds, "membership"), plural(removes, "membership"), settings.scopeLabel(audienceKey)),
+	}}
 }
 
 func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
