@@ -212,7 +212,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource {
 	// knock_audience_members is served by server.go, at the protocol level.
-	return nil
+	return []func() resource.Resource{NewAudienceMemberResource}
 }
 
 func (p *knockProvider) DataSources(_ context.Context) []func() datasource.DataSource {

@@ -1,0 +1,255 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+)
+
+var (
+	_ resource.Resource                = (*audienceMemberResource)(nil)
+	_ resource.ResourceWithConfigure   = (*audienceMemberResource)(nil)
+	_ resource.ResourceWithImportState = (*audienceMemberResource)(nil)
+)
+
+// audienceMemberIDFormat describes the id, for the schema and the import error.
+const audienceMemberIDFormat = "`audience_key/user_id`, or `audience_key/user_id/tenant` for a membership under a tenant. " +
+	"Each part is escaped like a URL path segment: a `/` inside a key or id is written `%2F`, and a `%` is written `%25`"
+
+// NewAudienceMemberResource returns the knock_audience_member resource.
+func NewAudienceMemberResource() resource.Resource {
+	return &audienceMemberResource{}
+}
+
+type audienceMemberResource struct {
+	client *knock.Client
+	reads  *membershipReads
+}
+
+type audienceMemberResourceModel struct {
+	ID          types.String `tfsdk:"id"`
+	AudienceKey types.String `tfsdk:"audience_key"`
+	UserID      types.String `tfsdk:"user_id"`
+	Tenant      types.String `tfsdk:"tenant"`
+}
+
+// membership maps a null tenant to "", the client's membership without tenant.
+func (m audienceMemberResourceModel) membership() knock.Membership {
+	return knock.Membership{UserID: m.UserID.ValueString(), Tenant: m.Tenant.ValueString()}
+}
+
+func (r *audienceMemberResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_audience_member"
+}
+
+func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Declares one membership of a Knock audience: a user, with or without a tenant. " +
+			"The resource is additive: it adds its own membership, removes only that one on destroy, and leaves every " +
+			"other member of the audience alone, so that modules and `for_each` can each declare the memberships they own.\n\n" +
+			"Creating a membership that already exists adopts it, with a warning; destroying the resource then removes it. " +
+			"A membership removed outside Terraform leaves the state at the next refresh, and the plan creates it again. " +
+			"Members are added with their user id only; user properties are never changed.\n\n" +
+			"~> Do not also declare the audience with an authoritative `knock_audience_members`: it removes every " +
+			"membership it does not declare, these included, and each apply would undo the other. Declare each membership " +
+			"once, and use a `moved` block when renaming a resource, or the destroy of the old address can remove the " +
+			"membership the new one adopted.\n\n" +
+			"**Requests.** Knock cannot look up one membership: reading one lists the whole audience, one request per 50 " +
+			"members. All `knock_audience_member` resources of a provider share that work. A plan lists each audience " +
+			"once, however many memberships it declares (a listing is reused for 30 seconds), and the adds (or removes) " +
+			"that run at the same time on one audience go out together, up to 1,000 members a request. Terraform runs 10 " +
+			"operations at once by default, so creating 20 memberships on an audience usually costs 1 listing and 2 add " +
+			"requests (up to 20 when Terraform starts them slowly), destroying them 2 remove requests, and planning them " +
+			"ceil(audience size / 50) list requests.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The membership's id: " + audienceMemberIDFormat + ".",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"audience_key": schema.StringAttribute{
+				MarkdownDescription: "Key of an existing static Knock audience. Changing it replaces the resource.",
+				Required:            true,
+				Validators:          nonEmpty,
+				PlanModifiers:       replace,
+			},
+			"user_id": schema.StringAttribute{
+				MarkdownDescription: "Id of the Knock user; a user that does not exist yet is created with only its id. " +
+					"Changing it replaces the resource.",
+				Required:      true,
+				Validators:    nonEmpty,
+				PlanModifiers: replace,
+			},
+			"tenant": schema.StringAttribute{
+				MarkdownDescription: "Tenant of the membership. Unset (null) declares the membership without tenant, which is a " +
+					"different membership from any under a tenant. Changing it replaces the resource.",
+				Optional:      true,
+				Validators:    nonEmpty,
+				PlanModifiers: replace,
+			},
+		},
+	}
+}
+
+func (r *audienceMemberResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	client, ok := req.ProviderData.(*knock.Client)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Resource Configure Type",
+			fmt.Sprintf("Expected *knock.Client, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		return
+	}
+	r.client = client
+	r.reads = membershipReadsFor(client)
+}
+
+func (r *audienceMemberResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan audienceMemberResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	audienceKey, m := plan.AudienceKey.ValueString(), plan.membership()
+	held, err := r.reads.holds(ctx, r.client, audienceKey, m)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Add Audience Member", apiErrorDetail("listing the members of", audienceKey, 0, err))
+		return
+	}
+	if held {
+		resp.Diagnostics.AddWarning("Existing Membership Adopted",
+			fmt.Sprintf("%s already existed, so Terraform adopted it instead of adding it. Destroying this resource removes it.",
+				describeMembership(audienceKey, m)))
+	} else if err := r.reads.add(ctx, r.client, audienceKey, m); err != nil {
+		resp.Diagnostics.AddError("Unable to Add Audience Member", apiErrorDetail("adding members to", audienceKey, 1, err))
+		return
+	}
+	plan.ID = types.StringValue(audienceMemberID(audienceKey, m))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *audienceMemberResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state audienceMemberResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	audienceKey, m := state.AudienceKey.ValueString(), state.membership()
+	held, err := r.reads.holds(ctx, r.client, audienceKey, m)
+	switch {
+	case knock.IsNotFound(err):
+		resp.Diagnostics.AddWarning("Audience Not Found",
+			fmt.Sprintf("%s is removed from Terraform state because its audience is gone. %s",
+				describeMembership(audienceKey, m), audienceNotFoundAdvice(audienceKey)))
+		resp.State.RemoveResource(ctx)
+		return
+	case err != nil:
+		resp.Diagnostics.AddError("Unable to Read Audience Member", apiErrorDetail("listing the members of", audienceKey, 0, err))
+		return
+	case !held:
+		tflog.Info(ctx, "Audience membership no longer exists; removing it from state", map[string]any{
+			"audience_key": audienceKey, "user_id": m.UserID, "tenant": m.Tenant,
+		})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.ID = types.StringValue(audienceMemberID(audienceKey, m))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update only carries the plan over: every attribute but the computed id requires replacement.
+func (r *audienceMemberResource) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.State.Raw = req.Plan.Raw
+}
+
+func (r *audienceMemberResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state audienceMemberResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	audienceKey := state.AudienceKey.ValueString()
+	err := r.reads.remove(ctx, r.client, audienceKey, state.membership())
+	if err != nil && !knock.IsNotFound(err) {
+		resp.Diagnostics.AddError("Unable to Remove Audience Member", apiErrorDetail("removing members from", audienceKey, 1, err))
+	}
+}
+
+func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	audienceKey, m, err := parseAudienceMemberID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID",
+			fmt.Sprintf("The import ID %q %s. Expected %s, for example `beta-testers/user-1` or `beta-testers/team%%2F7/acme`.",
+				req.ID, err, audienceMemberIDFormat))
+		return
+	}
+	tenant := types.StringNull()
+	if m.Tenant != "" {
+		tenant = types.StringValue(m.Tenant)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &audienceMemberResourceModel{
+		ID:          types.StringValue(audienceMemberID(audienceKey, m)),
+		AudienceKey: types.StringValue(audienceKey),
+		UserID:      types.StringValue(m.UserID),
+		Tenant:      tenant,
+	})...)
+}
+
+// audienceMemberID joins the path-escaped parts with "/", so that a "/" inside a part stays inside it.
+func audienceMemberID(audienceKey string, m knock.Membership) string {
+	parts := []string{audienceKey, m.UserID}
+	if m.Tenant != "" {
+		parts = append(parts, m.Tenant)
+	}
+	for i, part := range parts {
+		parts[i] = url.PathEscape(part)
+	}
+	return strings.Join(parts, "/")
+}
+
+// parseAudienceMemberID reverses audienceMemberID; its errors complete the sentence "The import ID ...".
+func parseAudienceMemberID(id string) (string, knock.Membership, error) {
+	parts := strings.Split(id, "/")
+	if len(parts) != 2 && len(parts) != 3 {
+		return "", knock.Membership{}, fmt.Errorf("has %s separated by \"/\"", plural(len(parts), "part"))
+	}
+	for i, part := range parts {
+		unescaped, err := url.PathUnescape(part)
+		if err != nil {
+			return "", knock.Membership{}, fmt.Errorf("has part %q, which is not a valid escape (write %% as %%25)", part)
+		}
+		if unescaped == "" {
+			return "", knock.Membership{}, fmt.Errorf("has an empty part %d", i+1)
+		}
+		parts[i] = unescaped
+	}
+	m := knock.Membership{UserID: parts[1]}
+	if len(parts) == 3 {
+		m.Tenant = parts[2]
+	}
+	return parts[0], m, nil
+}
+
+// describeMembership names a membership to start a sentence: `The membership of user "u1" in audience "beta" (without tenant)`.
+func describeMembership(audienceKey string, m knock.Membership) string {
+	tenant := "without tenant"
+	if m.Tenant != "" {
+		tenant = fmt.Sprintf("under tenant %q", m.Tenant)
+	}
+	return fmt.Sprintf("The membership of user %q in audience %q (%s)", m.UserID, audienceKey, tenant)
+}

@@ -1,0 +1,371 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+)
+
+const memberAddr = "knock_audience_member.test"
+
+// memberConfig declares knock_audience_member.test with the given attributes, plus any further HCL.
+func memberConfig(srv *localknock.Server, attributes string, more ...string) string {
+	return providerConfig(srv) + fmt.Sprintf(`
+resource "knock_audience_member" "test" {
+%s
+}
+`, attributes) + strings.Join(more, "")
+}
+
+// expectMember checks every attribute of a knock_audience_member; tenant "" means null.
+func expectMember(addr, id, audienceKey, userID, tenant string) statecheck.StateCheck {
+	var tenantCheck knownvalue.Check = knownvalue.Null()
+	if tenant != "" {
+		tenantCheck = knownvalue.StringExact(tenant)
+	}
+	return allStateChecks{
+		statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact(id)),
+		statecheck.ExpectKnownValue(addr, tfjsonpath.New("audience_key"), knownvalue.StringExact(audienceKey)),
+		statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_id"), knownvalue.StringExact(userID)),
+		statecheck.ExpectKnownValue(addr, tfjsonpath.New("tenant"), tenantCheck),
+	}
+}
+
+// allStateChecks runs its checks in order and reports the first failure.
+type allStateChecks []statecheck.StateCheck
+
+func (checks allStateChecks) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	for _, check := range checks {
+		if check.CheckState(ctx, req, resp); resp.Error != nil {
+			return
+		}
+	}
+}
+
+// checkLiveAfterDestroy is a CheckDestroy requiring the audience to hold exactly want.
+func checkLiveAfterDestroy(srv *localknock.Server, audienceKey string, want ...localknock.Membership) resource.TestCheckFunc {
+	return func(*terraform.State) error { return checkLive(srv, audienceKey, want) }
+}
+
+func TestAccAudienceMemberResource_basic(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("beta", member("bystander", ""))
+	config := memberConfig(srv, `
+  audience_key = "beta"
+  user_id      = "u1"
+`, `
+resource "knock_audience_member" "tenanted" {
+  audience_key = "beta"
+  user_id      = "u2"
+  tenant       = "acme"
+}
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		// Destroy removes the two declared memberships and leaves the bystander.
+		CheckDestroy: checkLiveAfterDestroy(srv, "beta", member("bystander", "")),
+		Steps: []resource.TestStep{
+			{
+				// The listing answers after a second, so both creates wait for it, whenever Terraform
+				// starts them, and then share one add request.
+				PreConfig: func() {
+					srv.ResetRequests()
+					srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: time.Second})
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(memberAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction("knock_audience_member.tenanted", plancheck.ResourceActionCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMember(memberAddr, "beta/u1", "beta", "u1", ""),
+					expectMember("knock_audience_member.tenanted", "beta/u2/acme", "beta", "u2", "acme"),
+					expectLive(srv, "beta", member("bystander", ""), member("u1", ""), member("u2", "acme")),
+					expectRequests(srv, 1, 0, 1),
+				},
+			},
+			emptyPlanAfterRefresh(),
+		},
+	})
+}
+
+func TestAccAudienceMemberResource_adoptExisting(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("beta", member("u1", "acme"))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkLiveAfterDestroy(srv, "beta"),
+		Steps: []resource.TestStep{
+			{
+				// The create succeeds with a warning and sends no add.
+				PreConfig: srv.ResetRequests,
+				Config:    memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"\ntenant = \"acme\""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMember(memberAddr, "beta/u1/acme", "beta", "u1", "acme"),
+					expectLive(srv, "beta", member("u1", "acme")),
+					expectRequests(srv, 0, 0, 1),
+				},
+			},
+			emptyPlanAfterRefresh(),
+		},
+	})
+}
+
+func TestAccAudienceMemberResource_removedOutOfBand(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("beta", member("bystander", ""))
+	config := memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				// Someone removes the membership in the dashboard: the refresh drops it from state.
+				PreConfig:          func() { srv.RemoveMemberships("beta", member("u1", "")) },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(memberAddr, plancheck.ResourceActionCreate),
+				}},
+			},
+			{
+				// The plan lists nothing (no state to refresh); the create lists once and adds.
+				PreConfig: srv.ResetRequests,
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(memberAddr, plancheck.ResourceActionCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectLive(srv, "beta", member("bystander", ""), member("u1", "")),
+					expectRequests(srv, 1, 0, 1),
+				},
+			},
+			emptyPlanAfterRefresh(),
+		},
+	})
+}
+
+func TestAccAudienceMemberResource_audienceGone(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("beta")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"")},
+			{
+				// A 404 for the audience removes the membership from state (with a warning), not an error.
+				PreConfig:          func() { srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 404}) },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(memberAddr, plancheck.ResourceActionCreate),
+				}},
+			},
+		},
+	})
+}
+
+func TestAccAudienceMemberResource_tenantChangeReplaces(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("beta")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"")},
+			{
+				Config: memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"\ntenant = \"acme\""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(memberAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMember(memberAddr, "beta/u1/acme", "beta", "u1", "acme"),
+					expectLive(srv, "beta", member("u1", "acme")),
+				},
+			},
+			emptyPlanAfterRefresh(),
+		},
+	})
+}
+
+func TestAccAudienceMemberResource_import(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("team/eu")
+	// Keys and ids holding "/" are escaped as %2F in the ids.
+	config := memberConfig(srv, "audience_key = \"team/eu\"\nuser_id = \"u1\"", `
+resource "knock_audience_member" "tenanted" {
+  audience_key = "team/eu"
+  user_id      = "group/7"
+  tenant       = "acme/eu"
+}
+`)
+	const tenantedAddr = "knock_audience_member.tenanted"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMember(memberAddr, "team%2Feu/u1", "team/eu", "u1", ""),
+					expectMember(tenantedAddr, "team%2Feu/group%2F7/acme%2Feu", "team/eu", "group/7", "acme/eu"),
+					expectLive(srv, "team/eu", member("u1", ""), member("group/7", "acme/eu")),
+				},
+			},
+			{
+				// terraform import knock_audience_member.test team%2Feu/u1
+				Config:            config,
+				ResourceName:      memberAddr,
+				ImportState:       true,
+				ImportStateId:     "team%2Feu/u1",
+				ImportStateVerify: true,
+			},
+			{
+				Config:            config,
+				ResourceName:      tenantedAddr,
+				ImportState:       true,
+				ImportStateId:     "team%2Feu/group%2F7/acme%2Feu",
+				ImportStateVerify: true,
+			},
+			{
+				// An import block plans a no-op import for each id form.
+				Config:          config,
+				ResourceName:    memberAddr,
+				ImportState:     true,
+				ImportStateId:   "team%2Feu/u1",
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
+				Config:          config,
+				ResourceName:    tenantedAddr,
+				ImportState:     true,
+				ImportStateId:   "team%2Feu/group%2F7/acme%2Feu",
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+		},
+	})
+}
+
+// TestAccAudienceMemberResource_forEach pins what 20 memberships on one audience cost. Terraform runs 10
+// operations at once, so the creates, and the destroys, go out in two waves of one request each, and the
+// reads of a walk share one listing. How fast Terraform starts the operations of a wave depends on the
+// machine's load, so the test widens the write windows to make the counts exact; they are package
+// settings, so it runs alone (resource.Test, not ParallelTest).
+func TestAccAudienceMemberResource_forEach(t *testing.T) {
+	quiet, maxWait := writeQuiet, writeMaxWait
+	writeQuiet, writeMaxWait = time.Second, time.Minute
+	t.Cleanup(func() { writeQuiet, writeMaxWait = quiet, maxWait })
+
+	srv := newLocalAPI(t)
+	srv.AddMemberships("many", member("bystander", ""))
+	config := providerConfig(srv) + `
+resource "knock_audience_member" "test" {
+  for_each     = toset([for i in range(20) : format("user-%02d", i)])
+  audience_key = "many"
+  user_id      = each.key
+}
+`
+	all := []localknock.Membership{member("bystander", "")}
+	for i := range 20 {
+		all = append(all, member(fmt.Sprintf("user-%02d", i), ""))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// 1 listing for the 20 creates, and 2 adds of 10.
+				PreConfig: srv.ResetRequests,
+				Config:    config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMember(`knock_audience_member.test["user-07"]`, "many/user-07", "many", "user-07", ""),
+					expectLive(srv, "many", all...),
+					expectRequests(srv, 2, 0, 1),
+				},
+			},
+			{
+				// The plan's 20 reads share 1 listing.
+				PreConfig:         srv.ResetRequests,
+				Config:            config,
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, 1)},
+			},
+			{
+				// Dropping the resources: 1 listing to refresh them, 2 removes of 10; the bystander stays.
+				PreConfig: srv.ResetRequests,
+				Config:    providerConfig(srv),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectLive(srv, "many", member("bystander", "")),
+					expectRequests(srv, 0, 2, 1),
+				},
+			},
+		},
+	})
+}
+
+func TestAccAudienceMemberResource_unknownAudience(t *testing.T) {
+	srv := newLocalAPI(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: memberConfig(srv, "audience_key = \"missing\"\nuser_id = \"u1\""),
+			ExpectError: errorText("Unable to Add Audience Member", `listing the members of audience "missing"`, "HTTP 404",
+				`The audience "missing" does not exist in this Knock environment`),
+		}},
+	})
+}
+
+func TestAccAudienceMemberResource_invalidImportID(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("beta", member("u1", ""))
+	config := memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"")
+	importStep := func(id string, parts ...string) resource.TestStep {
+		return resource.TestStep{
+			Config:        config,
+			ResourceName:  memberAddr,
+			ImportState:   true,
+			ImportStateId: id,
+			ExpectError:   errorText(append([]string{"Invalid Import ID"}, parts...)...),
+		}
+	}
+	expected := []string{"Expected `audience_key/user_id`, or `audience_key/user_id/tenant`", "written `%2F`"}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			importStep("beta", append([]string{`The import ID "beta" has 1 part separated by "/"`}, expected...)...),
+			importStep("beta/team/7/acme/eu", `has 5 parts separated by "/"`),
+			importStep("beta//acme", `has an empty part 2`),
+			importStep("beta/100%/acme", `has part "100%", which is not a valid escape`),
+		},
+	})
+}
+
+func TestAccAudienceMemberResource_invalidConfig(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("beta")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"\""),
+				ExpectError: errorText("Invalid Attribute Value Length", "user_id string length must be at least 1"),
+			},
+			{
+				Config:      memberConfig(srv, "audience_key = \"\"\nuser_id = \"u1\""),
+				ExpectError: errorText("Invalid Attribute Value Length", "audience_key string length must be at least 1"),
+			},
+			{
+				Config:      memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"\ntenant = \"\""),
+				ExpectError: errorText("Invalid Attribute Value Length", "tenant string length must be at least 1"),
+			},
+		},
+	})
+}
