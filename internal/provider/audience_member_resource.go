@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -22,7 +23,19 @@ var (
 	_ resource.Resource                = (*audienceMemberResource)(nil)
 	_ resource.ResourceWithConfigure   = (*audienceMemberResource)(nil)
 	_ resource.ResourceWithImportState = (*audienceMemberResource)(nil)
+	_ resource.ResourceWithIdentity    = (*audienceMemberResource)(nil)
 )
+
+// audienceMemberIdentityModel is the resource identity (Terraform 1.12+): what an import block can name.
+type audienceMemberIdentityModel struct {
+	AudienceKey types.String `tfsdk:"audience_key"`
+	UserID      types.String `tfsdk:"user_id"`
+	Tenant      types.String `tfsdk:"tenant"`
+}
+
+func (m audienceMemberResourceModel) identity() audienceMemberIdentityModel {
+	return audienceMemberIdentityModel{AudienceKey: m.AudienceKey, UserID: m.UserID, Tenant: m.Tenant}
+}
 
 // audienceMemberIDFormat describes the id, for the schema and the import error.
 const audienceMemberIDFormat = "`audience_key/user_id`, or `audience_key/user_id/tenant` for a membership under a tenant. " +
@@ -119,6 +132,16 @@ func (r *audienceMemberResource) Configure(_ context.Context, req resource.Confi
 	r.reads = membershipReadsFor(client)
 }
 
+func (r *audienceMemberResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"audience_key": identityschema.StringAttribute{RequiredForImport: true, Description: "Key of the audience."},
+			"user_id":      identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the user."},
+			"tenant":       identityschema.StringAttribute{OptionalForImport: true, Description: "Tenant of the membership; null for none."},
+		},
+	}
+}
+
 func (r *audienceMemberResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan audienceMemberResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -141,6 +164,7 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 	}
 	plan.ID = types.StringValue(audienceMemberID(audienceKey, m))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 }
 
 func (r *audienceMemberResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -149,6 +173,9 @@ func (r *audienceMemberResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The framework wants an identity even when the resource leaves the state (and state from before
+	// identities existed has none).
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
 	audienceKey, m := state.AudienceKey.ValueString(), state.membership()
 	held, err := r.reads.holds(ctx, r.client, audienceKey, m)
 	switch {
@@ -191,6 +218,21 @@ func (r *audienceMemberResource) Delete(ctx context.Context, req resource.Delete
 }
 
 func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" && req.Identity != nil {
+		var identity audienceMemberIdentityModel
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		m := knock.Membership{UserID: identity.UserID.ValueString(), Tenant: identity.Tenant.ValueString()}
+		resp.Diagnostics.Append(resp.State.Set(ctx, &audienceMemberResourceModel{
+			ID:          types.StringValue(audienceMemberID(identity.AudienceKey.ValueString(), m)),
+			AudienceKey: identity.AudienceKey,
+			UserID:      identity.UserID,
+			Tenant:      identity.Tenant,
+		})...)
+		return
+	}
 	audienceKey, m, err := parseAudienceMemberID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID",
@@ -202,12 +244,14 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 	if m.Tenant != "" {
 		tenant = types.StringValue(m.Tenant)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &audienceMemberResourceModel{
+	imported := audienceMemberResourceModel{
 		ID:          types.StringValue(audienceMemberID(audienceKey, m)),
 		AudienceKey: types.StringValue(audienceKey),
 		UserID:      types.StringValue(m.UserID),
 		Tenant:      tenant,
-	})...)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, imported.identity())...)
 }
 
 // audienceMemberID joins the path-escaped parts with "/", so that a "/" inside a part stays inside it.

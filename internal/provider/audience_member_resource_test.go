@@ -7,12 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
@@ -368,4 +370,56 @@ func TestAccAudienceMemberResource_invalidConfig(t *testing.T) {
 			},
 		},
 	})
+}
+
+func TestAccAudienceMemberResource_importByIdentity(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("identified", member("u1", "acme"))
+	config := providerConfig(srv) + `
+resource "knock_audience_member" "test" {
+  audience_key = "identified"
+  user_id      = "u1"
+  tenant       = "acme"
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(memberAddr, map[string]knownvalue.Check{
+						"audience_key": knownvalue.StringExact("identified"),
+						"user_id":      knownvalue.StringExact("u1"),
+						"tenant":       knownvalue.StringExact("acme"),
+					}),
+				},
+			},
+			{
+				Config:          config,
+				ResourceName:    memberAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+		},
+	})
+}
+
+// TestAudienceMemberIdentity_protocol checks the identity schema through the provider server, so that
+// CI covers it on Terraform versions before 1.12 too.
+func TestAudienceMemberIdentity_protocol(t *testing.T) {
+	resp, err := NewProtocol6Server("test")().GetResourceIdentitySchemas(context.Background(), &tfprotov6.GetResourceIdentitySchemasRequest{})
+	if err != nil || len(resp.Diagnostics) > 0 {
+		t.Fatalf("GetResourceIdentitySchemas: %v %v", err, resp.Diagnostics)
+	}
+	schema := resp.IdentitySchemas["knock_audience_member"]
+	if schema == nil || len(schema.IdentityAttributes) != 3 {
+		t.Fatalf("knock_audience_member identity schema = %+v", schema)
+	}
+	for _, attr := range schema.IdentityAttributes {
+		if want := attr.Name != "tenant"; attr.RequiredForImport != want || attr.OptionalForImport == want {
+			t.Errorf("identity attribute %s: required %v optional %v", attr.Name, attr.RequiredForImport, attr.OptionalForImport)
+		}
+	}
 }
