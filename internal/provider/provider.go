@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -32,8 +33,9 @@ const (
 )
 
 var (
-	_ provider.Provider              = (*knockProvider)(nil)
-	_ provider.ProviderWithFunctions = (*knockProvider)(nil)
+	_ provider.Provider                  = (*knockProvider)(nil)
+	_ provider.ProviderWithFunctions     = (*knockProvider)(nil)
+	_ provider.ProviderWithListResources = (*knockProvider)(nil)
 )
 
 type knockProvider struct {
@@ -208,6 +210,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	p.readMaxAge.Store(int64(readMaxAge))
 	resp.ResourceData = client
 	resp.DataSourceData = client
+	resp.ListResourceData = client
 }
 
 func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -240,5 +243,11 @@ func valueOrEnv(value types.String, envVar string) string {
 func (p *knockProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{
 		NewMembersFunction,
+	}
+}
+
+func (p *knockProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewAudienceMemberListResource,
 	}
 }

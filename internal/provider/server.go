@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -19,6 +20,8 @@ func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 		}
 	}
 }
+
+var _ tfprotov6.ProviderServerWithListResource = (*server)(nil)
 
 // server embeds the framework's server and overrides the calls that concern knock_audience_members.
 type server struct {
@@ -118,3 +121,23 @@ func (s *server) GenerateResourceConfig(ctx context.Context, req *tfprotov6.Gene
 	}
 	return s.ProviderServer.GenerateResourceConfig(ctx, req)
 }
+
+// The list-resource calls are not part of tfprotov6.ProviderServer yet, so embedding does not forward them.
+
+func (s *server) ValidateListResourceConfig(ctx context.Context, req *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {
+	lists, ok := s.ProviderServer.(tfprotov6.ListResourceServer)
+	if !ok {
+		return nil, errListResourcesUnsupported
+	}
+	return lists.ValidateListResourceConfig(ctx, req)
+}
+
+func (s *server) ListResource(ctx context.Context, req *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error) {
+	lists, ok := s.ProviderServer.(tfprotov6.ListResourceServer)
+	if !ok {
+		return nil, errListResourcesUnsupported
+	}
+	return lists.ListResource(ctx, req)
+}
+
+var errListResourcesUnsupported = errors.New("this build of terraform-plugin-framework does not serve list resources")
