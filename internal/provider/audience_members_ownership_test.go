@@ -41,6 +41,7 @@ func TestAccAudienceMembersResource_tenantScope(t *testing.T) {
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(acme, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(2)),
+					statecheck.ExpectKnownValue(acme, tfjsonpath.New("id"), knownvalue.StringExact("multi/acme")),
 					expectLive(srv, "multi", member("outsider", ""), member("u1", "acme"), member("u2", "acme"), member("u1", "globex"), member("u3", "globex")),
 				},
 			},

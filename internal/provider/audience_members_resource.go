@@ -73,7 +73,7 @@ func (r *audienceMembersResource) schema() *tfprotov6.Schema {
 			Attributes: []*tfprotov6.SchemaAttribute{
 				{
 					Name: "id", Type: tftypes.String, Computed: true, DescriptionKind: markdown,
-					Description: "The audience key.",
+					Description: "The audience key, or `AUDIENCE_KEY/TENANT` for a resource with `tenant` set.",
 				},
 				{
 					Name: "audience_key", Type: tftypes.String, Required: true, DescriptionKind: markdown,
@@ -305,7 +305,7 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 	}
 
 	settings := planned.settings()
-	planned.ID = planned.AudienceKey
+	planned.ID = resourceID(planned)
 	planned.MembershipCount = tftypes.NewValue(tftypes.Number, tftypes.UnknownValue)
 	var members map[string]string
 	if planned.Members.IsKnown() && !planned.Members.IsNull() {
@@ -357,6 +357,19 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 }
 
 var pathTenant = tftypes.NewAttributePath().WithAttributeName("tenant")
+
+// resourceID is the audience key, or AUDIENCE_KEY/TENANT for a tenant's slice: the import id, and unique
+// among the resources that share an audience.
+func resourceID(obj audienceMembersObject) tftypes.Value {
+	tenant, ok := obj.Settings["tenant"]
+	if !ok || tenant.IsNull() {
+		return obj.AudienceKey
+	}
+	if !obj.AudienceKey.IsKnown() || !tenant.IsKnown() {
+		return tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+	}
+	return stringValue(stringOf(obj.AudienceKey) + "/" + stringOf(tenant))
+}
 
 // planCreate reads the audience before a create, to say what the create would remove, and keeps the
 // read in the plan's private data so that the apply need not list the audience again.
@@ -705,7 +718,7 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	}
 	settings := current.settings()
 	members, count := settings.stateMembers(live, prior, settings.declared(prior))
-	current.ID = current.AudienceKey
+	current.ID = resourceID(current)
 	current.Members = membersValue(members)
 	current.MembershipCount = countValue(count)
 	resp.NewState, err = current.encode()
@@ -742,13 +755,13 @@ func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tf
 		settings["tenant"] = stringValue(tenant)
 	}
 	imported := audienceMembersObject{
-		ID:              stringValue(audienceKey),
 		AudienceKey:     stringValue(audienceKey),
 		Members:         tftypes.NewValue(membersMapType, nil),
 		MembershipCount: tftypes.NewValue(tftypes.Number, nil),
 		Timeouts:        tftypes.NewValue(timeoutsType, nil),
 		Settings:        settings,
 	}
+	imported.ID = resourceID(imported)
 	state, err := imported.encode()
 	var identity *tfprotov6.ResourceIdentityData
 	if err == nil {
