@@ -1,0 +1,6 @@
+environment = "production"
+
+beta_testers = [
+  "alice",
+  "bob",
+]
