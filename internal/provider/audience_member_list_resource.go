@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -49,16 +48,7 @@ func (r *audienceMemberListResource) ListResourceConfigSchema(_ context.Context,
 }
 
 func (r *audienceMemberListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	client, ok := req.ProviderData.(*knock.Client)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected List Resource Configure Type",
-			fmt.Sprintf("Expected *knock.Client, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	r.client = client
+	r.client = clientFromProviderData(req.ProviderData, "List Resource", &resp.Diagnostics)
 }
 
 func (r *audienceMemberListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -119,17 +119,9 @@ func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequ
 }
 
 func (r *audienceMemberResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	if r.client = clientFromProviderData(req.ProviderData, "Resource", &resp.Diagnostics); r.client != nil {
+		r.reads = membershipReadsFor(r.client)
 	}
-	client, ok := req.ProviderData.(*knock.Client)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Resource Configure Type",
-			fmt.Sprintf("Expected *knock.Client, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	r.client = client
-	r.reads = membershipReadsFor(client)
 }
 
 func (r *audienceMemberResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {

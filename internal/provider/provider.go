@@ -251,3 +251,17 @@ func (p *knockProvider) ListResources(_ context.Context) []func() list.ListResou
 		NewAudienceMemberListResource,
 	}
 }
+
+// clientFromProviderData returns the client that Configure handed to a resource, data source or list
+// resource; nil while Terraform only validates (the provider is not configured yet).
+func clientFromProviderData(data any, kind string, diags *diag.Diagnostics) *knock.Client {
+	if data == nil {
+		return nil
+	}
+	client, ok := data.(*knock.Client)
+	if !ok {
+		diags.AddError("Unexpected "+kind+" Configure Type",
+			fmt.Sprintf("Expected *knock.Client, got %T. This is a bug in the provider; please report it.", data))
+	}
+	return client
+}
