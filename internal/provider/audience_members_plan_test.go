@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -34,5 +35,44 @@ func TestPlannedUpdate_summaryAndGuard(t *testing.T) {
 
 	if diags := changeSummary("beta", prior.settings(), 0, 0); diags != nil {
 		t.Errorf("a plan without changes got %+v", diags)
+	}
+}
+
+// TestPlanCreate_warnsAboutMembersItWouldRemove asserts the plan-time warning (plugin-testing cannot see
+// warnings) and its error form.
+func TestPlanCreate_warnsAboutMembersItWouldRemove(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("existing", member("old-1", ""), member("old-2", "acme"), member("keep", ""))
+	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &knockProvider{}
+	p.client.Store(client)
+	r := newAudienceMembersResource(p)
+	desired := []knock.Membership{{UserID: "keep"}, {UserID: "new"}}
+	noTimeouts := tftypes.NewValue(timeoutsType, nil)
+
+	settings := membersSettings{authoritative: true, tenantKnown: true}
+	diags, private := r.planCreate(context.Background(), "existing", settings, desired, noTimeouts)
+	if len(diags) != 2 || hasError(diags) || private == nil {
+		t.Fatalf("diagnostics = %+v", diags)
+	}
+	if diags[0].Summary != "existing: +1 / -2 members, 2 write requests" ||
+		!strings.Contains(diags[1].Detail, `audience "existing" already holds 2 memberships`) ||
+		!strings.Contains(diags[1].Detail, `"old-1", "old-2" (tenant "acme")`) {
+		t.Errorf("warnings = %q / %q", diags[0].Summary, diags[1].Detail)
+	}
+
+	settings.errorOnExisting = true
+	diags, _ = r.planCreate(context.Background(), "existing", settings, desired, noTimeouts)
+	if !hasError(diags) || !strings.Contains(diags[0].Detail, "terraform import knock_audience_members.NAME existing") {
+		t.Errorf("on_existing_members = error: %+v", diags)
+	}
+
+	settings = membersSettings{authoritative: true, tenantKnown: true, tenant: "acme"}
+	diags, _ = r.planCreate(context.Background(), "existing", settings, []knock.Membership{{UserID: "old-2", Tenant: "acme"}}, noTimeouts)
+	if len(diags) != 0 {
+		t.Errorf("a tenant slice that holds exactly what is declared: %+v", diags)
 	}
 }
