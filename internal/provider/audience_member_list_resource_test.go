@@ -6,6 +6,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
 // TestAudienceMemberListResource_protocol lists an audience through the provider server, as
@@ -69,4 +73,41 @@ func TestAudienceMemberListResource_protocol(t *testing.T) {
 	if len(acme) != 1 || acme[0].DisplayName != "u1 (tenant acme)" || acme[0].Resource != nil {
 		t.Errorf("tenant acme, limit 1, without resources: %+v", acme)
 	}
+}
+
+func TestAccAudienceMemberListResource_query(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("queried", member("u1", "acme"), member("u2", ""), member("u3", "globex"))
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Query: true,
+			Config: providerConfig(srv) + `
+list "knock_audience_member" "all" {
+  provider = knock
+  config {
+    audience_key = "queried"
+  }
+}
+
+list "knock_audience_member" "acme" {
+  provider = knock
+  config {
+    audience_key = "queried"
+    tenant       = "acme"
+  }
+}
+`,
+			QueryResultChecks: []querycheck.QueryResultCheck{
+				querycheck.ExpectLength("knock_audience_member.all", 3),
+				querycheck.ExpectLength("knock_audience_member.acme", 1),
+				querycheck.ExpectIdentity("knock_audience_member.acme", map[string]knownvalue.Check{
+					"audience_key": knownvalue.StringExact("queried"),
+					"user_id":      knownvalue.StringExact("u1"),
+					"tenant":       knownvalue.StringExact("acme"),
+				}),
+			},
+		}},
+	})
 }
