@@ -315,7 +315,7 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 			return resp, nil
 		}
 		planned.MembershipCount = countValue(len(elems))
-		members, _ = membersMap(planned.Members) // nil while a tenant is unknown: guard rails wait for the apply
+		members, _ = membersFromElements(elems) // nil while a tenant is unknown: guard rails wait for the apply
 	}
 	if !creating {
 		for _, attr := range []struct {

@@ -149,6 +149,11 @@ func membersMap(v tftypes.Value) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return membersFromElements(elems)
+}
+
+// membersFromElements is membersMap for elements already decoded.
+func membersFromElements(elems map[string]tftypes.Value) (map[string]string, error) {
 	out := make(map[string]string, len(elems))
 	for userID, tenant := range elems {
 		if !tenant.IsKnown() {
