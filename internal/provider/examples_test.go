@@ -443,10 +443,7 @@ func newExampleTerraformWith(t *testing.T, example, providerDir string) *example
 	terraformPath := terraformForExamples(t)
 	work := t.TempDir()
 	rc := filepath.Join(work, "terraform.rc")
-	rcText := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"knock-tf/knock\" = %q\n  }\n  direct {}\n}\n", providerDir)
-	if err := os.WriteFile(rc, []byte(rcText), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeDevOverrides(t, rc, providerDir)
 	dir := filepath.Join(work, "example")
 	copyExample(t, filepath.Join(examplesDir, filepath.FromSlash(example)), dir)
 
@@ -550,12 +547,28 @@ func skipUnlessAcceptance(t *testing.T) {
 func buildExamplesProvider(t *testing.T) string {
 	t.Helper()
 	skipUnlessAcceptance(t)
+	return buildProvider(t)
+}
+
+// buildProvider builds the provider from this tree into a directory of the test's own and returns it.
+func buildProvider(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-knock"), "../..")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the provider: %v\n%s", err, out)
 	}
 	return dir
+}
+
+// writeDevOverrides writes a Terraform CLI configuration that uses the provider in providerDir instead of
+// the registry, so that no terraform init is needed.
+func writeDevOverrides(t *testing.T, path, providerDir string) {
+	t.Helper()
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"knock-tf/knock\" = %q\n  }\n  direct {}\n}\n", providerDir)
+	if err := os.WriteFile(path, []byte(rc), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // copyExample copies an example directory, without Terraform's working files.

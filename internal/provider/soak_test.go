@@ -36,13 +36,8 @@ func TestSoak(t *testing.T) {
 	t.Logf("seed %d (set SOAK_SEED to repeat)", seed)
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "bin")
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-knock"), "../..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
 	rc := filepath.Join(dir, "terraform.rc")
-	writeFile(t, rc, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"knock-tf/knock\" = %q\n  }\n  direct {}\n}\n", bin))
+	writeDevOverrides(t, rc, buildProvider(t))
 
 	srv := newLocalAPI(t)
 	srv.CreateAudience("soak")
