@@ -717,7 +717,11 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		return resp, nil
 	}
 	settings := current.settings()
-	members, count := settings.stateMembers(live, prior, settings.declared(prior))
+	var owned []knock.Membership // only a managed-only resource needs what it declared
+	if !settings.authoritative {
+		owned = settings.declared(prior)
+	}
+	members, count := settings.stateMembers(live, prior, owned)
 	current.ID = resourceID(current)
 	current.Members = membersValue(members)
 	current.MembershipCount = countValue(count)
