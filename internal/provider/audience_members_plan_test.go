@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -75,4 +76,30 @@ func TestPlanCreate_warnsAboutMembersItWouldRemove(t *testing.T) {
 	if len(diags) != 0 {
 		t.Errorf("a tenant slice that holds exactly what is declared: %+v", diags)
 	}
+}
+
+// TestAudienceLock: passes on one audience never interleave; passes on different audiences do not wait.
+func TestAudienceLock(t *testing.T) {
+	r := newAudienceMembersResource(&knockProvider{})
+	unlock := r.lock("beta")
+
+	otherDone := make(chan struct{})
+	go func() {
+		r.lock("gamma")()
+		close(otherDone)
+	}()
+	<-otherDone // would hang if audiences shared one lock
+
+	sameDone := make(chan struct{})
+	go func() {
+		r.lock("beta")()
+		close(sameDone)
+	}()
+	select {
+	case <-sameDone:
+		t.Fatal("a second pass on the same audience started while the first held it")
+	case <-time.After(50 * time.Millisecond):
+	}
+	unlock()
+	<-sameDone
 }
