@@ -14,7 +14,7 @@ import (
 
 func TestPlannedUpdate_summaryAndGuard(t *testing.T) {
 	prior := audienceMembersObject{
-		Members:         membersValue(map[string]string{"u1": "", "u2": "acme"}),
+		Members:         membersOf(map[string]string{"u1": "", "u2": "acme"}),
 		MembershipCount: countValue(3), // u2 is also live under another tenant
 		Settings:        map[string]tftypes.Value{},
 	}

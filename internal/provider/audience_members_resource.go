@@ -178,14 +178,15 @@ func validateSettings(config audienceMembersObject) []*tfprotov6.Diagnostic {
 		if tenant == "" {
 			diags = append(diags, errorDiagnostics("Invalid Tenant",
 				`tenant is "" (empty). Set it to a tenant id, or remove it to manage the whole audience.`, attr("tenant"))...)
-		} else if config.Members.IsKnown() && !config.Members.IsNull() {
-			if elems, err := membersElements(config.Members); err == nil {
-				var named []string
-				for userID, value := range elems {
-					if value.IsKnown() && !value.IsNull() {
-						named = append(named, userID)
-					}
+		} else {
+			var named []string
+			err := config.Members.each(func(userID, _ string, kind tenantKind) error {
+				if kind == tenantKnown {
+					named = append(named, userID)
 				}
+				return nil
+			})
+			if err == nil {
 				slices.Sort(named)
 				if len(named) > 0 {
 					diags = append(diags, errorDiagnostics("Member Tenant Set Twice",
@@ -212,27 +213,23 @@ func validateSettings(config audienceMembersObject) []*tfprotov6.Diagnostic {
 
 // validateMembers rejects empty user ids and empty tenants in one pass. Values known only at apply are
 // checked then by Terraform against the plan, so unknowns are skipped here.
-func validateMembers(members tftypes.Value) []*tfprotov6.Diagnostic {
-	if !members.IsKnown() || members.IsNull() {
-		return nil
-	}
-	elems, err := membersElements(members)
-	if err != nil {
-		return errorDiagnostics("Invalid Members", err.Error(), pathMembers)
-	}
+func validateMembers(members membersAttr) []*tfprotov6.Diagnostic {
 	var diags []*tfprotov6.Diagnostic
 	var emptyTenants []string
-	for userID, tenant := range elems {
-		if userID == "" {
+	err := members.each(func(userID, tenant string, kind tenantKind) error {
+		switch {
+		case userID == "":
 			diags = append(diags, errorDiagnostics("Invalid Member User ID",
 				`members has an entry with an empty key (""). Each key is a Knock user id: fill in the user id or remove the entry. `+
 					`When the map is built with a for expression, filter out empty ids: { for id in ids : id => null if id != "" }.`,
 				pathMembers)...)
-			continue
-		}
-		if tenant.IsKnown() && !tenant.IsNull() && stringOf(tenant) == "" {
+		case kind == tenantKnown && tenant == "":
 			emptyTenants = append(emptyTenants, userID)
 		}
+		return nil
+	})
+	if err != nil {
+		return errorDiagnostics("Invalid Members", err.Error(), pathMembers)
 	}
 	slices.Sort(emptyTenants)
 	for i, userID := range emptyTenants {
@@ -260,19 +257,17 @@ func (r *audienceMembersResource) UpgradeResourceState(_ context.Context, req *t
 			fmt.Sprintf("The state of this knock_audience_members has schema version %d, newer than this provider knows (0). Use the provider version that wrote it, or a newer one.", req.Version), nil)
 		return resp, nil
 	}
-	value, err := req.RawState.UnmarshalWithOpts(audienceMembersType, tfprotov6.UnmarshalOpts{
-		ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true},
-	})
+	if req.RawState == nil || req.RawState.JSON == nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Read Prior State", "The state of this knock_audience_members is not JSON; "+
+			"it was not written by this provider. Remove it (terraform state rm) and import the audience.", nil)
+		return resp, nil
+	}
+	upgraded, err := upgradeStateJSON(req.RawState.JSON)
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Read Prior State", err.Error(), nil)
 		return resp, nil
 	}
-	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, value)
-	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Prior State", err.Error(), nil)
-		return resp, nil
-	}
-	resp.UpgradedState = &dv
+	resp.UpgradedState = upgraded
 	return resp, nil
 }
 
@@ -309,13 +304,21 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 	planned.MembershipCount = tftypes.NewValue(tftypes.Number, tftypes.UnknownValue)
 	var members map[string]string
 	if planned.Members.IsKnown() && !planned.Members.IsNull() {
-		elems, err := membersElements(planned.Members)
+		members = map[string]string{}
+		tenantsKnown := true
+		err := planned.Members.each(func(userID, tenant string, kind tenantKind) error {
+			members[userID] = tenant
+			tenantsKnown = tenantsKnown && kind != tenantUnknown
+			return nil
+		})
 		if err != nil {
 			resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
 			return resp, nil
 		}
-		planned.MembershipCount = countValue(len(elems))
-		members, _ = membersFromElements(elems) // nil while a tenant is unknown: guard rails wait for the apply
+		planned.MembershipCount = countValue(len(members))
+		if !tenantsKnown {
+			members = nil // guard rails wait for the apply
+		}
 	}
 	if !creating {
 		for _, attr := range []struct {
@@ -425,7 +428,7 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 // plannedUpdate works out an update's adds and removes from the refreshed state: for max_removals, and
 // for the one-line summary reviewers read instead of thousands of plan lines.
 func plannedUpdate(audienceKey string, settings membersSettings, prior audienceMembersObject, desired []knock.Membership) []*tfprotov6.Diagnostic {
-	priorMembers, err := membersMap(prior.Members)
+	priorMembers, err := prior.Members.tenants()
 	if err != nil {
 		return nil
 	}
@@ -540,7 +543,7 @@ func (r *audienceMembersResource) recentRead(ctx context.Context, prior audience
 	if !ok || age > r.provider.planReadMaxAge() {
 		return nil, false
 	}
-	members, err := membersMap(prior.Members)
+	members, err := prior.Members.tenants()
 	count, known := knownNumber(prior.MembershipCount)
 	if err != nil || !known {
 		return nil, false
@@ -573,14 +576,14 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 	planned := in.planned
 	settings := planned.settings()
 	audienceKey := stringOf(planned.AudienceKey)
-	members, err := membersMap(planned.Members)
+	members, err := planned.Members.tenants()
 	if err != nil {
 		return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
 	}
 	desired := settings.declared(members)
 	var owned []knock.Membership
 	if in.prior != nil && !settings.authoritative {
-		priorMembers, err := membersMap(in.prior.Members)
+		priorMembers, err := in.prior.Members.tenants()
 		if err != nil {
 			return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
 		}
@@ -639,7 +642,7 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 // setHeld records what the resource's scope holds after an incomplete apply.
 func (o *audienceMembersObject) setHeld(settings membersSettings, held []knock.Membership, declared map[string]string, owned []knock.Membership) {
 	members, count := settings.stateMembers(held, declared, owned)
-	o.Members = membersValue(members)
+	o.Members = membersOf(members)
 	o.MembershipCount = countValue(count)
 }
 
@@ -660,7 +663,7 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 		return nil
 	}
 	audienceKey := stringOf(prior.AudienceKey)
-	members, err := membersMap(prior.Members)
+	members, err := prior.Members.tenants()
 	if err != nil {
 		return errorDiagnostics("Unable to Remove Audience Members", err.Error(), pathMembers)
 	}
@@ -693,7 +696,7 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	ctx, cancel := withTimeout(ctx, current.Timeouts, "read")
 	defer cancel()
 	audienceKey := stringOf(current.AudienceKey)
-	prior, err := membersMap(current.Members)
+	prior, err := current.Members.tenants()
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), pathMembers)
 		return resp, nil
@@ -723,7 +726,7 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	}
 	members, count := settings.stateMembers(live, prior, owned)
 	current.ID = resourceID(current)
-	current.Members = membersValue(members)
+	current.Members = membersOf(members)
 	current.MembershipCount = countValue(count)
 	resp.NewState, err = current.encode()
 	if err == nil {
@@ -760,7 +763,7 @@ func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tf
 	}
 	imported := audienceMembersObject{
 		AudienceKey:     stringValue(audienceKey),
-		Members:         tftypes.NewValue(membersMapType, nil),
+		Members:         nullMembers,
 		MembershipCount: tftypes.NewValue(tftypes.Number, nil),
 		Timeouts:        tftypes.NewValue(timeoutsType, nil),
 		Settings:        settings,

@@ -43,11 +43,11 @@ func withSettings(types map[string]tftypes.Type) map[string]tftypes.Type {
 }
 
 // audienceMembersObject is a decoded knock_audience_members value. Attributes stay tftypes values
-// where they may be null or unknown; members is decoded on demand.
+// where they may be null or unknown; members stays msgpack until a caller decodes it.
 type audienceMembersObject struct {
 	ID              tftypes.Value
 	AudienceKey     tftypes.Value
-	Members         tftypes.Value
+	Members         membersAttr
 	MembershipCount tftypes.Value
 	Timeouts        tftypes.Value
 	// Settings holds the attributes of settingTypes, passed through as configured.
@@ -58,19 +58,36 @@ func decodeAudienceMembers(dv *tfprotov6.DynamicValue) (obj audienceMembersObjec
 	if dv == nil {
 		return obj, true, nil
 	}
-	value, err := dv.Unmarshal(audienceMembersType)
+	data := dv.MsgPack
+	if data == nil && dv.JSON != nil {
+		// Terraform sends msgpack; take the slow way for any other client.
+		value, err := dv.Unmarshal(audienceMembersType)
+		if err != nil {
+			return obj, false, fmt.Errorf("decoding knock_audience_members: %w", err)
+		}
+		converted, err := tfprotov6.NewDynamicValue(audienceMembersType, value)
+		if err != nil {
+			return obj, false, fmt.Errorf("decoding knock_audience_members: %w", err)
+		}
+		data = converted.MsgPack
+	}
+	rest, members, isNull, err := splitMembers(data)
 	if err != nil {
 		return obj, false, fmt.Errorf("decoding knock_audience_members: %w", err)
 	}
-	if value.IsNull() {
+	if isNull {
 		return obj, true, nil
+	}
+	value, err := tftypes.ValueFromMsgPack(rest, restType)
+	if err != nil {
+		return obj, false, fmt.Errorf("decoding knock_audience_members: %w", err)
 	}
 	var attrs map[string]tftypes.Value
 	if err := value.As(&attrs); err != nil {
 		return obj, false, fmt.Errorf("decoding knock_audience_members: %w", err)
 	}
 	obj = audienceMembersObject{
-		ID: attrs["id"], AudienceKey: attrs["audience_key"], Members: attrs["members"], MembershipCount: attrs["membership_count"],
+		ID: attrs["id"], AudienceKey: attrs["audience_key"], Members: members, MembershipCount: attrs["membership_count"],
 		Timeouts: attrs["timeouts"], Settings: make(map[string]tftypes.Value, len(settingTypes)),
 	}
 	for name := range settingTypes {
@@ -83,7 +100,6 @@ func (o audienceMembersObject) encode() (*tfprotov6.DynamicValue, error) {
 	attrs := map[string]tftypes.Value{
 		"id":               o.ID,
 		"audience_key":     o.AudienceKey,
-		"members":          o.Members,
 		"membership_count": o.MembershipCount,
 		"timeouts":         o.Timeouts,
 	}
@@ -94,12 +110,19 @@ func (o audienceMembersObject) encode() (*tfprotov6.DynamicValue, error) {
 			attrs[name] = tftypes.NewValue(typ, nil)
 		}
 	}
-	value := tftypes.NewValue(audienceMembersType, attrs)
-	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, value)
+	rest, err := tfprotov6.NewDynamicValue(restType, tftypes.NewValue(restType, attrs))
 	if err != nil {
 		return nil, fmt.Errorf("encoding knock_audience_members: %w", err)
 	}
-	return &dv, nil
+	members := o.Members
+	if members.msgpack == nil {
+		members = nullMembers
+	}
+	data, err := joinMembers(rest.MsgPack, members)
+	if err != nil {
+		return nil, fmt.Errorf("encoding knock_audience_members: %w", err)
+	}
+	return &tfprotov6.DynamicValue{MsgPack: data}, nil
 }
 
 // isNullValue reports whether dv encodes null without decoding a whole object: msgpack's nil is 0xc0.
@@ -128,58 +151,4 @@ func stringValue(s string) tftypes.Value { return tftypes.NewValue(tftypes.Strin
 
 func countValue(n int) tftypes.Value {
 	return tftypes.NewValue(tftypes.Number, big.NewFloat(float64(n)))
-}
-
-// membersElements returns the elements of a known, non-null members value.
-func membersElements(v tftypes.Value) (map[string]tftypes.Value, error) {
-	var elems map[string]tftypes.Value
-	if err := v.As(&elems); err != nil {
-		return nil, fmt.Errorf("decoding members: %w", err)
-	}
-	return elems, nil
-}
-
-// membersMap decodes a members value whose elements are all known ("" for null tenants). A null or
-// unknown members value gives an empty map.
-func membersMap(v tftypes.Value) (map[string]string, error) {
-	if !v.IsKnown() || v.IsNull() {
-		return map[string]string{}, nil
-	}
-	elems, err := membersElements(v)
-	if err != nil {
-		return nil, err
-	}
-	return membersFromElements(elems)
-}
-
-// membersFromElements is membersMap for elements already decoded.
-func membersFromElements(elems map[string]tftypes.Value) (map[string]string, error) {
-	out := make(map[string]string, len(elems))
-	for userID, tenant := range elems {
-		if !tenant.IsKnown() {
-			return nil, fmt.Errorf("the tenant of member %q is unknown", userID)
-		}
-		var s string
-		if !tenant.IsNull() {
-			if err := tenant.As(&s); err != nil {
-				return nil, fmt.Errorf("decoding the tenant of member %q: %w", userID, err)
-			}
-		}
-		out[userID] = s
-	}
-	return out, nil
-}
-
-// membersValue encodes a members map, "" tenants as null.
-func membersValue(members map[string]string) tftypes.Value {
-	null := tftypes.NewValue(tftypes.String, nil)
-	elems := make(map[string]tftypes.Value, len(members))
-	for userID, tenant := range members {
-		if tenant == "" {
-			elems[userID] = null
-		} else {
-			elems[userID] = stringValue(tenant)
-		}
-	}
-	return tftypes.NewValue(membersMapType, elems)
 }

@@ -1,0 +1,247 @@
+package provider
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
+)
+
+// members is the one large attribute of knock_audience_members: up to a million entries that cross the
+// plugin protocol in every call. tftypes builds a Value per element, with several allocations each,
+// which made decoding and encoding members the largest provider-side cost of a plan at 100,000. So
+// members goes straight between msgpack and Go strings here, and tftypes handles the dozen small
+// attributes, which it validates and converts as before. The msgpack is the one Terraform speaks
+// (cty's): an object is a map from attribute name to value, null is nil, and an unknown value is an
+// extension.
+
+var restType = tftypes.Object{AttributeTypes: func() map[string]tftypes.Type {
+	types := maps.Clone(audienceMembersType.AttributeTypes)
+	delete(types, "members")
+	return types
+}()}
+
+// membersAttr is the members attribute as msgpack: as it crossed the protocol, so that a value passed
+// through (a plan of unchanged members) is copied and never decoded, or as membersOf built it.
+type membersAttr struct{ msgpack []byte }
+
+var (
+	nullMembers  = membersAttr{msgpack: []byte{msgpcode.Nil}}
+	errNotString = errors.New("a members value is not a string")
+)
+
+// IsNull reports whether members is null.
+func (m membersAttr) IsNull() bool {
+	return len(m.msgpack) == 0 || m.msgpack[0] == msgpcode.Nil
+}
+
+// IsKnown reports whether members is known as a whole (its tenants may still be unknown).
+func (m membersAttr) IsKnown() bool {
+	return len(m.msgpack) == 0 || !msgpcode.IsExt(m.msgpack[0])
+}
+
+// tenantKind says what a member's value is: null (no tenant), a known tenant, or not known until apply.
+type tenantKind int
+
+const (
+	tenantNull tenantKind = iota
+	tenantKnown
+	tenantUnknown
+)
+
+// each calls visit for every entry of a known, non-null members map, in the order of the encoding.
+func (m membersAttr) each(visit func(userID, tenant string, kind tenantKind) error) error {
+	if m.IsNull() || !m.IsKnown() {
+		return nil
+	}
+	dec := msgpack.NewDecoder(bytes.NewReader(m.msgpack))
+	n, err := dec.DecodeMapLen()
+	if err != nil {
+		return fmt.Errorf("decoding members: %w", err)
+	}
+	for range n {
+		userID, err := dec.DecodeString()
+		if err != nil {
+			return fmt.Errorf("decoding members: %w", err)
+		}
+		code, err := dec.PeekCode()
+		if err != nil {
+			return fmt.Errorf("decoding members[%q]: %w", userID, err)
+		}
+		kind, tenant := tenantKnown, ""
+		switch {
+		case code == msgpcode.Nil:
+			kind, err = tenantNull, dec.Skip()
+		case msgpcode.IsExt(code):
+			kind, err = tenantUnknown, dec.Skip()
+		case msgpcode.IsString(code):
+			tenant, err = dec.DecodeString()
+		default:
+			err = errNotString
+		}
+		if err != nil {
+			return fmt.Errorf("decoding members[%q]: %w", userID, err)
+		}
+		if err := visit(userID, tenant, kind); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tenants decodes members into user id → tenant ("" for null). Null or unknown members give an empty
+// map; an unknown tenant is an error, since callers need every value.
+func (m membersAttr) tenants() (map[string]string, error) {
+	out := map[string]string{}
+	err := m.each(func(userID, tenant string, kind tenantKind) error {
+		if kind == tenantUnknown {
+			return fmt.Errorf("the tenant of member %q is unknown", userID)
+		}
+		out[userID] = tenant
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Equal reports whether m and other hold the same value. Terraform encodes a value one way (map keys
+// sorted), so equal bytes are the common answer; otherwise the maps are compared.
+func (m membersAttr) Equal(other membersAttr) bool {
+	if bytes.Equal(m.msgpack, other.msgpack) {
+		return true
+	}
+	if m.IsNull() != other.IsNull() || !m.IsKnown() || !other.IsKnown() {
+		return false
+	}
+	a, errA := m.tenants()
+	b, errB := other.tenants()
+	return errA == nil && errB == nil && maps.Equal(a, b)
+}
+
+// membersOf encodes a members map, "" tenants as null.
+func membersOf(tenants map[string]string) membersAttr {
+	var buf bytes.Buffer
+	buf.Grow(5 + len(tenants)*24)
+	enc := msgpack.NewEncoder(&buf)
+	// Writes to a bytes.Buffer cannot fail.
+	_ = enc.EncodeMapLen(len(tenants))
+	for userID, tenant := range tenants {
+		_ = enc.EncodeString(userID)
+		if tenant == "" {
+			_ = enc.EncodeNil()
+		} else {
+			_ = enc.EncodeString(tenant)
+		}
+	}
+	return membersAttr{msgpack: buf.Bytes()}
+}
+
+// splitMembers cuts the msgpack of a knock_audience_members object into the members value and the
+// object of the other attributes (restType). A missing members attribute reads as null.
+func splitMembers(data []byte) (rest []byte, members membersAttr, isNull bool, err error) {
+	reader := bytes.NewReader(data)
+	offset := func() int { return len(data) - reader.Len() }
+	dec := msgpack.NewDecoder(reader)
+	if code, err := dec.PeekCode(); err != nil || code == msgpcode.Nil {
+		return nil, members, err == nil, err
+	}
+	n, err := dec.DecodeMapLen()
+	if err != nil {
+		return nil, members, false, err
+	}
+	members = nullMembers
+	entries := make([]byte, 0, 256)
+	kept := 0
+	for range n {
+		start := offset()
+		name, err := dec.DecodeString()
+		if err != nil {
+			return nil, members, false, err
+		}
+		valueStart := offset()
+		if err := dec.Skip(); err != nil {
+			return nil, members, false, fmt.Errorf("attribute %q: %w", name, err)
+		}
+		if name == "members" {
+			members = membersAttr{msgpack: data[valueStart:offset()]}
+			continue
+		}
+		entries = append(entries, data[start:offset()]...)
+		kept++
+	}
+	return append(mapHeader(kept), entries...), members, false, nil
+}
+
+// joinMembers adds members to the msgpack of an object of the other attributes.
+func joinMembers(rest []byte, members membersAttr) ([]byte, error) {
+	reader := bytes.NewReader(rest)
+	n, err := msgpack.NewDecoder(reader).DecodeMapLen()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(rest)+len(members.msgpack)+16)
+	out = append(out, mapHeader(n+1)...)
+	out = append(out, rest[len(rest)-reader.Len():]...)
+	out = append(out, 0xa0|byte(len("members")))
+	out = append(out, "members"...)
+	return append(out, members.msgpack...), nil
+}
+
+func mapHeader(n int) []byte {
+	var buf bytes.Buffer
+	_ = msgpack.NewEncoder(&buf).EncodeMapLen(n)
+	return buf.Bytes()
+}
+
+// upgradeStateJSON converts a state as Terraform stores it (JSON) to msgpack, dropping attributes this
+// schema does not have.
+func upgradeStateJSON(raw []byte) (*tfprotov6.DynamicValue, error) {
+	var attrs map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &attrs); err != nil {
+		return nil, err
+	}
+	members := nullMembers
+	if membersJSON, ok := attrs["members"]; ok {
+		var tenants map[string]*string
+		if err := json.Unmarshal(membersJSON, &tenants); err != nil {
+			return nil, fmt.Errorf("members: %w", err)
+		}
+		if tenants != nil {
+			plain := make(map[string]string, len(tenants))
+			for userID, tenant := range tenants {
+				if tenant != nil {
+					plain[userID] = *tenant
+				} else {
+					plain[userID] = ""
+				}
+			}
+			members = membersOf(plain)
+		}
+		delete(attrs, "members")
+	}
+	restJSON, err := json.Marshal(attrs)
+	if err != nil {
+		return nil, err
+	}
+	value, err := tftypes.ValueFromJSONWithOpts(restJSON, restType, tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true})
+	if err != nil {
+		return nil, err
+	}
+	rest, err := tfprotov6.NewDynamicValue(restType, value)
+	if err != nil {
+		return nil, err
+	}
+	data, err := joinMembers(rest.MsgPack, members)
+	if err != nil {
+		return nil, err
+	}
+	return &tfprotov6.DynamicValue{MsgPack: data}, nil
+}

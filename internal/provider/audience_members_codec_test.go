@@ -1,0 +1,176 @@
+package provider
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+var (
+	nullString    = tftypes.NewValue(tftypes.String, nil)
+	unknownString = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+)
+
+// objectWith is a knock_audience_members value built with tftypes, the reference the codec must agree with.
+func objectWith(members tftypes.Value, tenant tftypes.Value) tftypes.Value {
+	attrs := map[string]tftypes.Value{
+		"id":               stringValue("beta"),
+		"audience_key":     stringValue("beta"),
+		"members":          members,
+		"membership_count": tftypes.NewValue(tftypes.Number, tftypes.UnknownValue),
+		"timeouts": tftypes.NewValue(timeoutsType, map[string]tftypes.Value{
+			"create": stringValue("10m"), "read": nullString, "update": nullString, "delete": nullString,
+		}),
+	}
+	for name, typ := range settingTypes {
+		attrs[name] = tftypes.NewValue(typ, nil)
+	}
+	attrs["tenant"] = tenant
+	attrs["max_removals"] = tftypes.NewValue(tftypes.Number, 25)
+	return tftypes.NewValue(audienceMembersType, attrs)
+}
+
+func randomMembers(rng *rand.Rand, n int) tftypes.Value {
+	elems := make(map[string]tftypes.Value, n)
+	for i := range n {
+		var tenant tftypes.Value
+		switch rng.IntN(4) {
+		case 0:
+			tenant = unknownString
+		case 1:
+			tenant = stringValue(fmt.Sprintf("tenant-%d", rng.IntN(3)))
+		default:
+			tenant = nullString
+		}
+		// Keys of every msgpack string size class, and non-ASCII ones.
+		elems[fmt.Sprintf("user-%d-%s-é", i, strings.Repeat("x", rng.IntN(300)))] = tenant
+	}
+	return tftypes.NewValue(membersMapType, elems)
+}
+
+// TestMembersCodec_agreesWithTftypes decodes what tftypes encodes and checks that re-encoding gives the
+// same value back, for members that are null, unknown, empty, and large with null, known and unknown
+// tenants.
+func TestMembersCodec_agreesWithTftypes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := map[string]tftypes.Value{
+		"null members":    objectWith(tftypes.NewValue(membersMapType, nil), nullString),
+		"unknown members": objectWith(tftypes.NewValue(membersMapType, tftypes.UnknownValue), unknownString),
+		"empty members":   objectWith(tftypes.NewValue(membersMapType, map[string]tftypes.Value{}), stringValue("acme")),
+		"100 members":     objectWith(randomMembers(rng, 100), nullString),
+		"70,000 members":  objectWith(randomMembers(rng, 70000), nullString), // map32 header
+	}
+	for name, want := range cases {
+		t.Run(name, func(t *testing.T) {
+			dv, err := tfprotov6.NewDynamicValue(audienceMembersType, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj, isNull, err := decodeAudienceMembers(&dv)
+			if err != nil || isNull {
+				t.Fatalf("decode: %v (null %v)", err, isNull)
+			}
+			encoded, err := obj.encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := encoded.Unmarshal(audienceMembersType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diffs, _ := want.Diff(got); len(diffs) > 0 {
+				t.Fatalf("%d differences, first at %s", len(diffs), diffs[0].Path)
+			}
+
+			// Decoding the members agrees with tftypes element by element.
+			var wantAttrs map[string]tftypes.Value
+			_ = want.As(&wantAttrs)
+			wantMembers := wantAttrs["members"]
+			if obj.Members.IsNull() != wantMembers.IsNull() || obj.Members.IsKnown() != wantMembers.IsKnown() {
+				t.Fatalf("members null %v known %v, want null %v known %v", obj.Members.IsNull(), obj.Members.IsKnown(), wantMembers.IsNull(), wantMembers.IsKnown())
+			}
+			var wantElems map[string]tftypes.Value
+			if wantMembers.IsKnown() && !wantMembers.IsNull() {
+				_ = wantMembers.As(&wantElems)
+			}
+			seen := 0
+			err = obj.Members.each(func(userID, tenant string, kind tenantKind) error {
+				seen++
+				w, ok := wantElems[userID]
+				switch {
+				case !ok:
+					return fmt.Errorf("unexpected member %q", userID)
+				case !w.IsKnown() && kind != tenantUnknown, w.IsKnown() && w.IsNull() && kind != tenantNull,
+					w.IsKnown() && !w.IsNull() && (kind != tenantKnown || stringOf(w) != tenant):
+					return fmt.Errorf("members[%q] = %q (kind %d), want %s", userID, tenant, kind, w)
+				}
+				return nil
+			})
+			if err != nil || seen != len(wantElems) {
+				t.Fatalf("visited %d of %d members: %v", seen, len(wantElems), err)
+			}
+		})
+	}
+}
+
+func TestMembersCodec_tenantsAndEqual(t *testing.T) {
+	members := membersOf(map[string]string{"u1": "", "u2": "acme"})
+	tenants, err := members.tenants()
+	if err != nil || len(tenants) != 2 || tenants["u1"] != "" || tenants["u2"] != "acme" {
+		t.Fatalf("tenants = %v, %v", tenants, err)
+	}
+	// The same map encoded by tftypes (sorted keys) differs in bytes but is equal.
+	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, objectWith(tftypes.NewValue(membersMapType, map[string]tftypes.Value{
+		"u2": stringValue("acme"), "u1": nullString,
+	}), nullString))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, _, err := decodeAudienceMembers(&dv)
+	if err != nil || !obj.Members.Equal(members) || obj.Members.Equal(membersOf(map[string]string{"u1": ""})) || obj.Members.Equal(nullMembers) {
+		t.Fatalf("Equal is wrong (%v)", err)
+	}
+	withUnknown := objectWith(tftypes.NewValue(membersMapType, map[string]tftypes.Value{"u1": unknownString}), nullString)
+	if dv, err = tfprotov6.NewDynamicValue(audienceMembersType, withUnknown); err != nil {
+		t.Fatal(err)
+	}
+	if obj, _, err = decodeAudienceMembers(&dv); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := obj.Members.tenants(); err == nil || !strings.Contains(err.Error(), `the tenant of member "u1" is unknown`) {
+		t.Errorf("tenants() of an unknown tenant: %v", err)
+	}
+}
+
+// TestUpgradeStateJSON_agreesWithTftypes converts a stored state as tftypes would, including an attribute
+// an older schema had.
+func TestUpgradeStateJSON_agreesWithTftypes(t *testing.T) {
+	raw := []byte(`{"id":"beta/acme","audience_key":"beta","tenant":"acme","members":{"u1":null,"u2":"acme"},` +
+		`"membership_count":2,"max_removals":null,"timeouts":null,"retired_attribute":true}`)
+	want, err := (&tfprotov6.RawState{JSON: raw}).UnmarshalWithOpts(audienceMembersType, tfprotov6.UnmarshalOpts{
+		ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dv, err := upgradeStateJSON(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dv.Unmarshal(audienceMembersType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diffs, _ := want.Diff(got); len(diffs) > 0 {
+		t.Fatalf("%d differences, first at %s", len(diffs), diffs[0].Path)
+	}
+	for _, bad := range []string{`{"members":["u1"]}`, `{"members":{"u1":1}}`, `{"membership_count":"many"}`, `[`} {
+		if _, err := upgradeStateJSON([]byte(bad)); err == nil {
+			t.Errorf("upgradeStateJSON(%s) gave no error", bad)
+		}
+	}
+}
