@@ -16,7 +16,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -29,9 +28,6 @@ import (
 )
 
 func main() {
-	if real := os.Getenv(envWrapProvider); real != "" {
-		os.Exit(wrapProvider(real))
-	}
 	os.Exit(run())
 }
 
@@ -135,8 +131,8 @@ func run() int {
 	return 0
 }
 
-// setup finds the binaries and prepares the temporary directory: the provider wrapper in a
-// dev_overrides directory, and a CLI configuration that points Terraform at it.
+// setup finds the binaries and prepares the temporary directory: a CLI configuration whose dev_overrides
+// point Terraform at the provider that make build wrote.
 func setup(ctx context.Context, o options) (*bench, func(), error) {
 	cleanup := func() {}
 	tf := o.terraform
@@ -157,28 +153,14 @@ func setup(ctx context.Context, o options) (*bench, func(), error) {
 	if fi, err := os.Stat(provider); err != nil || fi.Mode()&0o111 == 0 {
 		return nil, cleanup, fmt.Errorf("%s is missing or not executable: run make build", provider)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return nil, cleanup, err
-	}
-
 	root, err := os.MkdirTemp("", "knock-bench-")
 	if err != nil {
 		return nil, cleanup, err
 	}
 	cleanup = func() { _ = os.RemoveAll(root) }
-	overrides := filepath.Join(root, "provider")
-	if err := os.Mkdir(overrides, 0o700); err != nil {
-		return nil, cleanup, err
-	}
-	// A copy, not a symlink: `go run` deletes its binary when it exits, and Terraform looks for the
-	// provider by this exact name.
-	if err := copyFile(self, filepath.Join(overrides, "terraform-provider-knock"), 0o700); err != nil {
-		return nil, cleanup, err
-	}
 	cliConfig := filepath.Join(root, "terraform.rc")
 	rc := fmt.Sprintf("disable_checkpoint = true\n\nprovider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
-		"knock-tf/knock", overrides)
+		"knock-tf/knock", filepath.Dir(provider))
 	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
 		return nil, cleanup, err
 	}
@@ -206,23 +188,6 @@ func setup(ctx context.Context, o options) (*bench, func(), error) {
 	fmt.Fprintf(os.Stderr, "knock-bench: %s, provider %s, work dir %s\n",
 		strings.SplitN(string(version), "\n", 2)[0], provider, root)
 	return b, cleanup, nil
-}
-
-func copyFile(src, dst string, perm os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		_ = out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 func reportFailure(n int, err error) {

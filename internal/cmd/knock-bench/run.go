@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -43,7 +42,7 @@ func (s step) String() string { return [...]string{"create", "noop-plan", "chang
 type measure struct {
 	wall         time.Duration
 	providerRSS  int64 // KiB, the largest of the provider processes Terraform started (ours only)
-	starts       int   // provider processes Terraform started (ours only)
+	starts       int   // provider processes seen (ours only)
 	terraformRSS int64 // KiB, Terraform's process tree as reported by wait4
 	requests     map[localknock.Endpoint]int
 	inFlight     int
@@ -54,7 +53,7 @@ type measure struct {
 // bench holds what every run shares.
 type bench struct {
 	terraform   string
-	provider    string // the real provider binary that the wrapper runs
+	provider    string // the provider binary, which dev_overrides points Terraform at
 	root        string // temporary directory removed at exit
 	baseEnv     []string
 	latency     time.Duration
@@ -102,7 +101,7 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) ([numStep
 			return out, err
 		}
 		defer api.close()
-		env = append(env, "KNOCK_BASE_URL="+api.url, "KNOCK_API_KEY="+benchAPIKey, envWrapProvider+"="+b.provider)
+		env = append(env, "KNOCK_BASE_URL="+api.url, "KNOCK_API_KEY="+benchAPIKey)
 	}
 
 	k := changed(n)
@@ -123,9 +122,8 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) ([numStep
 			time.Sleep(rateWindowPause)
 			api.reset()
 		}
-		rssFile := filepath.Join(dir, "provider-rss-"+strconv.Itoa(int(s)))
 		logFile := filepath.Join(dir, "step-"+strconv.Itoa(int(s))+".log")
-		m, code, err := b.terraformCmd(ctx, dir, append(slices.Clip(env), envRSSFile+"="+rssFile), logFile, args...)
+		m, code, err := b.terraformCmd(ctx, dir, env, logFile, args...)
 		label := fmt.Sprintf("N=%d run %d %s %s (terraform %s)", n, rep, v, s, args[0])
 		if err != nil {
 			var re *runError
@@ -143,8 +141,8 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) ([numStep
 		}
 		if api != nil {
 			m.requests, m.inFlight, m.conns, m.writeSpan = api.counts()
-			if m.providerRSS, m.starts, err = readMaxRSS(rssFile); err != nil {
-				return out, fmt.Errorf("%s: provider peak RSS: %w", label, err)
+			if m.starts == 0 {
+				return out, fmt.Errorf("%s: no provider process was seen", label)
 			}
 			first := 1
 			if s == stepChange {
@@ -252,8 +250,13 @@ func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logF
 	cmd.WaitDelay = 10 * time.Second
 
 	start := time.Now()
-	err = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return m, 0, fmt.Errorf("running %s: %w", b.terraform, err)
+	}
+	watch := watchProviders(cmd.Process.Pid)
+	err = cmd.Wait()
 	m.wall = time.Since(start)
+	m.providerRSS, m.starts = watch.finish()
 	if cmd.Process != nil {
 		// Sweep whatever Terraform left in its group (normally nothing; ESRCH is ignored).
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -270,23 +273,6 @@ func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logF
 		m.terraformRSS = ru.Maxrss
 	}
 	return m, cmd.ProcessState.ExitCode(), nil
-}
-
-// readMaxRSS returns the largest value the provider wrappers wrote (one line per provider start) and
-// the number of starts.
-func readMaxRSS(path string) (peak int64, starts int, err error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return 0, 0, fmt.Errorf("no provider process reported its peak RSS: %w", err)
-	}
-	for line := range strings.FieldsSeq(string(data)) {
-		v, err := strconv.ParseInt(line, 10, 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("%s: %w", path, err)
-		}
-		peak, starts = max(peak, v), starts+1
-	}
-	return peak, starts, nil
 }
 
 // tail returns the last lines of a log file, for showing why a step failed.
