@@ -29,9 +29,9 @@ type localAPI struct {
 	inFlight    int
 	maxInFlight int
 	conns       int // connections opened since reset: more than a few means keep-alive is lost
-	// firstWrite and lastWrite are when the first and the last add or remove arrived since reset: the
-	// pace of writes between them shows the provider's worker pool and rate limiter at work.
-	firstWrite, lastWrite time.Time
+	// writes are when each add or remove arrived since reset: their pace shows the provider's worker
+	// pool and rate limiter at work.
+	writes []time.Time
 }
 
 func startLocalAPI(latency time.Duration) (*localAPI, error) {
@@ -52,11 +52,7 @@ func (a *localAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.inFlight++
 	a.maxInFlight = max(a.maxInFlight, a.inFlight)
 	if r.Method == http.MethodPost || r.Method == http.MethodDelete {
-		now := time.Now()
-		if a.firstWrite.IsZero() {
-			a.firstWrite = now
-		}
-		a.lastWrite = now
+		a.writes = append(a.writes, time.Now())
 	}
 	a.mu.Unlock()
 	defer func() {
@@ -89,15 +85,31 @@ func (a *localAPI) reset() {
 	a.knock.ResetRequests()
 	a.mu.Lock()
 	a.maxInFlight, a.conns = 0, 0
-	a.firstWrite, a.lastWrite = time.Time{}, time.Time{}
+	a.writes = nil
 	a.mu.Unlock()
 }
 
 // counts returns what the local API saw since reset.
-func (a *localAPI) counts() (requests map[localknock.Endpoint]int, maxInFlight, conns int, writeSpan time.Duration) {
+func (a *localAPI) counts() (requests map[localknock.Endpoint]int, maxInFlight, conns int, writeSpan time.Duration, busiestSecond int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.knock.Requests(), a.maxInFlight, a.conns, a.lastWrite.Sub(a.firstWrite)
+	if len(a.writes) > 0 {
+		writeSpan = a.writes[len(a.writes)-1].Sub(a.writes[0])
+	}
+	return a.knock.Requests(), a.maxInFlight, a.conns, writeSpan, busiestWindow(a.writes, time.Second)
+}
+
+// busiestWindow returns the most arrivals (in order) that fall within any window of the given length:
+// what Knock's per-second rate limit counts.
+func busiestWindow(arrivals []time.Time, window time.Duration) int {
+	most, first := 0, 0
+	for last, t := range arrivals {
+		for t.Sub(arrivals[first]) >= window {
+			first++
+		}
+		most = max(most, last-first+1)
+	}
+	return most
 }
 
 func (a *localAPI) close() {

@@ -48,6 +48,7 @@ type measure struct {
 	inFlight     int
 	conns        int           // connections opened to the local API
 	writeSpan    time.Duration // from the first to the last add or remove request
+	writesPerSec int           // the most add and remove requests that arrived within one second
 }
 
 // bench holds what every run shares.
@@ -140,7 +141,7 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) ([numStep
 			return out, &runError{what: label + ": " + what, logTail: tail(logFile)}
 		}
 		if api != nil {
-			m.requests, m.inFlight, m.conns, m.writeSpan = api.counts()
+			m.requests, m.inFlight, m.conns, m.writeSpan, m.writesPerSec = api.counts()
 			if m.starts == 0 {
 				return out, fmt.Errorf("%s: no provider process was seen", label)
 			}
