@@ -13,8 +13,9 @@ import (
 
 // providerWatch samples the provider processes Terraform starts, from /proc, for their peak RSS. It
 // reads VmHWM, the kernel's high-water mark of a process's resident memory, which only grows: any
-// sample taken after the peak reads it, so sampling every few milliseconds misses at most a peak
-// reached in a process's last few milliseconds. Running the provider under a wrapper process that
+// sample taken after the peak reads it, so sampling every 10 ms misses at most a peak reached in a
+// process's last 10 ms (and may miss a provider process that lives less than that, such as the one
+// Terraform starts only to read the schema). Running the provider under a wrapper process that
 // waits for it would be exact, but adds a process start to each of Terraform's 3–4 provider starts,
 // a tenth of a second per command that the timings would charge to the provider.
 type providerWatch struct {
@@ -28,7 +29,7 @@ type providerWatch struct {
 // providerComm is the provider's process name as /proc shows it: the first 15 bytes of the binary's name.
 var providerComm = "terraform-provider-knock"[:15]
 
-const watchInterval = 5 * time.Millisecond
+const watchInterval = 10 * time.Millisecond
 
 func watchProviders(terraformPID int) *providerWatch {
 	w := &providerWatch{stop: make(chan struct{}), done: make(chan struct{}), peaks: map[int]int64{}}
