@@ -174,3 +174,31 @@ func TestUpgradeStateJSON_agreesWithTftypes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMembersCodec is a ReadResource's own work on a 100,000-member state: decode the object and its
+// members, then encode it back.
+func BenchmarkMembersCodec(b *testing.B) {
+	elems := make(map[string]tftypes.Value, 100000)
+	for i := range 100000 {
+		elems[fmt.Sprintf("user-%07d", i)] = nullString
+	}
+	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, objectWith(tftypes.NewValue(membersMapType, elems), nullString))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		obj, _, err := decodeAudienceMembers(&dv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tenants, err := obj.Members.tenants()
+		if err != nil || len(tenants) != len(elems) {
+			b.Fatalf("decoded %d members: %v", len(tenants), err)
+		}
+		obj.Members = membersOf(tenants)
+		if _, err := obj.encode(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
