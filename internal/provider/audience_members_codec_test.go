@@ -52,6 +52,18 @@ func randomMembers(rng *rand.Rand, n int) tftypes.Value {
 	return tftypes.NewValue(membersMapType, elems)
 }
 
+// assertSameValue fails t unless got decodes, through tftypes, to want.
+func assertSameValue(t *testing.T, want tftypes.Value, got *tfprotov6.DynamicValue) {
+	t.Helper()
+	value, err := got.Unmarshal(audienceMembersType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diffs, _ := want.Diff(value); len(diffs) > 0 {
+		t.Fatalf("%d differences, first at %s", len(diffs), diffs[0].Path)
+	}
+}
+
 // TestMembersCodec_agreesWithTftypes decodes what tftypes encodes and checks that re-encoding gives the
 // same value back, for members that are null, unknown, empty, and large with null, known and unknown
 // tenants.
@@ -78,13 +90,7 @@ func TestMembersCodec_agreesWithTftypes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := encoded.Unmarshal(audienceMembersType)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diffs, _ := want.Diff(got); len(diffs) > 0 {
-				t.Fatalf("%d differences, first at %s", len(diffs), diffs[0].Path)
-			}
+			assertSameValue(t, want, encoded)
 
 			// Decoding the members agrees with tftypes element by element.
 			var wantAttrs map[string]tftypes.Value
@@ -161,13 +167,7 @@ func TestUpgradeStateJSON_agreesWithTftypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := dv.Unmarshal(audienceMembersType)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diffs, _ := want.Diff(got); len(diffs) > 0 {
-		t.Fatalf("%d differences, first at %s", len(diffs), diffs[0].Path)
-	}
+	assertSameValue(t, want, dv)
 	for _, bad := range []string{`{"members":["u1"]}`, `{"members":{"u1":1}}`, `{"membership_count":"many"}`, `[`} {
 		if _, err := upgradeStateJSON([]byte(bad)); err == nil {
 			t.Errorf("upgradeStateJSON(%s) gave no error", bad)
