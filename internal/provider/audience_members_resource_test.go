@@ -565,3 +565,50 @@ resource "knock_audience_members" "test" {
 		},
 	})
 }
+
+// TestAccAudienceMembersResource_knownOnlyAtApply plans members whose tenants, and then whose keys, come
+// from another resource, so that Terraform sends them as unknown (refined, from Terraform 1.6) at plan.
+func TestAccAudienceMembersResource_knownOnlyAtApply(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("aud")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: `resource "terraform_data" "tenant" {
+  input = "acme"
+}
+` + membersConfig(srv, "aud", `{ "u1" = terraform_data.tenant.output, "u2" = null }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(membersAddr, tfjsonpath.New("members").AtMapKey("u1")),
+					plancheck.ExpectKnownValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(2)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMembers(map[string]knownvalue.Check{"u1": knownvalue.StringExact("acme"), "u2": knownvalue.Null()}),
+					expectMembershipCount(2),
+				},
+			},
+			{
+				Config: `resource "terraform_data" "ids" {
+  input = ["u2", "u3"]
+}
+` + membersConfig(srv, "aud", `{ for id in terraform_data.ids.output : id => null }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(membersAddr, tfjsonpath.New("members")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMembers(map[string]knownvalue.Check{"u2": knownvalue.Null(), "u3": knownvalue.Null()}),
+					expectMembershipCount(2),
+				},
+				Check: func(*terraform.State) error {
+					want := []localknock.Membership{member("u2", ""), member("u3", "")}
+					if got := srv.Memberships("aud"); !slices.Equal(got, want) {
+						return fmt.Errorf("the audience holds %v, want %v", got, want)
+					}
+					return nil
+				},
+			},
+			emptyPlanAfterRefresh(),
+		},
+	})
+}
