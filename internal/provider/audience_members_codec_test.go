@@ -26,8 +26,8 @@ func objectWith(members tftypes.Value, tenant tftypes.Value) tftypes.Value {
 			"create": stringValue("10m"), "read": nullString, "update": nullString, "delete": nullString,
 		}),
 	}
-	for name, typ := range settingTypes {
-		attrs[name] = tftypes.NewValue(typ, nil)
+	for _, name := range settingNames {
+		attrs[name] = tftypes.NewValue(audienceMembersType.AttributeTypes[name], nil)
 	}
 	attrs["tenant"] = tenant
 	attrs["max_removals"] = tftypes.NewValue(tftypes.Number, 25)

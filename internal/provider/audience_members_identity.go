@@ -9,10 +9,7 @@ import (
 
 // knock_audience_members is identified by its audience and, for a tenant's slice, the tenant: what
 // Terraform 1.12+ stores as the resource identity and what an import block can name instead of an id.
-var audienceMembersIdentityType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
-	"audience_key": tftypes.String,
-	"tenant":       tftypes.String,
-}}
+var audienceMembersIdentityType = audienceMembersIdentitySchema().ValueType()
 
 func audienceMembersIdentitySchema() *tfprotov6.ResourceIdentitySchema {
 	return &tfprotov6.ResourceIdentitySchema{

@@ -55,7 +55,7 @@ var (
 	pathMembers     = tftypes.NewAttributePath().WithAttributeName("members")
 )
 
-func (r *audienceMembersResource) schema() *tfprotov6.Schema {
+func audienceMembersSchema() *tfprotov6.Schema {
 	markdown := tfprotov6.StringKindMarkdown
 	return &tfprotov6.Schema{
 		Version: 0,

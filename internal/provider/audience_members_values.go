@@ -13,34 +13,12 @@ import (
 
 var (
 	membersMapType = tftypes.Map{ElementType: tftypes.String}
-	timeoutsType   = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
-		"create": tftypes.String, "read": tftypes.String, "update": tftypes.String, "delete": tftypes.String,
-	}}
-	// settingTypes are the optional, configuration-only attributes that steer ownership and guard rails.
-	settingTypes = map[string]tftypes.Type{
-		"authoritative":       tftypes.Bool,
-		"tenant":              tftypes.String,
-		"create_audience":     tftypes.Bool,
-		"on_destroy":          tftypes.String,
-		"on_existing_members": tftypes.String,
-		"max_removals":        tftypes.Number,
-		"max_removal_percent": tftypes.Number,
-	}
-	audienceMembersType = tftypes.Object{AttributeTypes: withSettings(map[string]tftypes.Type{
-		"id":               tftypes.String,
-		"audience_key":     tftypes.String,
-		"members":          membersMapType,
-		"membership_count": tftypes.Number,
-		"timeouts":         timeoutsType,
-	})}
+	// audienceMembersType follows from the schema, so that the two cannot disagree.
+	audienceMembersType = audienceMembersSchema().ValueType().(tftypes.Object)
+	timeoutsType        = audienceMembersType.AttributeTypes["timeouts"]
+	// settingNames are the optional, configuration-only attributes that steer ownership and guard rails.
+	settingNames = []string{"authoritative", "tenant", "create_audience", "on_destroy", "on_existing_members", "max_removals", "max_removal_percent"}
 )
-
-func withSettings(types map[string]tftypes.Type) map[string]tftypes.Type {
-	for name, typ := range settingTypes {
-		types[name] = typ
-	}
-	return types
-}
 
 // audienceMembersObject is a decoded knock_audience_members value. Attributes stay tftypes values
 // where they may be null or unknown; members stays msgpack until a caller decodes it.
@@ -50,7 +28,7 @@ type audienceMembersObject struct {
 	Members         membersAttr
 	MembershipCount tftypes.Value
 	Timeouts        tftypes.Value
-	// Settings holds the attributes of settingTypes, passed through as configured.
+	// Settings holds the attributes of settingNames, passed through as configured.
 	Settings map[string]tftypes.Value
 }
 
@@ -88,9 +66,9 @@ func decodeAudienceMembers(dv *tfprotov6.DynamicValue) (obj audienceMembersObjec
 	}
 	obj = audienceMembersObject{
 		ID: attrs["id"], AudienceKey: attrs["audience_key"], Members: members, MembershipCount: attrs["membership_count"],
-		Timeouts: attrs["timeouts"], Settings: make(map[string]tftypes.Value, len(settingTypes)),
+		Timeouts: attrs["timeouts"], Settings: make(map[string]tftypes.Value, len(settingNames)),
 	}
-	for name := range settingTypes {
+	for _, name := range settingNames {
 		obj.Settings[name] = attrs[name]
 	}
 	return obj, false, nil
@@ -103,11 +81,11 @@ func (o audienceMembersObject) encode() (*tfprotov6.DynamicValue, error) {
 		"membership_count": o.MembershipCount,
 		"timeouts":         o.Timeouts,
 	}
-	for name, typ := range settingTypes {
+	for _, name := range settingNames {
 		if value, ok := o.Settings[name]; ok {
 			attrs[name] = value
 		} else {
-			attrs[name] = tftypes.NewValue(typ, nil)
+			attrs[name] = tftypes.NewValue(audienceMembersType.AttributeTypes[name], nil)
 		}
 	}
 	rest, err := tfprotov6.NewDynamicValue(restType, tftypes.NewValue(restType, attrs))

@@ -43,7 +43,7 @@ func (s *server) GetProviderSchema(ctx context.Context, req *tfprotov6.GetProvid
 		if resp.ResourceSchemas == nil {
 			resp.ResourceSchemas = map[string]*tfprotov6.Schema{}
 		}
-		resp.ResourceSchemas[audienceMembersTypeName] = s.audienceMembers.schema()
+		resp.ResourceSchemas[audienceMembersTypeName] = audienceMembersSchema()
 	}
 	return resp, err
 }
