@@ -20,12 +20,7 @@ const membersAddr = "knock_audience_members.test"
 
 // membersConfig declares knock_audience_members.test on audienceKey with the given members HCL.
 func membersConfig(srv *localknock.Server, audienceKey, members string) string {
-	return providerConfig(srv) + fmt.Sprintf(`
-resource "knock_audience_members" "test" {
-  audience_key = %q
-  members      = %s
-}
-`, audienceKey, members)
+	return providerConfig(srv) + membersResource("test", audienceKey, members, "")
 }
 
 func expectMembers(members map[string]knownvalue.Check) statecheck.StateCheck {
@@ -359,18 +354,7 @@ func TestAccAudienceMembersResource_partialFailure(t *testing.T) {
 	srv := newLocalAPI(t)
 	srv.CreateAudience("partial")
 	config := func(members string) string {
-		return fmt.Sprintf(`
-provider "knock" {
-  base_url          = %q
-  api_key           = %q
-  max_retries       = 0
-  write_concurrency = 1
-}
-resource "knock_audience_members" "test" {
-  audience_key = "partial"
-  members      = %s
-}
-`, srv.URL(), testAPIKey, members)
+		return providerConfig(srv, "max_retries = 0", "write_concurrency = 1") + membersResource("test", "partial", members, "")
 	}
 	initial := hclUserMap("user-", 0, 100, "null")
 	grown := fmt.Sprintf("merge(%s, %s)", initial, hclUserMap("new-", 0, 2500, `"acme"`))
@@ -406,15 +390,7 @@ func TestAccAudienceMembersResource_timeouts(t *testing.T) {
 	srv := newLocalAPI(t)
 	srv.CreateAudience("slow")
 	config := func(timeouts string) string {
-		return providerConfig(srv) + fmt.Sprintf(`
-resource "knock_audience_members" "test" {
-  audience_key = "slow"
-  members      = { "u1" = null }
-  timeouts {
-    %s
-  }
-}
-`, timeouts)
+		return providerConfig(srv) + membersResource("test", "slow", `{ "u1" = null }`, "timeouts {\n    "+timeouts+"\n  }")
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -442,18 +418,7 @@ resource "knock_audience_members" "test" {
 func TestAccAudienceMembersResource_createFailsPartWay(t *testing.T) {
 	srv := newLocalAPI(t)
 	srv.AddMemberships("fresh", member("user-00000", ""), member("legacy", ""))
-	config := fmt.Sprintf(`
-provider "knock" {
-  base_url          = %q
-  api_key           = %q
-  max_retries       = 0
-  write_concurrency = 1
-}
-resource "knock_audience_members" "test" {
-  audience_key = "fresh"
-  members      = %s
-}
-`, srv.URL(), testAPIKey, hclUserMap("user-", 0, 2001, "null"))
+	config := providerConfig(srv, "max_retries = 0", "write_concurrency = 1") + membersResource("test", "fresh", hclUserMap("user-", 0, 2001, "null"), "")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -535,17 +500,7 @@ func TestAccAudienceMembersResource_planReadMaxAge(t *testing.T) {
 	srv := newLocalAPI(t)
 	srv.CreateAudience("reread")
 	config := func(maxAge, members string) string {
-		return fmt.Sprintf(`
-provider "knock" {
-  base_url          = %q
-  api_key           = %q
-  plan_read_max_age = %q
-}
-resource "knock_audience_members" "test" {
-  audience_key = "reread"
-  members      = %s
-}
-`, srv.URL(), testAPIKey, maxAge, members)
+		return providerConfig(srv, fmt.Sprintf("plan_read_max_age = %q", maxAge)) + membersResource("test", "reread", members, "")
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -36,14 +36,18 @@ func newLocalAPI(t *testing.T) *localknock.Server {
 	return srv
 }
 
-// providerConfig points the provider at the local API.
-func providerConfig(srv *localknock.Server) string {
+// providerConfig points the provider at the local API, with any further settings ("max_retries = 0").
+func providerConfig(srv *localknock.Server, settings ...string) string {
+	var extra strings.Builder
+	for _, setting := range settings {
+		extra.WriteString("  " + setting + "\n")
+	}
 	return fmt.Sprintf(`
 provider "knock" {
   base_url = %q
   api_key  = %q
-}
-`, srv.URL(), testAPIKey)
+%s}
+`, srv.URL(), testAPIKey, extra.String())
 }
 
 // expectRequests checks the local API's request counts since the last reset, for every endpoint.
