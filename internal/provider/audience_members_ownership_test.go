@@ -228,3 +228,33 @@ func TestAccAudienceMembersResource_invalidSettings(t *testing.T) {
 		},
 	})
 }
+
+// TestAccAudienceMembersResource_replaceIntoOverlappingScope replaces a whole-audience resource by one
+// for a tenant's slice of the same audience. The destroy half removes (u1, acme) after the plan read the
+// audience; the create half must read it again after that (Terraform plans it again in the apply), or u1
+// would be left out of the audience.
+func TestAccAudienceMembersResource_replaceIntoOverlappingScope(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("rescoped")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            providerConfig(srv) + membersResource("test", "rescoped", `{ "u1" = "acme", "u2" = null }`, ""),
+				ConfigStateChecks: []statecheck.StateCheck{expectLive(srv, "rescoped", member("u2", ""), member("u1", "acme"))},
+			},
+			{
+				Config: providerConfig(srv) + membersResource("test", "rescoped", `{ "u1" = null, "u3" = null }`, `tenant = "acme"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					// The destroy removed what the old resource declared; the create added the acme slice.
+					expectLive(srv, "rescoped", member("u1", "acme"), member("u3", "acme")),
+					expectMembershipCount(2),
+				},
+			},
+			emptyPlanAfterRefresh(),
+		},
+	})
+}
