@@ -22,7 +22,8 @@ type Fault struct {
 	// DropConnection closes the connection without an answer.
 	DropConnection bool
 	// TruncateBody sends the real answer's status and headers but only the first half of its body, then
-	// closes the connection. The request itself takes effect, as when a connection breaks after Knock acted.
+	// closes the connection; an answer without a body (add, remove) is not sent at all. The request itself
+	// takes effect, as when a connection breaks after Knock acted.
 	TruncateBody bool
 }
 
@@ -37,8 +38,13 @@ func (t *truncatingWriter) WriteHeader(status int) { t.status = status }
 
 func (t *truncatingWriter) Write(p []byte) (int, error) { return t.body.Write(p) }
 
-// finish announces the whole body's length, sends half of it and closes the connection.
+// finish announces the whole body's length, sends half of it and closes the connection. Half of an
+// empty body is the whole answer, so then it closes the connection before answering.
 func (t *truncatingWriter) finish() {
+	if t.body.Len() == 0 {
+		t.closeConnection()
+		return
+	}
 	if t.status == 0 {
 		t.status = http.StatusOK
 	}
@@ -48,6 +54,10 @@ func (t *truncatingWriter) finish() {
 	if flusher, ok := t.ResponseWriter.(http.Flusher); ok {
 		flusher.Flush()
 	}
+	t.closeConnection()
+}
+
+func (t *truncatingWriter) closeConnection() {
 	if hijacker, ok := t.ResponseWriter.(http.Hijacker); ok {
 		if conn, _, err := hijacker.Hijack(); err == nil {
 			_ = conn.Close()

@@ -57,14 +57,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	allowed, retryAfter := env.allowRequest(endpoint, s.rateLimits[endpoint], s.now())
+	limit := s.rateLimits[endpoint]
+	allowed, retryAfter := env.allowRequest(endpoint, limit, s.now())
 	s.mu.Unlock()
 	if !allowed {
 		// Knock does not document Retry-After on its 429s; the local API sends the exact wait, which
 		// clients honour when present.
 		w.Header().Set("Retry-After-Ms", strconv.FormatInt(max(retryAfter.Milliseconds(), 1), 10))
 		writeError(w, http.StatusTooManyRequests, "rate_limit_exceeded", "api_error",
-			fmt.Sprintf("Rate limit exceeded: at most %d %s requests per second.", s.rateLimits[endpoint], endpoint), nil)
+			fmt.Sprintf("Rate limit exceeded: at most %d %s requests per second.", limit, endpoint), nil)
 		return
 	}
 	switch endpoint {
@@ -246,7 +247,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, env *environ
 			Typename: "AudienceMember",
 			AddedAt:  e.addedAt.Format(time.RFC3339Nano),
 			UserID:   e.membership.UserID,
-			User:     userToJSON(env.users[e.membership.UserID], e.membership.UserID),
+			User:     userToJSON(env.users[e.membership.UserID]),
 		}
 		if e.membership.Tenant != "" {
 			tenant := e.membership.Tenant
@@ -265,10 +266,8 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, env *environ
 	}{out, info})
 }
 
-func userToJSON(u *User, id string) userJSON {
-	if u == nil {
-		return userJSON{Typename: "User", ID: id}
-	}
+// userToJSON describes a member's user, which every add creates first.
+func userToJSON(u *User) userJSON {
 	return userJSON{
 		Typename:    "User",
 		ID:          u.ID,

@@ -16,13 +16,6 @@ func (s *Server) CreateAudience(audienceKey string) {
 	s.envs[s.defaultKey].audience(audienceKey, true)
 }
 
-// AudienceExists reports whether the audience exists.
-func (s *Server) AudienceExists(audienceKey string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.envs[s.defaultKey].audience(audienceKey, false) != nil
-}
-
 // AddMemberships adds memberships to an audience, creating the audience and the users if needed.
 func (s *Server) AddMemberships(audienceKey string, memberships ...Membership) {
 	s.mu.Lock()

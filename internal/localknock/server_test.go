@@ -81,7 +81,7 @@ func TestServer_authAndErrorsHaveKnocksShape(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a := call(t, srv, tc.apiKey, tc.method, tc.path, tc.body)
-			if a.status != tc.status || a.body["code"] != tc.code || a.body["message"] == "" || a.body["status"] != float64(tc.status) {
+			if a.status != tc.status || a.body["code"] != tc.code || a.body["message"] == nil || a.body["message"] == "" || a.body["status"] != float64(tc.status) {
 				t.Errorf("got %d %v, want %d with code %q", a.status, a.body, tc.status, tc.code)
 			}
 			if !strings.HasPrefix(a.requestID, "req_") {
@@ -192,5 +192,23 @@ func TestServer_truncatedBody(t *testing.T) {
 	body, err := io.ReadAll(resp.Body)
 	if err == nil || resp.StatusCode != 200 || len(body) == 0 {
 		t.Errorf("got %d, %d bytes, err %v; want 200 with a body cut off", resp.StatusCode, len(body), err)
+	}
+}
+
+// TestServer_truncatedWriteAnswer: an add's answer has no body to cut, so the connection closes before
+// any answer, after the add took effect.
+func TestServer_truncatedWriteAnswer(t *testing.T) {
+	srv := start(t)
+	srv.CreateAudience("aud")
+	srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{TruncateBody: true})
+	req, _ := http.NewRequest("POST", srv.URL()+"/v1/audiences/aud/members", strings.NewReader(members("u1")))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("got %d; want the connection closed without an answer", resp.StatusCode)
+	}
+	if got := srv.Memberships("aud"); len(got) != 1 || got[0].UserID != "u1" {
+		t.Errorf("the audience holds %v, want u1: the add takes effect", got)
 	}
 }
