@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -53,11 +52,6 @@ func (checks allStateChecks) CheckState(ctx context.Context, req statecheck.Chec
 			return
 		}
 	}
-}
-
-// checkLiveAfterDestroy is a CheckDestroy requiring the audience to hold exactly want.
-func checkLiveAfterDestroy(srv *localknock.Server, audienceKey string, want ...localknock.Membership) resource.TestCheckFunc {
-	return func(*terraform.State) error { return checkLive(srv, audienceKey, want) }
 }
 
 func TestAccAudienceMemberResource_basic(t *testing.T) {

@@ -59,7 +59,11 @@ func assertSameValue(t *testing.T, want tftypes.Value, got *tfprotov6.DynamicVal
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diffs, _ := want.Diff(value); len(diffs) > 0 {
+	diffs, err := want.Diff(value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) > 0 {
 		t.Fatalf("%d differences, first at %s", len(diffs), diffs[0].Path)
 	}
 }

@@ -8,10 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
-	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
 // membersResource is HCL for a knock_audience_members named name with extra attributes.
@@ -70,9 +67,7 @@ func TestAccAudienceMembersResource_tenantScope(t *testing.T) {
 				ImportStateVerifyIgnore: []string{"timeouts"},
 			},
 		},
-		CheckDestroy: func(*terraform.State) error {
-			return checkLive(srv, "multi", []localknock.Membership{member("outsider", ""), member("u9", "")})
-		},
+		CheckDestroy: checkLiveAfterDestroy(srv, "multi", member("outsider", ""), member("u9", "")),
 	})
 }
 
@@ -106,9 +101,7 @@ func TestAccAudienceMembersResource_managedOnly(t *testing.T) {
 			},
 			emptyPlanAfterRefresh(),
 		},
-		CheckDestroy: func(*terraform.State) error {
-			return checkLive(srv, "shared", []localknock.Membership{member("synced-1", ""), member("synced-2", "acme")})
-		},
+		CheckDestroy: checkLiveAfterDestroy(srv, "shared", member("synced-1", ""), member("synced-2", "acme")),
 	})
 }
 
@@ -173,9 +166,7 @@ func TestAccAudienceMembersResource_onDestroyKeep(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: providerConfig(srv) + membersResource("test", "kept", `{ "u1" = null, "u2" = "acme" }`, `on_destroy = "keep"`),
 		}},
-		CheckDestroy: func(*terraform.State) error {
-			return checkLive(srv, "kept", []localknock.Membership{member("u1", ""), member("u2", "acme")})
-		},
+		CheckDestroy: checkLiveAfterDestroy(srv, "kept", member("u1", ""), member("u2", "acme")),
 	})
 }
 

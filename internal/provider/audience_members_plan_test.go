@@ -88,7 +88,7 @@ func TestAudienceLock(t *testing.T) {
 		r.lock("gamma")()
 		close(otherDone)
 	}()
-	<-otherDone // would hang if audiences shared one lock
+	waitFor(t, otherDone, "a pass on another audience") // would hang if audiences shared one lock
 
 	sameDone := make(chan struct{})
 	go func() {
@@ -101,5 +101,14 @@ func TestAudienceLock(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 	unlock()
-	<-sameDone
+	waitFor(t, sameDone, "the second pass on the same audience, once the first released it")
+}
+
+func waitFor(t *testing.T, done <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s did not run within 5 s", what)
+	}
 }

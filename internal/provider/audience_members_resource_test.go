@@ -248,7 +248,7 @@ func TestAccAudienceMembersResource_largeAudience(t *testing.T) {
 			},
 			emptyPlanAfterRefresh(),
 		},
-		CheckDestroy: func(*terraform.State) error { return checkLive(srv, "large", nil) },
+		CheckDestroy: checkLiveAfterDestroy(srv, "large"),
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
@@ -101,6 +102,11 @@ func checkLive(srv *localknock.Server, audienceKey string, want []localknock.Mem
 		return fmt.Errorf("audience %q holds %s, want %s", audienceKey, describe(got), describe(want))
 	}
 	return nil
+}
+
+// checkLiveAfterDestroy is a CheckDestroy requiring the audience to hold exactly want.
+func checkLiveAfterDestroy(srv *localknock.Server, audienceKey string, want ...localknock.Membership) resource.TestCheckFunc {
+	return func(*terraform.State) error { return checkLive(srv, audienceKey, want) }
 }
 
 func describe(ms []localknock.Membership) string {
