@@ -175,7 +175,7 @@ func setup(ctx context.Context, o options) (*bench, func(), error) {
 	}
 	env = append(env, "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE="+cliConfig)
 
-	b := &bench{terraform: tf, provider: provider, root: root, baseEnv: env,
+	b := &bench{terraform: tf, root: root, baseEnv: env,
 		latency: o.latency, timeout: o.timeout, membersFrom: o.membersFrom, loadAtStart: loadAverage()}
 	vctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()

@@ -22,8 +22,9 @@ type providerWatch struct {
 	stop chan struct{}
 	done chan struct{}
 
-	mu    sync.Mutex
-	peaks map[int]int64 // provider pid → VmHWM in KiB
+	mu            sync.Mutex
+	peaks         map[int]int64 // provider pid → VmHWM in KiB
+	terraformPeak int64         // Terraform's own VmHWM in KiB
 }
 
 // providerComm is the provider's process name as /proc shows it: the first 15 bytes of the binary's name.
@@ -49,8 +50,14 @@ func watchProviders(terraformPID int) *providerWatch {
 	return w
 }
 
-// sample records the VmHWM of every provider process that is a child of Terraform right now.
+// sample records Terraform's VmHWM and that of every provider process that is its child right now.
+// (wait4's peak for Terraform would not do: it includes the peaks of the children Terraform reaped.)
 func (w *providerWatch) sample(terraformPID int) {
+	if _, hwm, ok := processHWM(terraformPID); ok {
+		w.mu.Lock()
+		w.terraformPeak = max(w.terraformPeak, hwm)
+		w.mu.Unlock()
+	}
 	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(terraformPID) + "/task/*/children")
 	for _, tasksChildren := range tasks {
 		data, err := os.ReadFile(tasksChildren)
@@ -62,7 +69,7 @@ func (w *providerWatch) sample(terraformPID int) {
 			if err != nil {
 				continue
 			}
-			if hwm, ok := providerHWM(pid); ok {
+			if comm, hwm, ok := processHWM(pid); ok && comm == providerComm {
 				w.mu.Lock()
 				w.peaks[pid] = max(w.peaks[pid], hwm)
 				w.mu.Unlock()
@@ -71,37 +78,36 @@ func (w *providerWatch) sample(terraformPID int) {
 	}
 }
 
-// providerHWM returns the VmHWM of pid in KiB if pid is a provider process.
-func providerHWM(pid int) (int64, bool) {
+// processHWM returns the process name and VmHWM (KiB) of pid.
+func processHWM(pid int) (comm string, kib int64, ok bool) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return 0, false
+		return "", 0, false
 	}
-	isProvider := false
 	scanner := bufio.NewScanner(bytes.NewReader(data))
 	for scanner.Scan() {
 		name, value, _ := strings.Cut(scanner.Text(), ":")
 		value = strings.TrimSpace(value)
 		switch name {
 		case "Name":
-			isProvider = value == providerComm
+			comm = value
 		case "VmHWM":
 			kib, err := strconv.ParseInt(strings.TrimSuffix(value, " kB"), 10, 64)
-			return kib, isProvider && err == nil
+			return comm, kib, err == nil
 		}
 	}
-	return 0, false
+	return "", 0, false
 }
 
-// finish stops sampling and returns the largest peak RSS among the provider processes seen (KiB) and
-// how many there were.
-func (w *providerWatch) finish() (peak int64, seen int) {
+// finish stops sampling and returns the largest peak RSS among the provider processes seen (KiB), how
+// many there were, and Terraform's own peak RSS (KiB).
+func (w *providerWatch) finish() (providerPeak int64, seen int, terraformPeak int64) {
 	close(w.stop)
 	<-w.done
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, hwm := range w.peaks {
-		peak = max(peak, hwm)
+		providerPeak = max(providerPeak, hwm)
 	}
-	return peak, len(w.peaks)
+	return providerPeak, len(w.peaks), w.terraformPeak
 }

@@ -120,7 +120,7 @@ func printTable(w io.Writer, o options, b *bench, results []*sizeResult) {
 	_ = tw.Flush()
 	fmt.Fprint(w, "\ninflight: most requests to the local API at once; conns: connections opened to it;\n"+
 		"starts: provider processes Terraform started, as sampled every 10 ms; "+
-		"provider_rss_MB: peak RSS of the largest of them; tf_rss_MB: peak RSS of Terraform's process tree.\n")
+		"provider_rss_MB: peak RSS of the largest of them; tf_rss_MB: peak RSS of Terraform's own process.\n")
 }
 
 // printWritePacing shows how fast the provider sent its writes, which is what its worker pool and rate

@@ -43,7 +43,7 @@ type measure struct {
 	wall         time.Duration
 	providerRSS  int64 // KiB, the largest of the provider processes Terraform started (ours only)
 	starts       int   // provider processes seen (ours only)
-	terraformRSS int64 // KiB, Terraform's process tree as reported by wait4
+	terraformRSS int64 // KiB, Terraform's own process, sampled like the provider's
 	requests     map[localknock.Endpoint]int
 	inFlight     int
 	conns        int           // connections opened to the local API
@@ -54,7 +54,6 @@ type measure struct {
 // bench holds what every run shares.
 type bench struct {
 	terraform   string
-	provider    string // the provider binary, which dev_overrides points Terraform at
 	root        string // temporary directory removed at exit
 	baseEnv     []string
 	latency     time.Duration
@@ -72,10 +71,10 @@ type runError struct {
 
 func (e *runError) Error() string { return e.what }
 
-// changed returns how many members the 1% change removes and how many it adds (N/100 changes in total).
 // rateWindowPause is a little longer than the local API's rate-limit window (one second).
 const rateWindowPause = 1100 * time.Millisecond
 
+// changed returns how many members the 1% change removes and how many it adds (N/100 changes in total).
 func changed(n int) int { return max(1, n/200) }
 
 // runVariant applies N members, plans again, then changes 1% of them, in a fresh directory and, for
@@ -257,7 +256,7 @@ func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logF
 	watch := watchProviders(cmd.Process.Pid)
 	err = cmd.Wait()
 	m.wall = time.Since(start)
-	m.providerRSS, m.starts = watch.finish()
+	m.providerRSS, m.starts, m.terraformRSS = watch.finish()
 	if cmd.Process != nil {
 		// Sweep whatever Terraform left in its group (normally nothing; ESRCH is ignored).
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -269,9 +268,6 @@ func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logF
 		return m, 0, &runError{what: fmt.Sprintf("did not finish within %s (-timeout)", b.timeout), logTail: tail(logFile)}
 	case cmd.ProcessState == nil:
 		return m, 0, fmt.Errorf("running %s: %w", b.terraform, err)
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		m.terraformRSS = ru.Maxrss
 	}
 	return m, cmd.ProcessState.ExitCode(), nil
 }
