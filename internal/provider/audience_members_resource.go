@@ -480,12 +480,12 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 		resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
 		return resp, nil
 	}
+	prior, creating, err := decodeAudienceMembers(req.PriorState)
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
+		return resp, nil
+	}
 	if destroying {
-		prior, _, err := decodeAudienceMembers(req.PriorState)
-		if err != nil {
-			resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
-			return resp, nil
-		}
 		ctx, cancel := withTimeout(ctx, prior.Timeouts, "delete")
 		defer cancel()
 		if resp.Diagnostics = r.delete(ctx, client, prior); !hasError(resp.Diagnostics) {
@@ -496,7 +496,6 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 		return resp, nil
 	}
 
-	creating := req.PriorState == nil || isNullValue(req.PriorState)
 	operation := "update"
 	if creating {
 		operation = "create"
@@ -507,13 +506,13 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 	if creating {
 		in.live, in.audienceMissing, in.liveKnown = planRead(req.PlannedPrivate, time.Now(), r.provider.planReadMaxAge())
 	} else {
-		prior, _, err := decodeAudienceMembers(req.PriorState)
+		priorMembers, err := prior.Members.tenants()
 		if err != nil {
-			resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
+			resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
 			return resp, nil
 		}
-		in.prior = &prior
-		in.live, in.liveKnown = r.recentRead(ctx, prior, req.PlannedPrivate)
+		in.priorDeclared = prior.settings().declared(priorMembers)
+		in.live, in.liveKnown = r.recentRead(ctx, req.PlannedPrivate, prior.MembershipCount, in.priorDeclared)
 	}
 	newState, diags := r.converge(ctx, client, in)
 	resp.Diagnostics = diags
@@ -536,31 +535,31 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 	return resp, nil
 }
 
-// recentRead returns the memberships of the prior state when its read stamp is recent enough to stand
-// for the live audience (see read_stamp.go), and when the state can show every live membership.
-func (r *audienceMembersResource) recentRead(ctx context.Context, prior audienceMembersObject, private []byte) ([]knock.Membership, bool) {
+// recentRead returns the prior state's memberships (priorDeclared) when its read stamp is recent enough
+// to stand for the live audience (see read_stamp.go), and when the state can show every live membership.
+func (r *audienceMembersResource) recentRead(ctx context.Context, private []byte, membershipCount tftypes.Value, priorDeclared []knock.Membership) ([]knock.Membership, bool) {
 	age, ok := readStampAge(private, time.Now())
 	if !ok || age > r.provider.planReadMaxAge() {
 		return nil, false
 	}
-	members, err := prior.Members.tenants()
-	count, known := knownNumber(prior.MembershipCount)
-	if err != nil || !known {
+	count, known := knownNumber(membershipCount)
+	if !known {
 		return nil, false
 	}
-	if n, _ := count.Int64(); n != int64(len(members)) {
+	if n, _ := count.Int64(); n != int64(len(priorDeclared)) {
 		// A user is live under several tenants: only a full read shows which.
 		return nil, false
 	}
-	tflog.Debug(ctx, "Diffing against the plan's read of the audience", map[string]any{"read_age_ms": age.Milliseconds(), "members": len(members)})
-	return prior.settings().declared(members), true
+	tflog.Debug(ctx, "Diffing against the plan's read of the audience", map[string]any{"read_age_ms": age.Milliseconds(), "members": len(priorDeclared)})
+	return priorDeclared, true
 }
 
 // convergeInput is what an apply knows before it changes the audience.
 type convergeInput struct {
-	planned  audienceMembersObject
-	prior    *audienceMembersObject // nil on create
-	creating bool
+	planned audienceMembersObject
+	// priorDeclared is what the prior state declares (nil on create): a managed-only resource owns it.
+	priorDeclared []knock.Membership
+	creating      bool
 	// live is the plan's read of the audience when liveKnown; otherwise converge lists it.
 	live            []knock.Membership
 	liveKnown       bool
@@ -582,12 +581,8 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 	}
 	desired := settings.declared(members)
 	var owned []knock.Membership
-	if in.prior != nil && !settings.authoritative {
-		priorMembers, err := in.prior.Members.tenants()
-		if err != nil {
-			return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
-		}
-		owned = in.prior.settings().declared(priorMembers)
+	if !settings.authoritative {
+		owned = in.priorDeclared
 	}
 	defer r.lock(audienceKey)()
 	live, audienceMissing := in.live, in.audienceMissing

@@ -103,14 +103,6 @@ func (o audienceMembersObject) encode() (*tfprotov6.DynamicValue, error) {
 	return &tfprotov6.DynamicValue{MsgPack: data}, nil
 }
 
-// isNullValue reports whether dv encodes null without decoding a whole object: msgpack's nil is 0xc0.
-func isNullValue(dv *tfprotov6.DynamicValue) bool {
-	if len(dv.MsgPack) > 0 {
-		return len(dv.MsgPack) == 1 && dv.MsgPack[0] == 0xc0
-	}
-	return len(dv.JSON) == 0 || string(dv.JSON) == "null"
-}
-
 func encodeNull() (*tfprotov6.DynamicValue, error) {
 	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, tftypes.NewValue(audienceMembersType, nil))
 	return &dv, err
