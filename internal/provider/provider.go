@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -144,23 +145,18 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	checkKnown(&resp.Diagnostics, config.APIKey, "api_key", envAPIKey)
 	checkKnown(&resp.Diagnostics, config.BaseURL, "base_url", envBaseURL)
 	checkKnown(&resp.Diagnostics, config.Branch, "branch", envBranch)
-	for name, value := range map[string]types.Int64{
+	for name, value := range map[string]attr.Value{
 		"max_retries": config.MaxRetries, "write_requests_per_second": config.WriteRequestsPerSecond,
 		"read_requests_per_second": config.ReadRequestsPerSecond, "write_concurrency": config.WriteConcurrency,
+		"plan_read_max_age": config.PlanReadMaxAge,
 	} {
-		if value.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Knock Provider Setting",
-				fmt.Sprintf("The provider cannot create the Knock client because %s is not known until apply. Set it to a value known at plan time.", name))
-		}
+		checkKnown(&resp.Diagnostics, value, name, "")
 	}
 	if config.MaxRetries.IsNull() {
 		config.MaxRetries = types.Int64Value(knock.DefaultMaxRetries)
 	}
 	readMaxAge := defaultPlanReadMaxAge
-	if config.PlanReadMaxAge.IsUnknown() {
-		resp.Diagnostics.AddAttributeError(path.Root("plan_read_max_age"), "Unknown Knock Provider Setting",
-			"The provider cannot start because plan_read_max_age is not known until apply. Set it to a value known at plan time.")
-	} else if !config.PlanReadMaxAge.IsNull() {
+	if !config.PlanReadMaxAge.IsUnknown() && !config.PlanReadMaxAge.IsNull() {
 		d, err := time.ParseDuration(config.PlanReadMaxAge.ValueString())
 		if err != nil || d < 0 || d > time.Hour {
 			resp.Diagnostics.AddAttributeError(path.Root("plan_read_max_age"), "Invalid Plan Read Max Age",
@@ -224,12 +220,18 @@ func (p *knockProvider) DataSources(_ context.Context) []func() datasource.DataS
 	}
 }
 
-func checkKnown(diags *diag.Diagnostics, value types.String, attribute, envVar string) {
-	if value.IsUnknown() {
-		diags.AddAttributeError(path.Root(attribute), "Unknown Knock Provider Setting",
-			fmt.Sprintf("The provider cannot create the Knock client because %s is not known until apply. "+
-				"Set it to a value known at plan time, or leave it unset and use the %s environment variable.", attribute, envVar))
+// checkKnown rejects a provider setting that is not known until apply; envVar, when not "", is the
+// environment variable that can stand in for it.
+func checkKnown(diags *diag.Diagnostics, value attr.Value, attribute, envVar string) {
+	if !value.IsUnknown() {
+		return
 	}
+	fix := "Set it to a value known at plan time."
+	if envVar != "" {
+		fix = "Set it to a value known at plan time, or leave it unset and use the " + envVar + " environment variable."
+	}
+	diags.AddAttributeError(path.Root(attribute), "Unknown Knock Provider Setting",
+		fmt.Sprintf("The provider cannot create the Knock client because %s is not known until apply. %s", attribute, fix))
 }
 
 // valueOrEnv prefers the configuration over the environment variable.

@@ -216,3 +216,32 @@ func (c priorValueCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanReq
 	}
 	resp.Error = fmt.Errorf("%s: not in the plan", c.addr)
 }
+
+// TestAccProvider_settingsUnknownAtPlan: provider settings taken from a resource that does not exist yet
+// are unknown when the provider is configured for the plan, which it rejects by name.
+func TestAccProvider_settingsUnknownAtPlan(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.CreateAudience("aud")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: `resource "terraform_data" "later" {
+  input = 2
+}
+` + providerConfig(srv, "max_retries = terraform_data.later.output") + membersResource("test", "aud", `{ "u1" = null }`, ""),
+				ExpectError: errorText("Unknown Knock Provider Setting", "max_retries is not known until apply", "Set it to a value known at plan time."),
+			},
+			{
+				Config: `resource "terraform_data" "later" {
+  input = "sk_test_later"
+}
+provider "knock" {
+  api_key = terraform_data.later.output
+}
+` + membersResource("test", "aud", `{ "u1" = null }`, ""),
+				ExpectError: errorText("Unknown Knock Provider Setting", "api_key is not known until apply", "or leave it unset and use the KNOCK_API_KEY environment variable"),
+			},
+		},
+	})
+}
