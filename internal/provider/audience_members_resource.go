@@ -361,6 +361,8 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 
 var pathTenant = tftypes.NewAttributePath().WithAttributeName("tenant")
 
+const createAudienceAdvice = "\n\nTo let Terraform create it as a static audience, set create_audience = true."
+
 // resourceID is the audience key, or AUDIENCE_KEY/TENANT for a tenant's slice: the import id, and unique
 // among the resources that share an audience.
 func resourceID(obj audienceMembersObject) tftypes.Value {
@@ -389,7 +391,7 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 		return nil, newPlanRead(time.Now(), nil, true)
 	case knock.IsNotFound(err):
 		return errorDiagnostics("Audience Not Found", apiErrorDetail("listing the members of", audienceKey, len(desired), err)+
-			"\n\nTo let Terraform create it as a static audience, set create_audience = true.", pathAudienceKey), nil
+			createAudienceAdvice, pathAudienceKey), nil
 	case err != nil:
 		return errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil), nil
 	}
@@ -408,10 +410,7 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 	if diags := settings.checkRemovals(audienceKey, len(toRemove), held, toRemove); diags != nil {
 		return diags, nil
 	}
-	importID := audienceKey
-	if settings.tenant != "" {
-		importID += "/" + settings.tenant
-	}
+	importID := settings.scopeID(audienceKey)
 	detail := fmt.Sprintf("%s already holds %s that this configuration does not declare (%s). This resource is "+
 		"authoritative, so the apply removes them.", settings.scopeLabel(audienceKey), plural(len(toRemove), "membership"), exampleList(toRemove))
 	if settings.errorOnExisting {
@@ -455,10 +454,7 @@ func changeSummary(audienceKey string, settings membersSettings, adds, removes i
 	if adds == 0 && removes == 0 {
 		return nil
 	}
-	name := audienceKey
-	if settings.tenant != "" {
-		name += "/" + settings.tenant
-	}
+	name := settings.scopeID(audienceKey)
 	ceil := func(n int) int { return (n + knock.MaxMembersPerRequest - 1) / knock.MaxMembersPerRequest }
 	return []*tfprotov6.Diagnostic{{
 		Severity: tfprotov6.DiagnosticSeverityWarning,
@@ -594,7 +590,7 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 		if err != nil {
 			detail := apiErrorDetail("listing the members of", audienceKey, len(desired), err)
 			if knock.IsNotFound(err) {
-				detail += "\n\nTo let Terraform create it as a static audience, set create_audience = true."
+				detail += createAudienceAdvice
 			}
 			return nil, errorDiagnostics("Unable to Read Audience Members", detail, nil)
 		}

@@ -71,6 +71,14 @@ func knownNumber(v tftypes.Value) (*big.Float, bool) {
 	return n, true
 }
 
+// scopeID is the resource's id for an audience: AUDIENCE_KEY, or AUDIENCE_KEY/TENANT for a tenant's slice.
+func (s membersSettings) scopeID(audienceKey string) string {
+	if s.tenant != "" {
+		return audienceKey + "/" + s.tenant
+	}
+	return audienceKey
+}
+
 // scopeLabel names what a resource owns, for diagnostics.
 func (s membersSettings) scopeLabel(audienceKey string) string {
 	label := fmt.Sprintf("audience %q", audienceKey)
