@@ -75,15 +75,7 @@ func (r *audienceMemberListResource) List(ctx context.Context, req list.ListRequ
 			if req.Limit > 0 && sent >= req.Limit {
 				return
 			}
-			model := audienceMemberResourceModel{
-				ID:          types.StringValue(audienceMemberID(audienceKey, m)),
-				AudienceKey: types.StringValue(audienceKey),
-				UserID:      types.StringValue(m.UserID),
-				Tenant:      types.StringNull(),
-			}
-			if m.Tenant != "" {
-				model.Tenant = types.StringValue(m.Tenant)
-			}
+			model := memberModel(audienceKey, m)
 			result := req.NewListResult(ctx)
 			result.DisplayName = m.UserID
 			if m.Tenant != "" {

@@ -63,6 +63,20 @@ func (m audienceMemberResourceModel) membership() knock.Membership {
 	return knock.Membership{UserID: m.UserID.ValueString(), Tenant: m.Tenant.ValueString()}
 }
 
+// memberModel is the resource's value for membership m of the audience ("" tenant: null).
+func memberModel(audienceKey string, m knock.Membership) audienceMemberResourceModel {
+	tenant := types.StringNull()
+	if m.Tenant != "" {
+		tenant = types.StringValue(m.Tenant)
+	}
+	return audienceMemberResourceModel{
+		ID:          types.StringValue(audienceMemberID(audienceKey, m)),
+		AudienceKey: types.StringValue(audienceKey),
+		UserID:      types.StringValue(m.UserID),
+		Tenant:      tenant,
+	}
+}
+
 func (r *audienceMemberResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_audience_member"
 }
@@ -217,12 +231,8 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 			return
 		}
 		m := knock.Membership{UserID: identity.UserID.ValueString(), Tenant: identity.Tenant.ValueString()}
-		resp.Diagnostics.Append(resp.State.Set(ctx, &audienceMemberResourceModel{
-			ID:          types.StringValue(audienceMemberID(identity.AudienceKey.ValueString(), m)),
-			AudienceKey: identity.AudienceKey,
-			UserID:      identity.UserID,
-			Tenant:      identity.Tenant,
-		})...)
+		imported := memberModel(identity.AudienceKey.ValueString(), m)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
 		return
 	}
 	audienceKey, m, err := parseAudienceMemberID(req.ID)
@@ -232,16 +242,7 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 				req.ID, err, audienceMemberIDFormat))
 		return
 	}
-	tenant := types.StringNull()
-	if m.Tenant != "" {
-		tenant = types.StringValue(m.Tenant)
-	}
-	imported := audienceMemberResourceModel{
-		ID:          types.StringValue(audienceMemberID(audienceKey, m)),
-		AudienceKey: types.StringValue(audienceKey),
-		UserID:      types.StringValue(m.UserID),
-		Tenant:      tenant,
-	}
+	imported := memberModel(audienceKey, m)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, imported.identity())...)
 }

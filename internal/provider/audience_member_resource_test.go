@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -400,10 +401,12 @@ resource "knock_audience_member" "test" {
 	})
 }
 
-// TestAudienceMemberIdentity_protocol checks the identity schema through the provider server, so that
-// CI covers it on Terraform versions before 1.12 too.
+// TestAudienceMemberIdentity_protocol checks the identity schema and import by identity through the
+// provider server, so that CI covers them on Terraform versions before 1.12 too.
 func TestAudienceMemberIdentity_protocol(t *testing.T) {
-	resp, err := NewProtocol6Server("test")().GetResourceIdentitySchemas(context.Background(), &tfprotov6.GetResourceIdentitySchemasRequest{})
+	server := NewProtocol6Server("test")()
+	ctx := context.Background()
+	resp, err := server.GetResourceIdentitySchemas(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{})
 	if err != nil || len(resp.Diagnostics) > 0 {
 		t.Fatalf("GetResourceIdentitySchemas: %v %v", err, resp.Diagnostics)
 	}
@@ -414,6 +417,36 @@ func TestAudienceMemberIdentity_protocol(t *testing.T) {
 	for _, attr := range schema.IdentityAttributes {
 		if want := attr.Name != "tenant"; attr.RequiredForImport != want || attr.OptionalForImport == want {
 			t.Errorf("identity attribute %s: required %v optional %v", attr.Name, attr.RequiredForImport, attr.OptionalForImport)
+		}
+	}
+
+	identityType := schema.ValueType()
+	identity := dynamic(t, identityType, tftypes.NewValue(identityType, map[string]tftypes.Value{
+		"audience_key": tftypes.NewValue(tftypes.String, "beta"),
+		"user_id":      tftypes.NewValue(tftypes.String, "u/1"),
+		"tenant":       tftypes.NewValue(tftypes.String, "acme"),
+	}))
+	imported, err := server.ImportResourceState(ctx, &tfprotov6.ImportResourceStateRequest{
+		TypeName: "knock_audience_member", Identity: &tfprotov6.ResourceIdentityData{IdentityData: identity},
+	})
+	if err != nil || len(imported.Diagnostics) > 0 || len(imported.ImportedResources) != 1 {
+		t.Fatalf("import by identity: %v %v", err, imported.Diagnostics)
+	}
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := imported.ImportedResources[0].State.Unmarshal(schemas.ResourceSchemas["knock_audience_member"].ValueType())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := state.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"id": "beta/u%2F1/acme", "audience_key": "beta", "user_id": "u/1", "tenant": "acme"} {
+		if got := stringOf(attrs[name]); got != want {
+			t.Errorf("imported %s = %q, want %q", name, got, want)
 		}
 	}
 }
