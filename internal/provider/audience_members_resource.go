@@ -246,8 +246,8 @@ func validateMembers(members membersAttr) []*tfprotov6.Diagnostic {
 	return diags
 }
 
-// maxReportedEntries bounds how many bad members entries are named one by one, so that a generated map
-// with thousands of bad entries still gives a readable error.
+// maxReportedEntries bounds how many members a diagnostic names one by one (bad entries, examples of
+// removals), so that thousands of them still give a readable message.
 const maxReportedEntries = 5
 
 func (r *audienceMembersResource) UpgradeResourceState(_ context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {

@@ -24,11 +24,10 @@ type membersSettings struct {
 }
 
 const (
-	onDestroyRemove     = "remove"
-	onDestroyKeep       = "keep"
-	onExistingWarn      = "warn"
-	onExistingError     = "error"
-	examplesInDiagnosis = 5
+	onDestroyRemove = "remove"
+	onDestroyKeep   = "keep"
+	onExistingWarn  = "warn"
+	onExistingError = "error"
 )
 
 func (o audienceMembersObject) settings() membersSettings {
@@ -199,7 +198,7 @@ func exampleList(ms []knock.Membership) string {
 	}
 	var out string
 	for i, m := range ms {
-		if i == examplesInDiagnosis {
+		if i == maxReportedEntries {
 			return out + fmt.Sprintf(", and %s more", thousands(len(ms)-i))
 		}
 		if i > 0 {

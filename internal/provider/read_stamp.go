@@ -31,13 +31,19 @@ func newReadStamp(now time.Time) []byte {
 	return raw
 }
 
-// readStampAge returns how old the stamp in private is, or false when there is none.
-func readStampAge(private []byte, now time.Time) (time.Duration, bool) {
+// parseStamp returns the stamp in private, or false when there is none.
+func parseStamp(private []byte) (readStamp, bool) {
 	var stamp readStamp
 	if len(private) == 0 || json.Unmarshal(private, &stamp) != nil || stamp.ReadAt.IsZero() {
-		return 0, false
+		return readStamp{}, false
 	}
-	return now.Sub(stamp.ReadAt), true
+	return stamp, true
+}
+
+// readStampAge returns how old the stamp in private is, or false when there is none.
+func readStampAge(private []byte, now time.Time) (time.Duration, bool) {
+	stamp, ok := parseStamp(private)
+	return now.Sub(stamp.ReadAt), ok
 }
 
 // newPlanRead records a create's plan-time read of the audience for its apply.
@@ -52,8 +58,8 @@ func newPlanRead(now time.Time, live []knock.Membership, missing bool) []byte {
 
 // planRead returns a create's plan-time read when it is at most maxAge old.
 func planRead(private []byte, now time.Time, maxAge time.Duration) (live []knock.Membership, missing, ok bool) {
-	var stamp readStamp
-	if len(private) == 0 || json.Unmarshal(private, &stamp) != nil || !stamp.Planned || now.Sub(stamp.ReadAt) > maxAge {
+	stamp, ok := parseStamp(private)
+	if !ok || !stamp.Planned || now.Sub(stamp.ReadAt) > maxAge {
 		return nil, false, false
 	}
 	live = make([]knock.Membership, len(stamp.Live))
