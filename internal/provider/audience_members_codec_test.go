@@ -227,7 +227,7 @@ func FuzzDecodeAudienceMembers(f *testing.F) {
 			return
 		}
 		_, _ = obj.Members.tenants()
-		_ = validateMembers(obj.Members)
+		_, _ = validateMembers(obj.Members)
 		if _, err := obj.encode(); err != nil {
 			t.Fatalf("a decoded value does not encode: %v", err)
 		}

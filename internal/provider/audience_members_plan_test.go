@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
 func TestPlannedUpdate_summaryAndGuard(t *testing.T) {
@@ -110,5 +112,40 @@ func waitFor(t *testing.T, done <-chan struct{}, what string) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatalf("%s did not run within 5 s", what)
+	}
+}
+
+// TestConverge_failedWriteReadsTheAudienceAgain: an add whose answer is lost took effect in Knock; the
+// state after the failed update records it, from a new read, instead of assuming the batch failed.
+func TestConverge_failedWriteReadsTheAudienceAgain(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("beta", member("u1", ""))
+	srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{TruncateBody: true})
+	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey}) // no retries
+	if err != nil {
+		t.Fatal(err)
+	}
+	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, objectWith(tftypes.NewValue(membersMapType, map[string]tftypes.Value{
+		"u1": nullString, "u2": nullString,
+	}), nullString))
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned, _, err := decodeAudienceMembers(&dv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := []knock.Membership{{UserID: "u1"}}
+	state, diags := newAudienceMembersResource(&knockProvider{}).converge(context.Background(), client,
+		convergeInput{planned: planned, priorDeclared: held, live: held, liveKnown: true})
+	if !hasError(diags) || diags[0].Summary != "Unable to Add Audience Members" {
+		t.Fatalf("diagnostics = %+v", diags)
+	}
+	tenants, err := state.Members.tenants()
+	if err != nil || len(tenants) != 2 {
+		t.Fatalf("state members = %v (%v), want u1 and u2", tenants, err)
+	}
+	if n, ok := knownNumber(state.MembershipCount); !ok || n.Cmp(big.NewFloat(2)) != 0 {
+		t.Errorf("membership_count = %v, want 2", state.MembershipCount)
 	}
 }

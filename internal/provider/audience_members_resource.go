@@ -153,14 +153,16 @@ func (r *audienceMembersResource) ValidateResourceConfig(_ context.Context, req 
 			`audience_key is "" (empty). Set it to the key of a static Knock audience, as shown in the Knock dashboard under Audiences.`,
 			pathAudienceKey)
 	}
-	resp.Diagnostics = append(resp.Diagnostics, validateMembers(config.Members)...)
-	resp.Diagnostics = append(resp.Diagnostics, validateSettings(config)...)
+	membersDiags, withTenant := validateMembers(config.Members)
+	resp.Diagnostics = append(resp.Diagnostics, membersDiags...)
+	resp.Diagnostics = append(resp.Diagnostics, validateSettings(config, withTenant)...)
 	resp.Diagnostics = append(resp.Diagnostics, validateTimeouts(config.Timeouts)...)
 	return resp, nil
 }
 
-// validateSettings checks the ownership and guard-rail attributes that are known.
-func validateSettings(config audienceMembersObject) []*tfprotov6.Diagnostic {
+// validateSettings checks the ownership and guard-rail attributes that are known. withTenant counts the
+// members whose value names a tenant.
+func validateSettings(config audienceMembersObject, withTenant tenantedMembers) []*tfprotov6.Diagnostic {
 	var diags []*tfprotov6.Diagnostic
 	attr := func(name string) *tftypes.AttributePath { return tftypes.NewAttributePath().WithAttributeName(name) }
 	oneOf := func(name string, allowed ...string) {
@@ -178,24 +180,13 @@ func validateSettings(config audienceMembersObject) []*tfprotov6.Diagnostic {
 		if tenant == "" {
 			diags = append(diags, errorDiagnostics("Invalid Tenant",
 				`tenant is "" (empty). Set it to a tenant id, or remove it to manage the whole audience.`, attr("tenant"))...)
-		} else {
-			var named []string
-			err := config.Members.each(func(userID, _ string, kind tenantKind) error {
-				if kind == tenantKnown {
-					named = append(named, userID)
-				}
-				return nil
-			})
-			if err == nil {
-				slices.Sort(named)
-				if len(named) > 0 {
-					diags = append(diags, errorDiagnostics("Member Tenant Set Twice",
-						fmt.Sprintf("This resource has tenant = %q, so every member is under that tenant and the values of members "+
-							"must be null. %s set a tenant of their own, for example members[%q]. Write null for them, or move "+
-							"memberships under other tenants to the resource of that tenant.", tenant, plural(len(named), "member"), named[0]),
-						pathMembers.WithElementKeyString(named[0]))...)
-				}
-			}
+		} else if withTenant.count > 0 {
+			first := withTenant.first
+			diags = append(diags, errorDiagnostics("Member Tenant Set Twice",
+				fmt.Sprintf("This resource has tenant = %q, so every member is under that tenant and the values of members "+
+					"must be null. %s set a tenant of their own, for example members[%q]. Write null for them, or move "+
+					"memberships under other tenants to the resource of that tenant.", tenant, plural(withTenant.count, "member"), first),
+				pathMembers.WithElementKeyString(first))...)
 		}
 	}
 	if n, ok := knownNumber(config.Settings["max_removals"]); ok && (n.Sign() < 0 || !n.IsInt()) {
@@ -211,12 +202,24 @@ func validateSettings(config audienceMembersObject) []*tfprotov6.Diagnostic {
 	return diags
 }
 
-// validateMembers rejects empty user ids and empty tenants in one pass. Values known only at apply are
-// checked then by Terraform against the plan, so unknowns are skipped here.
-func validateMembers(members membersAttr) []*tfprotov6.Diagnostic {
-	var diags []*tfprotov6.Diagnostic
+// tenantedMembers counts the members whose value names a tenant; first is the smallest of their user ids.
+type tenantedMembers struct {
+	count int
+	first string
+}
+
+// validateMembers rejects empty user ids and empty tenants in one pass, and counts the members whose
+// value names a tenant, for validateSettings. Values known only at apply are checked then by Terraform
+// against the plan, so unknowns are skipped here.
+func validateMembers(members membersAttr) (diags []*tfprotov6.Diagnostic, withTenant tenantedMembers) {
 	var emptyTenants []string
 	err := members.each(func(userID, tenant string, kind tenantKind) error {
+		if kind == tenantKnown {
+			if withTenant.count == 0 || userID < withTenant.first {
+				withTenant.first = userID
+			}
+			withTenant.count++
+		}
 		switch {
 		case userID == "":
 			diags = append(diags, errorDiagnostics("Invalid Member User ID",
@@ -229,7 +232,7 @@ func validateMembers(members membersAttr) []*tfprotov6.Diagnostic {
 		return nil
 	})
 	if err != nil {
-		return errorDiagnostics("Invalid Members", err.Error(), pathMembers)
+		return errorDiagnostics("Invalid Members", err.Error(), pathMembers), tenantedMembers{}
 	}
 	slices.Sort(emptyTenants)
 	for i, userID := range emptyTenants {
@@ -243,7 +246,7 @@ func validateMembers(members membersAttr) []*tfprotov6.Diagnostic {
 			fmt.Sprintf(`members[%q] is "" (an empty tenant). Write null for a membership without tenant, or the tenant id, for example "%s" = null.`, userID, userID),
 			pathMembers.WithElementKeyString(userID))...)
 	}
-	return diags
+	return diags, withTenant
 }
 
 // maxReportedEntries bounds how many members a diagnostic names one by one (bad entries, examples of
@@ -615,15 +618,28 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 	if settings.createAudience && audienceMissing {
 		add = client.AddMembersCreatingAudience
 	}
+	// After a failed write only a new read says what Knock holds: a batch whose answer was lost may have
+	// been applied. If that read fails too, the state assumes the failed batches were not. A failed
+	// create records no state, so it needs no read.
+	heldAfterFailure := func(assumed []knock.Membership) []knock.Membership {
+		if in.creating {
+			return assumed
+		}
+		reread, err := client.ListMemberships(ctx, audienceKey)
+		if err != nil {
+			return assumed
+		}
+		return reread
+	}
 	added, err := add(ctx, audienceKey, toAdd)
 	if err != nil {
-		state.setHeld(settings, heldAfterWrites(live, added, nil), members, append(owned, desired...))
+		state.setHeld(settings, heldAfterFailure(heldAfterWrites(live, added, nil)), members, append(owned, desired...))
 		return &state, errorDiagnostics("Unable to Add Audience Members",
 			apiErrorDetail("adding members to", audienceKey, len(toAdd), err)+"\n\n"+partialDetail(audienceKey, "Added", "to", len(added), len(toAdd), in.creating), nil)
 	}
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
 	if err != nil {
-		state.setHeld(settings, heldAfterWrites(live, toAdd, removed), members, append(owned, desired...))
+		state.setHeld(settings, heldAfterFailure(heldAfterWrites(live, toAdd, removed)), members, append(owned, desired...))
 		return &state, errorDiagnostics("Unable to Remove Audience Members",
 			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+partialDetail(audienceKey, "Removed", "from", len(removed), len(toRemove), in.creating), nil)
 	}

@@ -106,6 +106,18 @@ resource "knock_audience_members" "soak" {
 	}
 	fmt.Printf("soak: %d applies (%d failed with the documented error), %d faults injected, mismatches = %d\n",
 		applies, failed, srv.FaultsInjected(), mismatches)
+
+	// Once the faults stop, one apply converges and the plan after it is empty.
+	if out, err := terraform("apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("the apply without faults failed:\n%s", out)
+	}
+	stateMembers, stateCount, inState := soakState(t, terraform)
+	if problem := compareSoak(desired, srv.Memberships("soak"), stateMembers, stateCount, inState, true); problem != "" {
+		t.Errorf("after the faults: %s", problem)
+	}
+	if out, err := terraform("plan", "-detailed-exitcode", "-input=false", "-no-color"); err != nil {
+		t.Errorf("the plan after the faults is not empty (%v):\n%s", err, out)
+	}
 }
 
 // scheduleRandomFaults gives each endpoint a schedule of pass-throughs and faults for the next apply.
