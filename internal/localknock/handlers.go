@@ -125,14 +125,12 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, env *enviro
 		return
 	}
 	if body.Members == nil {
-		writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
-			[]fieldError{{Field: "members", Message: "is required", Type: "required"}})
+		writeInvalidParam(w, fieldError{Field: "members", Message: "is required", Type: "required"})
 		return
 	}
 	members := *body.Members
 	if len(members) > MaxMembersPerRequest {
-		writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
-			[]fieldError{{Field: "members", Message: fmt.Sprintf("should have at most %d item(s)", MaxMembersPerRequest), Type: "length"}})
+		writeInvalidParam(w, fieldError{Field: "members", Message: fmt.Sprintf("should have at most %d item(s)", MaxMembersPerRequest), Type: "length"})
 		return
 	}
 	parsed := make([]Membership, len(members))
@@ -140,13 +138,11 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, env *enviro
 	for i, m := range members {
 		id, _ := m.User["id"].(string)
 		if id == "" {
-			writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
-				[]fieldError{{Field: fmt.Sprintf("members[%d].user.id", i), Message: "can't be blank", Type: "required"}})
+			writeInvalidParam(w, fieldError{Field: fmt.Sprintf("members[%d].user.id", i), Message: "can't be blank", Type: "required"})
 			return
 		}
 		if m.Tenant != nil && *m.Tenant == "" {
-			writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
-				[]fieldError{{Field: fmt.Sprintf("members[%d].tenant", i), Message: "can't be blank", Type: "required"}})
+			writeInvalidParam(w, fieldError{Field: fmt.Sprintf("members[%d].tenant", i), Message: "can't be blank", Type: "required"})
 			return
 		}
 		if len(m.User) > 1 {
@@ -164,7 +160,7 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, env *enviro
 	create := endpoint == EndpointAdd && r.URL.Query().Get("create_audience") == "true"
 	aud := env.audience(audienceKey, create)
 	if aud == nil {
-		writeError(w, http.StatusNotFound, "resource_missing", "invalid_request_error", "The resource you requested does not exist: audience "+strconv.Quote(audienceKey)+".", nil)
+		writeAudienceMissing(w, audienceKey)
 		return
 	}
 	now := s.now()
@@ -212,8 +208,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, env *environ
 	if raw := query.Get("page_size"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > MaxPageSize {
-			writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
-				[]fieldError{{Field: "page_size", Message: fmt.Sprintf("must be between 1 and %d", MaxPageSize), Type: "number"}})
+			writeInvalidParam(w, fieldError{Field: "page_size", Message: fmt.Sprintf("must be between 1 and %d", MaxPageSize), Type: "number"})
 			return
 		}
 		pageSize = n
@@ -226,8 +221,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, env *environ
 	if cursor := query.Get("after"); cursor != "" {
 		seq, ok := decodeCursor(cursor)
 		if !ok {
-			writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.",
-				[]fieldError{{Field: "after", Message: "is not a valid cursor", Type: "cursor"}})
+			writeInvalidParam(w, fieldError{Field: "after", Message: "is not a valid cursor", Type: "cursor"})
 			return
 		}
 		afterSeq = seq
@@ -237,7 +231,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, env *environ
 	aud := env.audience(audienceKey, false)
 	if aud == nil {
 		s.mu.Unlock()
-		writeError(w, http.StatusNotFound, "resource_missing", "invalid_request_error", "The resource you requested does not exist: audience "+strconv.Quote(audienceKey)+".", nil)
+		writeAudienceMissing(w, audienceKey)
 		return
 	}
 	entries, next := aud.page(afterSeq, pageSize)
@@ -303,4 +297,14 @@ func writeError(w http.ResponseWriter, status int, code, typ, message string, er
 		Type    string       `json:"type"`
 		Errors  []fieldError `json:"errors,omitempty"`
 	}{code, message, status, typ, errs})
+}
+
+// writeInvalidParam answers Knock's 422 for one invalid parameter.
+func writeInvalidParam(w http.ResponseWriter, field fieldError) {
+	writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "One or more parameters are invalid.", []fieldError{field})
+}
+
+// writeAudienceMissing answers Knock's 404 for an audience that does not exist.
+func writeAudienceMissing(w http.ResponseWriter, audienceKey string) {
+	writeError(w, http.StatusNotFound, "resource_missing", "invalid_request_error", "The resource you requested does not exist: audience "+strconv.Quote(audienceKey)+".", nil)
 }

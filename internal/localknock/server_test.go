@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -210,5 +211,32 @@ func TestServer_truncatedWriteAnswer(t *testing.T) {
 	}
 	if got := srv.Memberships("aud"); len(got) != 1 || got[0].UserID != "u1" {
 		t.Errorf("the audience holds %v, want u1: the add takes effect", got)
+	}
+}
+
+// TestServer_rateLimit: beyond the endpoint's limit in one second, Knock's 429 with the exact wait.
+func TestServer_rateLimit(t *testing.T) {
+	srv := start(t)
+	srv.CreateAudience("aud")
+	srv.SetRateLimit(localknock.EndpointList, 2)
+	for i := range 2 {
+		if a := call(t, srv, key, "GET", "/v1/audiences/aud/members", ""); a.status != 200 {
+			t.Fatalf("list %d: %d %v", i+1, a.status, a.body)
+		}
+	}
+	req, _ := http.NewRequest("GET", srv.URL()+"/v1/audiences/aud/members", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	wait, err := strconv.Atoi(resp.Header.Get("Retry-After-Ms"))
+	if resp.StatusCode != http.StatusTooManyRequests || err != nil || wait < 1 || wait > 1000 {
+		t.Errorf("third list: %d with Retry-After-Ms %q; want 429 and a wait of at most a second", resp.StatusCode, resp.Header.Get("Retry-After-Ms"))
+	}
+	// Adds have their own limit.
+	if a := call(t, srv, key, "POST", "/v1/audiences/aud/members", members("u1")); a.status != 204 {
+		t.Errorf("add after the lists: %d %v", a.status, a.body)
 	}
 }
