@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -389,25 +390,47 @@ func TestAccAudienceMembersResource_partialFailure(t *testing.T) {
 func TestAccAudienceMembersResource_timeouts(t *testing.T) {
 	srv := newLocalAPI(t)
 	srv.CreateAudience("slow")
-	config := func(timeouts string) string {
-		return providerConfig(srv) + membersResource("test", "slow", `{ "u1" = null }`, "timeouts {\n    "+timeouts+"\n  }")
+	config := func(members, timeouts string) string {
+		return providerConfig(srv) + membersResource("test", "slow", members, "timeouts {\n    "+timeouts+"\n  }")
+	}
+	one, two := `{ "u1" = null }`, `{ "u1" = null, "u2" = null }`
+	short := "update = \"1s\"\n    read   = \"1s\"\n    delete = \"1s\""
+	deadline := func(summary string) *regexp.Regexp {
+		return errorText(summary, "context deadline exceeded", "ran past its deadline", "timeouts block")
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      config(`create = "soon"`),
+				Config:      config(one, `create = "soon"`),
 				ExpectError: errorText("Invalid Timeout", `timeouts.create is "soon"`, `write it like "30m"`),
 			},
 			{
 				// Knock answers the list after 3 s; the create may take 1 s.
 				PreConfig:   func() { srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: 3 * time.Second}) },
-				Config:      config(`create = "1s"`),
-				ExpectError: errorText("Unable to Read Audience Members", "context deadline exceeded", "ran past its deadline", "timeouts block"),
+				Config:      config(one, `create = "1s"`),
+				ExpectError: deadline("Unable to Read Audience Members"),
 			},
 			{
-				Config:            config(`create = "1m"`),
+				Config:            config(one, `create = "1m"`),
 				ConfigStateChecks: []statecheck.StateCheck{expectLive(srv, "slow", member("u1", ""))},
+			},
+			{
+				PreConfig:   func() { srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{Delay: 3 * time.Second}) },
+				Config:      config(two, short),
+				ExpectError: deadline("Unable to Add Audience Members"),
+			},
+			{
+				// A refresh uses the read deadline recorded in state, here by the failed update.
+				PreConfig:   func() { srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: 3 * time.Second}) },
+				Config:      config(two, short),
+				ExpectError: deadline("Unable to Read Audience Members"),
+			},
+			{
+				PreConfig:   func() { srv.InjectFaults(localknock.EndpointRemove, localknock.Fault{Delay: 3 * time.Second}) },
+				Config:      config(two, short),
+				Destroy:     true,
+				ExpectError: deadline("Unable to Remove Audience Members"),
 			},
 		},
 	})
