@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -63,18 +64,18 @@ func (f *membersFunction) Run(ctx context.Context, req function.RunRequest, resp
 		tenant = tenants[0]
 	}
 	members := make(map[string]attr.Value, len(userIDs))
-	firstAt := make(map[string]int, len(userIDs))
 	for i, id := range userIDs {
-		switch {
-		case id.IsNull() || id.ValueString() == "":
+		if id.IsNull() || id.ValueString() == "" {
 			resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("user_ids[%d] is empty; filter empty ids out: [for id in ids : id if id != \"\"]", i))
 			return
-		case firstAt[id.ValueString()] > 0:
+		}
+		if _, repeated := members[id.ValueString()]; repeated {
+			// Only on this error path is the first position looked for.
+			first := slices.IndexFunc(userIDs, func(other types.String) bool { return other.ValueString() == id.ValueString() })
 			resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("user_ids[%d] is %q, which is also user_ids[%d]; each user id may appear once (distinct() removes repeats)",
-				i, id.ValueString(), firstAt[id.ValueString()]-1))
+				i, id.ValueString(), first))
 			return
 		}
-		firstAt[id.ValueString()] = i + 1
 		members[id.ValueString()] = tenant
 	}
 	result, diags := types.MapValue(types.StringType, members)
