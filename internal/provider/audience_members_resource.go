@@ -404,13 +404,7 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 	if len(toRemove) == 0 {
 		return summary, private
 	}
-	held := 0
-	for _, m := range live {
-		if settings.inScope(m) {
-			held++
-		}
-	}
-	if diags := settings.checkRemovals(audienceKey, len(toRemove), held, toRemove); diags != nil {
+	if diags := settings.checkRemovals(audienceKey, len(toRemove), len(settings.held(live)), toRemove); diags != nil {
 		return diags, nil
 	}
 	importID := settings.scopeID(audienceKey)
@@ -603,13 +597,7 @@ func (r *audienceMembersResource) converge(ctx context.Context, client *knock.Cl
 		"audience_key": audienceKey, "tenant": settings.tenant, "authoritative": settings.authoritative,
 		"live": len(live), "desired": len(desired), "to_add": len(toAdd), "to_remove": len(toRemove),
 	})
-	held := 0
-	for _, m := range live {
-		if settings.inScope(m) {
-			held++
-		}
-	}
-	if diags := settings.checkRemovals(audienceKey, len(toRemove), held, toRemove); diags != nil {
+	if diags := settings.checkRemovals(audienceKey, len(toRemove), len(settings.held(live)), toRemove); diags != nil {
 		return nil, diags
 	}
 

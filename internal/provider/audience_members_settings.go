@@ -95,6 +95,21 @@ func (s membersSettings) inScope(m knock.Membership) bool {
 	return s.tenant == "" || m.Tenant == s.tenant
 }
 
+// held returns the live memberships in the resource's scope: live itself, without a copy, for the
+// whole audience.
+func (s membersSettings) held(live []knock.Membership) []knock.Membership {
+	if s.tenant == "" {
+		return live
+	}
+	inScope := make([]knock.Membership, 0, len(live))
+	for _, m := range live {
+		if s.inScope(m) {
+			inScope = append(inScope, m)
+		}
+	}
+	return inScope
+}
+
 // declared turns a members map into memberships: with a tenant scope every member is under that tenant.
 func (s membersSettings) declared(members map[string]string) []knock.Membership {
 	if s.tenant == "" {
@@ -140,13 +155,7 @@ func (s membersSettings) stateMembers(live []knock.Membership, prior map[string]
 // no longer does.
 func (s membersSettings) changes(desired, live, owned []knock.Membership) (toAdd, toRemove []knock.Membership) {
 	if s.authoritative {
-		inScope := make([]knock.Membership, 0, len(live))
-		for _, m := range live {
-			if s.inScope(m) {
-				inScope = append(inScope, m)
-			}
-		}
-		return knock.Diff(desired, inScope)
+		return knock.Diff(desired, s.held(live))
 	}
 	toAdd, _ = knock.Diff(desired, live)
 	desiredSet := make(map[knock.Membership]struct{}, len(desired))
