@@ -39,3 +39,10 @@ func TestRetryWait_backoffDoublesToTheCapWithJitter(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryWait_retryAfterIsCapped(t *testing.T) {
+	resp := &http.Response{Header: http.Header{"Retry-After": {"3600"}}}
+	if wait := retryWait(resp, 1); wait != maxRetryAfter {
+		t.Errorf("Retry-After: 3600 waits %v, want the cap %v", wait, maxRetryAfter)
+	}
+}

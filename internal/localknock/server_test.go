@@ -129,8 +129,40 @@ func TestServer_paginationSurvivesRemovalsBetweenPages(t *testing.T) {
 	for i := range 130 {
 		srv.AddMemberships("aud", localknock.Membership{UserID: fmt.Sprintf("u%03d", i)})
 	}
+	// Remove one already listed and one not yet listed: the second must not show up.
+	seen := listPagesOf50(t, srv, "aud", func() {
+		srv.RemoveMemberships("aud", localknock.Membership{UserID: "u000"}, localknock.Membership{UserID: "u120"})
+	})
+	if len(seen) != 129 || seen["u120"] {
+		t.Errorf("listed %d members (u120 listed: %v), want 129 without u120", len(seen), seen["u120"])
+	}
+}
+
+// TestServer_paginationSurvivesCompaction: removing more than half of an audience compacts its storage;
+// a listing under way goes on where it was.
+func TestServer_paginationSurvivesCompaction(t *testing.T) {
+	srv := start(t)
+	for i := range 130 {
+		srv.AddMemberships("aud", localknock.Membership{UserID: fmt.Sprintf("u%03d", i)})
+	}
+	seen := listPagesOf50(t, srv, "aud", func() {
+		gone := []localknock.Membership{{UserID: "u000"}}
+		for i := 60; i < 130; i++ {
+			gone = append(gone, localknock.Membership{UserID: fmt.Sprintf("u%03d", i)})
+		}
+		srv.RemoveMemberships("aud", gone...)
+	})
+	if len(seen) != 60 || !seen["u059"] || seen["u060"] {
+		t.Errorf("listed %d members, want u000 to u059", len(seen))
+	}
+}
+
+// listPagesOf50 lists the audience page by page, calling afterFirstPage once in between, and returns
+// the user ids seen; an id listed twice fails the test.
+func listPagesOf50(t *testing.T, srv *localknock.Server, audienceKey string, afterFirstPage func()) map[string]bool {
+	t.Helper()
 	seen := map[string]bool{}
-	path := "/v1/audiences/aud/members?page_size=50"
+	path := "/v1/audiences/" + audienceKey + "/members?page_size=50"
 	for pages := 0; ; pages++ {
 		if pages > 10 {
 			t.Fatal("pagination does not end")
@@ -147,17 +179,13 @@ func TestServer_paginationSurvivesRemovalsBetweenPages(t *testing.T) {
 			seen[id] = true
 		}
 		if pages == 0 {
-			// Remove one already listed and one not yet listed: the second must not show up.
-			srv.RemoveMemberships("aud", localknock.Membership{UserID: "u000"}, localknock.Membership{UserID: "u120"})
+			afterFirstPage()
 		}
 		after, _ := a.body["page_info"].(map[string]any)["after"].(string)
 		if after == "" {
-			break
+			return seen
 		}
-		path = "/v1/audiences/aud/members?page_size=50&after=" + after
-	}
-	if len(seen) != 129 || seen["u120"] {
-		t.Errorf("listed %d members (u120 listed: %v), want 129 without u120", len(seen), seen["u120"])
+		path = "/v1/audiences/" + audienceKey + "/members?page_size=50&after=" + after
 	}
 }
 
