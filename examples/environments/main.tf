@@ -32,6 +32,12 @@ variable "knock_production_api_key" {
   sensitive   = true
 }
 
+variable "production_max_removal_percent" {
+  description = "The most a plan may remove from the production audience, as a percentage of its members."
+  type        = number
+  default     = 10
+}
+
 variable "knock_development_branch" {
   description = "Knock branch of the development environment to act on; null for the environment itself."
   type        = string
@@ -90,8 +96,9 @@ resource "knock_audience_members" "beta_testers_production" {
   members         = { for id in var.beta_testers.production : id => null }
   create_audience = var.create_audience
 
-  # Production gets the guard rail: a plan that would remove more than 10% of its members fails.
-  max_removal_percent = 10
+  # Production gets the guard rail: a plan that would remove more than 10% of its members fails, and so
+  # does a destroy. To destroy production on purpose, apply with -var production_max_removal_percent=100 first.
+  max_removal_percent = var.production_max_removal_percent
 
   lifecycle {
     precondition {

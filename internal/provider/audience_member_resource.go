@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
@@ -24,6 +26,7 @@ var (
 	_ resource.ResourceWithConfigure   = (*audienceMemberResource)(nil)
 	_ resource.ResourceWithImportState = (*audienceMemberResource)(nil)
 	_ resource.ResourceWithIdentity    = (*audienceMemberResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*audienceMemberResource)(nil)
 )
 
 // audienceMemberIdentityModel is the resource identity (Terraform 1.12+): what an import block can name.
@@ -49,7 +52,11 @@ func NewAudienceMemberResource() resource.Resource {
 type audienceMemberResource struct {
 	client *knock.Client
 	reads  *membershipReads
+	claims *claims
 }
+
+// privateOwner is the private state key of the resource's owner id (see claims).
+const privateOwner = "owner"
 
 type audienceMemberResourceModel struct {
 	ID          types.String `tfsdk:"id"`
@@ -133,8 +140,40 @@ func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequ
 }
 
 func (r *audienceMemberResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if r.client = clientFromProviderData(req.ProviderData, "Resource", &resp.Diagnostics); r.client != nil {
+	if data := providerDataFrom(req.ProviderData, "Resource", &resp.Diagnostics); data != nil {
+		r.client, r.claims = data.client, data.claims
 		r.reads = membershipReadsFor(r.client)
+	}
+}
+
+// ModifyPlan records what the membership declares, or removes when destroyed, so that an authoritative
+// knock_audience_members on the same audience, or a destroy that removes a membership another resource
+// still declares, is reported at plan.
+func (r *audienceMemberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if r.claims == nil {
+		return
+	}
+	var owner string
+	if raw, diags := req.Private.GetKey(ctx, privateOwner); !diags.HasError() && raw != nil {
+		_ = json.Unmarshal(raw, &owner)
+	}
+	var model audienceMemberResourceModel
+	removes := req.Plan.Raw.IsNull()
+	if removes {
+		resp.Diagnostics.Append(req.State.Get(ctx, &model)...)
+	} else {
+		resp.Diagnostics.Append(req.Plan.Get(ctx, &model)...)
+	}
+	if resp.Diagnostics.HasError() || model.AudienceKey.IsUnknown() || model.UserID.IsUnknown() || model.Tenant.IsUnknown() {
+		return
+	}
+	audienceKey := model.AudienceKey.ValueString()
+	for _, d := range r.claims.register(audienceKey, owner, memberClaims(audienceKey, model.membership(), removes)) {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			resp.Diagnostics.AddError(d.Summary, d.Detail)
+		} else {
+			resp.Diagnostics.AddWarning(d.Summary, d.Detail)
+		}
 	}
 }
 
@@ -169,6 +208,12 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	plan.ID = types.StringValue(audienceMemberID(audienceKey, m))
+	owner := newOwner()
+	if r.claims != nil {
+		r.claims.adopt(audienceKey, memberClaims(audienceKey, m, false)[0].fingerprint, owner)
+	}
+	ownerJSON, _ := json.Marshal(owner)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 }
@@ -233,6 +278,8 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 		m := knock.Membership{UserID: identity.UserID.ValueString(), Tenant: identity.Tenant.ValueString()}
 		imported := memberModel(identity.AudienceKey.ValueString(), m)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
+		ownerJSON, _ := json.Marshal(newOwner())
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
 		return
 	}
 	audienceKey, m, err := parseAudienceMemberID(req.ID)
@@ -245,6 +292,8 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 	imported := memberModel(audienceKey, m)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, imported.identity())...)
+	ownerJSON, _ := json.Marshal(newOwner())
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
 }
 
 // audienceMemberID joins the path-escaped parts with "/", so that a "/" inside a part stays inside it.

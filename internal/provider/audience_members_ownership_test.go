@@ -117,15 +117,22 @@ func TestAccAudienceMembersResource_guardRails(t *testing.T) {
 					`"old-1"`, "terraform import knock_audience_members.NAME guarded"),
 			},
 			{
+				// A create never removes: the three others stay, and the next plan shows their removal.
+				PreConfig:          srv.ResetRequests,
+				Config:             providerConfig(srv) + membersResource("test", "guarded", `{ "u1" = null }`, `max_removals = 3`),
+				ConfigStateChecks:  []statecheck.StateCheck{expectLive(srv, "guarded", member("old-1", ""), member("old-2", ""), member("u1", ""), member("old-3", "acme")), expectRequests(srv, 1, 0, 2)},
+				ExpectNonEmptyPlan: true,
+			},
+			{
 				Config: providerConfig(srv) + membersResource("test", "guarded", `{ "u1" = null }`, `max_removals = 2`),
 				ExpectError: errorText("Too Many Audience Members To Remove", `removes 3 memberships from audience "guarded"`,
 					"more than max_removals = 2 allows", "Nothing was sent", "empty or failed data source"),
 			},
 			{
-				// Within the limit: the create removes the three others (the plan warns about them).
+				// Within the limit: the update removes the four others, which the plan names.
 				PreConfig:         srv.ResetRequests,
 				Config:            providerConfig(srv) + membersResource("test", "guarded", hclUserMap("u", 0, 10, "null"), `max_removal_percent = 100`),
-				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(10), expectRequests(srv, 1, 1, 2)},
+				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(10), expectRequests(srv, 1, 1, 1)},
 			},
 			{
 				// An empty map (a data source that returned nothing) must not empty the audience.
@@ -136,6 +143,8 @@ func TestAccAudienceMembersResource_guardRails(t *testing.T) {
 				Config:            providerConfig(srv) + membersResource("test", "guarded", hclUserMap("u", 0, 6, "null"), `max_removal_percent = 50`),
 				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(6)},
 			},
+			// The guard rails hold for destroy too: lift them before the test's destroy.
+			{Config: providerConfig(srv) + membersResource("test", "guarded", hclUserMap("u", 0, 6, "null"), `max_removal_percent = 100`)},
 		},
 	})
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -10,71 +11,105 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
-func TestPlannedUpdate_summaryAndGuard(t *testing.T) {
-	prior := audienceMembersObject{
-		Members:         membersOf(map[string]string{"u1": "", "u2": "acme"}),
-		MembershipCount: countValue(3), // u2 is also live under another tenant
-		Settings:        map[string]tftypes.Value{},
+// objectOf is a knock_audience_members value with members and settings, as the codec decodes it.
+func objectOf(t *testing.T, members map[string]string, settings map[string]tftypes.Value) audienceMembersObject {
+	t.Helper()
+	obj := audienceMembersObject{
+		ID: stringValue("beta"), AudienceKey: stringValue("beta"), Members: membersOf(members),
+		MembershipCount: countValue(len(members)), Timeouts: tftypes.NewValue(timeoutsType, nil), Settings: settings,
 	}
-	desired := []knock.Membership{{UserID: "u2", Tenant: "acme"}, {UserID: "u3"}}
+	if obj.Settings == nil {
+		obj.Settings = map[string]tftypes.Value{}
+	}
+	dv, err := obj.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, _, err := decodeAudienceMembers(dv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decoded
+}
+
+func TestPlanUpdate_summaryGuardAndHiddenRemovals(t *testing.T) {
+	prior := objectOf(t, map[string]string{"u1": "", "u2": "acme"}, nil)
+	prior.MembershipCount = countValue(3)
+	// u2 is also live under globex, which the members map cannot show.
+	private := membersPrivate{Hidden: pairs{{"u2", "globex"}}}
+	members := map[string]string{"u2": "acme", "u3": ""}
 	for i := range 1500 {
-		desired = append(desired, knock.Membership{UserID: "new-" + thousands(i)})
+		members["new-"+thousands(i)] = ""
 	}
-	diags := plannedUpdate("beta", prior.settings(), prior, desired)
+	planned := objectOf(t, members, nil)
+	r := newAudienceMembersResource(&knockProvider{})
+	diags, change := r.planUpdate("beta", planned.settings(), prior, private, planned, members)
 	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityWarning ||
-		diags[0].Summary != "beta: +1,501 / -2 members, 3 write requests" {
+		diags[0].Summary != "beta: +1,501 / -2 members, 3 write requests" ||
+		!strings.Contains(diags[0].Detail, `Not shown in members above, because the user is also a member under another tenant: "u2" (tenant "globex")`) {
 		t.Fatalf("summary = %+v", diags)
 	}
-
-	prior.Settings["max_removals"] = tftypes.NewValue(tftypes.Number, 1)
-	diags = plannedUpdate("beta", prior.settings(), prior, desired)
-	if len(diags) != 1 || !hasError(diags) || !strings.Contains(diags[0].Detail, "removes 2 memberships") {
-		t.Fatalf("guard = %+v", diags)
+	if want := (pairs{{"u1", ""}, {"u2", "globex"}}); fmt.Sprint(change.Remove) != fmt.Sprint(want) || len(change.Add) != 1501 {
+		t.Errorf("planned change removes %v and adds %d, want %v and 1501", change.Remove, len(change.Add), want)
 	}
 
-	if diags := changeSummary("beta", prior.settings(), 0, 0); diags != nil {
+	planned.Settings["max_removals"] = tftypes.NewValue(tftypes.Number, 1)
+	diags, change = r.planUpdate("beta", planned.settings(), prior, private, planned, members)
+	if len(diags) != 1 || !hasError(diags) || !strings.Contains(diags[0].Detail, "removes 2 memberships") || change != nil {
+		t.Fatalf("guard = %+v, change %v", diags, change)
+	}
+
+	if diags := changeSummary("beta", prior.settings(), changeset.Change{}, nil); diags != nil {
 		t.Errorf("a plan without changes got %+v", diags)
 	}
 }
 
-// TestPlanCreate_warnsAboutMembersItWouldRemove asserts the plan-time warning (plugin-testing cannot see
-// warnings) and its error form.
-func TestPlanCreate_warnsAboutMembersItWouldRemove(t *testing.T) {
+// TestPlanCreate_namesExistingMembersAndNeverRemovesThem asserts the plan-time warning (plugin-testing
+// cannot see warnings), its error form, and that a create's change set removes nothing.
+func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
 	srv := newLocalAPI(t)
 	srv.AddMemberships("existing", member("old-1", ""), member("old-2", "acme"), member("keep", ""))
 	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &knockProvider{}
-	p.client.Store(client)
-	r := newAudienceMembersResource(p)
-	desired := []knock.Membership{{UserID: "keep"}, {UserID: "new"}}
+	// Each case plans in a provider process of its own: in one, the cases would claim the audience twice.
+	planner := func() *audienceMembersResource {
+		p := &knockProvider{}
+		p.client.Store(client)
+		return newAudienceMembersResource(p)
+	}
+	members := map[string]string{"keep": "", "new": ""}
 	noTimeouts := tftypes.NewValue(timeoutsType, nil)
 
 	settings := membersSettings{authoritative: true, tenantKnown: true}
-	diags, private := r.planCreate(context.Background(), "existing", settings, desired, noTimeouts)
-	if len(diags) != 2 || hasError(diags) || private == nil {
+	diags, private := planner().planCreate(context.Background(), "existing", settings, members, noTimeouts)
+	if len(diags) != 2 || hasError(diags) || private.Change == nil {
 		t.Fatalf("diagnostics = %+v", diags)
 	}
-	if diags[0].Summary != "existing: +1 / -2 members, 2 write requests" ||
+	if diags[0].Summary != "existing: +1 / -0 members, 1 write request" ||
 		!strings.Contains(diags[1].Detail, `audience "existing" already holds 2 memberships`) ||
-		!strings.Contains(diags[1].Detail, `"old-1", "old-2" (tenant "acme")`) {
+		!strings.Contains(diags[1].Detail, `"old-1", "old-2" (tenant "acme")`) ||
+		!strings.Contains(diags[1].Detail, "A create never removes memberships") {
 		t.Errorf("warnings = %q / %q", diags[0].Summary, diags[1].Detail)
+	}
+	if want := (pairs{{"new", ""}}); fmt.Sprint(private.Change.Add) != fmt.Sprint(want) || len(private.Change.Remove) != 0 {
+		t.Errorf("the create's change = %+v, want to add %v and remove nothing", private.Change, want)
 	}
 
 	settings.errorOnExisting = true
-	diags, _ = r.planCreate(context.Background(), "existing", settings, desired, noTimeouts)
+	diags, _ = planner().planCreate(context.Background(), "existing", settings, members, noTimeouts)
 	if !hasError(diags) || !strings.Contains(diags[0].Detail, "terraform import knock_audience_members.NAME existing") {
 		t.Errorf("on_existing_members = error: %+v", diags)
 	}
 
 	settings = membersSettings{authoritative: true, tenantKnown: true, tenant: "acme"}
-	diags, _ = r.planCreate(context.Background(), "existing", settings, []knock.Membership{{UserID: "old-2", Tenant: "acme"}}, noTimeouts)
+	diags, _ = planner().planCreate(context.Background(), "existing", settings, map[string]string{"old-2": ""}, noTimeouts)
 	if len(diags) != 0 {
 		t.Errorf("a tenant slice that holds exactly what is declared: %+v", diags)
 	}
@@ -82,19 +117,19 @@ func TestPlanCreate_warnsAboutMembersItWouldRemove(t *testing.T) {
 
 // TestAudienceLock: passes on one audience never interleave; passes on different audiences do not wait.
 func TestAudienceLock(t *testing.T) {
-	r := newAudienceMembersResource(&knockProvider{})
-	unlock := r.lock("beta")
+	var c claims
+	unlock := c.lock("beta")
 
 	otherDone := make(chan struct{})
 	go func() {
-		r.lock("gamma")()
+		c.lock("gamma")()
 		close(otherDone)
 	}()
 	waitFor(t, otherDone, "a pass on another audience") // would hang if audiences shared one lock
 
 	sameDone := make(chan struct{})
 	go func() {
-		r.lock("beta")()
+		c.lock("beta")()
 		close(sameDone)
 	}()
 	select {
@@ -115,9 +150,9 @@ func waitFor(t *testing.T, done <-chan struct{}, what string) {
 	}
 }
 
-// TestConverge_failedWriteReadsTheAudienceAgain: an add whose answer is lost took effect in Knock; the
+// TestExecute_failedWriteReadsTheAudienceAgain: an add whose answer is lost took effect in Knock; the
 // state after the failed update records it, from a new read, instead of assuming the batch failed.
-func TestConverge_failedWriteReadsTheAudienceAgain(t *testing.T) {
+func TestExecute_failedWriteReadsTheAudienceAgain(t *testing.T) {
 	srv := newLocalAPI(t)
 	srv.AddMemberships("beta", member("u1", ""))
 	srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{TruncateBody: true})
@@ -125,19 +160,12 @@ func TestConverge_failedWriteReadsTheAudienceAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, objectWith(tftypes.NewValue(membersMapType, map[string]tftypes.Value{
-		"u1": nullString, "u2": nullString,
-	}), nullString))
-	if err != nil {
-		t.Fatal(err)
-	}
-	planned, _, err := decodeAudienceMembers(&dv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	held := []knock.Membership{{UserID: "u1"}}
-	state, diags := newAudienceMembersResource(&knockProvider{}).converge(context.Background(), client,
-		convergeInput{planned: planned, priorDeclared: held, live: held, liveKnown: true})
+	prior := objectOf(t, map[string]string{"u1": ""}, nil)
+	planned := objectOf(t, map[string]string{"u1": "", "u2": ""}, nil)
+	private := membersPrivate{ReadAt: time.Now(), Change: &plannedChange{Add: pairs{{"u2", ""}}}}
+	p := &knockProvider{}
+	p.readMaxAge.Store(int64(time.Minute))
+	state, diags := newAudienceMembersResource(p).execute(context.Background(), client, prior, planned, private, false)
 	if !hasError(diags) || diags[0].Summary != "Unable to Add Audience Members" {
 		t.Fatalf("diagnostics = %+v", diags)
 	}
@@ -147,5 +175,27 @@ func TestConverge_failedWriteReadsTheAudienceAgain(t *testing.T) {
 	}
 	if n, ok := knownNumber(state.MembershipCount); !ok || n.Cmp(big.NewFloat(2)) != 0 {
 		t.Errorf("membership_count = %v, want 2", state.MembershipCount)
+	}
+}
+
+// TestExecute_refusesAChangeItsPlanCannotShow: a change set that does not follow from the planned values
+// (here: it removes a declared member) is refused before anything is sent.
+func TestExecute_refusesAChangeItsPlanCannotShow(t *testing.T) {
+	srv := newLocalAPI(t)
+	srv.AddMemberships("beta", member("u1", ""), member("u2", ""))
+	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prior := objectOf(t, map[string]string{"u1": "", "u2": ""}, nil)
+	planned := objectOf(t, map[string]string{"u1": "", "u2": ""}, nil)
+	private := membersPrivate{ReadAt: time.Now(), Change: &plannedChange{Remove: pairs{{"u1", ""}}}}
+	srv.ResetRequests()
+	_, diags := newAudienceMembersResource(&knockProvider{}).execute(context.Background(), client, prior, planned, private, false)
+	if !hasError(diags) || diags[0].Summary != "Plan Again" || !strings.Contains(diags[0].Detail, `removes user "u1" without tenant, which the configuration declares`) {
+		t.Fatalf("diagnostics = %+v", diags)
+	}
+	if got := srv.Requests(); got[localknock.EndpointRemove]+got[localknock.EndpointAdd]+got[localknock.EndpointList] != 0 {
+		t.Errorf("requests = %v, want none", got)
 	}
 }

@@ -463,9 +463,20 @@ func TestAccAudienceMembersResource_createFailsPartWay(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionCreate),
 				}},
-				// 1,000 still missing: one add; "legacy" is not declared: one remove. The 1,002 live members are
-				// read by the plan and by the apply's plan (21 pages each).
-				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2001), expectRequests(srv, 1, 1, 42)},
+				// 1,000 still missing: one add. "legacy" is not declared, but a create never removes: it stays for the
+				// next plan to show. The 1,002 live members are read by the plan and by the apply's plan (21 pages each).
+				ConfigStateChecks:  []statecheck.StateCheck{expectMembershipCount(2001), expectRequests(srv, 1, 0, 42)},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// The plan's refresh reads the 2,002 memberships (41 pages); the apply sends the one removal it showed.
+				PreConfig: srv.ResetRequests,
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
+					expectPriorValue(membersAddr, tfjsonpath.New("members").AtMapKey("legacy"), knownvalue.Null()),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2001), expectRequests(srv, 0, 1, 41)},
 			},
 			emptyPlanAfterRefresh(),
 		},

@@ -3,10 +3,12 @@ package provider
 import (
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
@@ -90,96 +92,26 @@ func (s membersSettings) scopeLabel(audienceKey string) string {
 	return label
 }
 
-// inScope reports whether a live membership belongs to the resource's slice of the audience.
-func (s membersSettings) inScope(m knock.Membership) bool {
-	return s.tenant == "" || m.Tenant == s.tenant
-}
-
-// held returns the live memberships in the resource's scope: live itself, without a copy, for the
-// whole audience.
-func (s membersSettings) held(live []knock.Membership) []knock.Membership {
-	if s.tenant == "" {
-		return live
-	}
-	inScope := make([]knock.Membership, 0, len(live))
-	for _, m := range live {
-		if s.inScope(m) {
-			inScope = append(inScope, m)
-		}
-	}
-	return inScope
+// scope is the part of the audience the resource owns.
+func (s membersSettings) scope() changeset.Scope {
+	return changeset.Scope{Tenant: s.tenant, Authoritative: s.authoritative}
 }
 
 // declared turns a members map into memberships: with a tenant scope every member is under that tenant.
 func (s membersSettings) declared(members map[string]string) []knock.Membership {
-	if s.tenant == "" {
-		return membershipsOf(members)
-	}
-	out := make([]knock.Membership, 0, len(members))
-	for userID := range members {
-		out = append(out, knock.Membership{UserID: userID, Tenant: s.tenant})
-	}
-	return out
+	return s.scope().Declared(members)
 }
 
-// stateMembers projects live memberships onto the members map the state shows. owned, for a managed-only
-// resource, is what it declared before: other memberships are not its business.
-func (s membersSettings) stateMembers(live []knock.Membership, prior map[string]string, owned []knock.Membership) (map[string]string, int) {
-	if !s.authoritative {
-		liveSet := make(map[knock.Membership]struct{}, len(live))
-		for _, m := range live {
-			liveSet[m] = struct{}{}
-		}
-		out := make(map[string]string, len(owned))
-		for _, m := range owned {
-			if _, ok := liveSet[m]; ok {
-				out[m.UserID] = prior[m.UserID]
-			}
-		}
-		return out, len(out)
-	}
-	if s.tenant == "" {
-		return membersFromLive(live, prior), len(live)
-	}
-	out := map[string]string{}
-	for _, m := range live {
-		if m.Tenant == s.tenant {
-			out[m.UserID] = ""
-		}
-	}
-	return out, len(out)
-}
+// Actions that remove memberships, as checkRemovals starts its sentence.
+const (
+	removalsByChange  = "This change"
+	removalsByReplace = "Replacing this resource"
+	removalsByDestroy = "Destroying this resource"
+)
 
-// changes computes what to add and remove: an authoritative resource makes its slice hold exactly what
-// it declares; a managed-only one adds what it declares and removes only what it declared before and
-// no longer does.
-func (s membersSettings) changes(desired, live, owned []knock.Membership) (toAdd, toRemove []knock.Membership) {
-	if s.authoritative {
-		return knock.Diff(desired, s.held(live))
-	}
-	toAdd, _ = knock.Diff(desired, live)
-	desiredSet := make(map[knock.Membership]struct{}, len(desired))
-	for _, m := range desired {
-		desiredSet[m] = struct{}{}
-	}
-	liveSet := make(map[knock.Membership]struct{}, len(live))
-	for _, m := range live {
-		liveSet[m] = struct{}{}
-	}
-	for _, m := range owned {
-		_, stillDeclared := desiredSet[m]
-		_, isLive := liveSet[m]
-		if !stillDeclared && isLive {
-			toRemove = append(toRemove, m)
-		}
-	}
-	knock.SortMemberships(toRemove)
-	return toAdd, toRemove
-}
-
-// checkRemovals is the guard against an empty data source: it refuses a change that removes more
+// checkRemovals is the guard against an empty data source: it refuses an action that removes more
 // memberships than max_removals or max_removal_percent of what the slice holds.
-func (s membersSettings) checkRemovals(audienceKey string, removals, held int, examples []knock.Membership) []*tfprotov6.Diagnostic {
+func (s membersSettings) checkRemovals(action, audienceKey string, removals, held int, examples []knock.Membership) []*tfprotov6.Diagnostic {
 	limit, setting := -1, ""
 	if s.maxRemovals != nil {
 		limit, setting = int(*s.maxRemovals), fmt.Sprintf("max_removals = %d", *s.maxRemovals)
@@ -193,11 +125,19 @@ func (s membersSettings) checkRemovals(audienceKey string, removals, held int, e
 	if limit < 0 || removals <= limit {
 		return nil
 	}
+	advice := "If the removals are intended, raise the limit for this apply. If not, check where members comes from: " +
+		"an empty or failed data source or file yields an empty map, which would empty the audience."
+	switch action {
+	case removalsByReplace:
+		advice = "Changing audience_key or tenant replaces the resource, and the replacement's destroy removes the memberships " +
+			"the old one declares. If that is intended, raise the limit; to leave them in place, set on_destroy = \"keep\" and apply that first."
+	case removalsByDestroy:
+		advice = "To destroy the resource, raise the limit (or remove it) and apply that first, or set on_destroy = \"keep\" to leave " +
+			"the memberships in Knock; a removed block with lifecycle { destroy = false } forgets the resource without removing anything."
+	}
 	return errorDiagnostics("Too Many Audience Members To Remove",
-		fmt.Sprintf("This change removes %s from %s (%s), more than %s allows. Nothing was sent to Knock.\n\n"+
-			"If the removals are intended, raise the limit for this apply. If not, check where members comes from: "+
-			"an empty or failed data source or file yields an empty map, which would empty the audience.",
-			plural(removals, "membership"), s.scopeLabel(audienceKey), exampleList(examples), setting), nil)
+		fmt.Sprintf("%s removes %s from %s (%s), more than %s allows. Nothing was sent to Knock.\n\n%s",
+			action, plural(removals, "membership"), s.scopeLabel(audienceKey), exampleList(examples), setting, advice), nil)
 }
 
 // exampleList names a few memberships, for diagnostics about many.
@@ -205,18 +145,24 @@ func exampleList(ms []knock.Membership) string {
 	if len(ms) == 0 {
 		return "none listed"
 	}
-	var out string
+	return "for example " + namedList(ms, maxReportedEntries)
+}
+
+// namedList names up to limit memberships, and counts the rest.
+func namedList(ms []knock.Membership, limit int) string {
+	var out strings.Builder
 	for i, m := range ms {
-		if i == maxReportedEntries {
-			return out + fmt.Sprintf(", and %s more", thousands(len(ms)-i))
+		if i == limit {
+			fmt.Fprintf(&out, ", and %s more", thousands(len(ms)-i))
+			break
 		}
 		if i > 0 {
-			out += ", "
+			out.WriteString(", ")
 		}
-		out += fmt.Sprintf("%q", m.UserID)
+		fmt.Fprintf(&out, "%q", m.UserID)
 		if m.Tenant != "" {
-			out += fmt.Sprintf(" (tenant %q)", m.Tenant)
+			fmt.Fprintf(&out, " (tenant %q)", m.Tenant)
 		}
 	}
-	return "for example " + out
+	return out.String()
 }

@@ -284,7 +284,13 @@ func TestAccEnvironments_aliasesExample(t *testing.T) {
 		t.Errorf("a plan with one key for both environments: exit %d, want 1 with the example's precondition error:\n%s", code, out)
 	}
 
-	tf.mustRun("destroy", "-auto-approve", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
+	// The production guard rail holds for destroy too, until the example's variable lifts it.
+	out, code = tf.run("destroy", "-auto-approve", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
+	if code != 1 || !errorText("Too Many Audience Members To Remove", "Destroying this resource removes 3 memberships").MatchString(out) {
+		t.Errorf("destroying production under max_removal_percent = 10: exit %d, want 1 with the guard rail's error:\n%s", code, out)
+	}
+	tf.mustRun("apply", "-auto-approve", "-var=production_max_removal_percent=100", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
+	tf.mustRun("destroy", "-auto-approve", "-var=production_max_removal_percent=100", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
 	expectEnvironments(nil, nil)
 }
 

@@ -44,6 +44,8 @@ type knockProvider struct {
 	// client and readMaxAge are set by Configure for the resources served outside the framework.
 	client     atomic.Pointer[knock.Client]
 	readMaxAge atomic.Int64
+	// claims holds what each resource of this process declares and removes, per audience.
+	claims claims
 }
 
 // planReadMaxAge is how old the plan's read of an audience may be for an update to diff against it.
@@ -125,10 +127,11 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Validators: []validator.Int64{int64validator.Between(1, knock.MaxWriteConcurrency)},
 			},
 			"plan_read_max_age": schema.StringAttribute{
-				MarkdownDescription: "How old the plan's read of an audience may be for `terraform apply` to change the " +
-					"audience by exactly the diff the plan showed, without reading it again. Older (a saved plan applied later, " +
-					"a plan reviewed for a while), the apply reads the whole audience again and diffs against that: one list " +
-					"request per 50 members. A duration such as `60s` (the default) or `5m`; `0s` always reads again.",
+				MarkdownDescription: "How old the plan's read of an audience may be for `terraform apply` to send the plan's " +
+					"change set without reading the audience again. Older (a saved plan applied later, a plan reviewed for a " +
+					"while, `-refresh=false`), the apply first reads the whole audience (one list request per 50 members), skips " +
+					"planned changes that already happened and reports memberships that appeared since the plan; it never sends " +
+					"more than the plan showed. A duration from `0s` to `1h`, such as `60s` (the default) or `5m`; `0s` always reads again.",
 				Optional: true,
 			},
 		},
@@ -204,9 +207,17 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 	p.client.Store(client)
 	p.readMaxAge.Store(int64(readMaxAge))
-	resp.ResourceData = client
-	resp.DataSourceData = client
-	resp.ListResourceData = client
+	data := &providerData{client: client, claims: &p.claims}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+	resp.ListResourceData = data
+}
+
+// providerData is what Configure hands to every resource, data source and list resource.
+type providerData struct {
+	client *knock.Client
+	// claims are shared with knock_audience_members, so that conflicts across the two resources show at plan.
+	claims *claims
 }
 
 func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -254,16 +265,24 @@ func (p *knockProvider) ListResources(_ context.Context) []func() list.ListResou
 	}
 }
 
-// clientFromProviderData returns the client that Configure handed to a resource, data source or list
-// resource; nil while Terraform only validates (the provider is not configured yet).
-func clientFromProviderData(data any, kind string, diags *diag.Diagnostics) *knock.Client {
+// providerDataFrom returns what Configure handed to a resource, data source or list resource; nil while
+// Terraform only validates (the provider is not configured yet).
+func providerDataFrom(data any, kind string, diags *diag.Diagnostics) *providerData {
 	if data == nil {
 		return nil
 	}
-	client, ok := data.(*knock.Client)
+	pd, ok := data.(*providerData)
 	if !ok {
 		diags.AddError("Unexpected "+kind+" Configure Type",
-			fmt.Sprintf("Expected *knock.Client, got %T. This is a bug in the provider; please report it.", data))
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
 	}
-	return client
+	return pd
+}
+
+// clientFromProviderData returns the client that Configure handed over; nil while Terraform only validates.
+func clientFromProviderData(data any, kind string, diags *diag.Diagnostics) *knock.Client {
+	if pd := providerDataFrom(data, kind, diags); pd != nil {
+		return pd.client
+	}
+	return nil
 }

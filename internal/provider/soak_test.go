@@ -10,10 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
@@ -89,6 +91,7 @@ resource "knock_audience_members" "soak" {
 `, srv.URL(), testAPIKey))
 		scheduleRandomFaults(srv, rng)
 
+		_, _, wasInState := soakState(t, terraform)
 		out, err := terraform("apply", "-auto-approve", "-input=false", "-no-color")
 		srv.ClearFaults()
 		if err != nil {
@@ -99,7 +102,7 @@ resource "knock_audience_members" "soak" {
 		}
 		stateMembers, stateCount, inState := soakState(t, terraform)
 		live := srv.Memberships("soak")
-		if problem := compareSoak(desired, live, stateMembers, stateCount, inState, err == nil); problem != "" {
+		if problem := compareSoak(desired, live, stateMembers, stateCount, inState, err == nil, !wasInState); problem != "" {
 			mismatches++
 			t.Errorf("apply %d: %s", apply, problem)
 		}
@@ -112,7 +115,7 @@ resource "knock_audience_members" "soak" {
 		t.Fatalf("the apply without faults failed:\n%s", out)
 	}
 	stateMembers, stateCount, inState := soakState(t, terraform)
-	if problem := compareSoak(desired, srv.Memberships("soak"), stateMembers, stateCount, inState, true); problem != "" {
+	if problem := compareSoak(desired, srv.Memberships("soak"), stateMembers, stateCount, inState, true, false); problem != "" {
 		t.Errorf("after the faults: %s", problem)
 	}
 	if out, err := terraform("plan", "-detailed-exitcode", "-input=false", "-no-color"); err != nil {
@@ -140,11 +143,24 @@ func scheduleRandomFaults(srv *localknock.Server, rng *rand.Rand) {
 }
 
 // compareSoak returns what is wrong, or "". The state must describe what the audience holds; after a
-// successful apply that is exactly the configuration. A create that failed records no state.
-func compareSoak(desired map[string]string, live []localknock.Membership, state map[string]string, count int, inState, succeeded bool) string {
+// successful apply that is exactly the configuration. A create that failed records no state, and a create
+// never removes: after one that follows a failed create, the audience holds what is declared and may
+// still hold what the failed one added, which the next plan shows and removes.
+func compareSoak(desired map[string]string, live []localknock.Membership, state map[string]string, count int, inState, succeeded, created bool) string {
 	liveByUser := map[string]string{}
 	for _, m := range live {
 		liveByUser[m.UserID] = m.Tenant
+	}
+	if succeeded && created {
+		for userID, tenant := range desired {
+			if !slices.Contains(live, localknock.Membership{UserID: userID, Tenant: tenant}) {
+				return fmt.Sprintf("the create succeeded but the audience lacks %s/%s", userID, tenant)
+			}
+		}
+		if !equalMembers(state, desired) || count != len(desired) {
+			return fmt.Sprintf("the create succeeded but state holds %d members (count %d), not the %d declared", len(state), count, len(desired))
+		}
+		return ""
 	}
 	if succeeded && (len(live) != len(desired) || !equalMembers(desired, liveByUser)) {
 		return fmt.Sprintf("the apply succeeded but the audience holds %d memberships, not the %d declared", len(live), len(desired))
@@ -159,7 +175,7 @@ func compareSoak(desired map[string]string, live []localknock.Membership, state 
 	for i, m := range live {
 		memberships[i] = knock.Membership{UserID: m.UserID, Tenant: m.Tenant}
 	}
-	if want := membersFromLive(memberships, desired); !equalMembers(state, want) || count != len(live) {
+	if want, _, _ := changeset.Project(changeset.Scope{Authoritative: true}, memberships, desired, nil); !equalMembers(state, want) || count != len(live) {
 		return fmt.Sprintf("state holds %d members (count %d); the audience holds %d memberships", len(state), count, len(live))
 	}
 	return ""

@@ -71,3 +71,17 @@ run "audience_lost_the_member" {
     error_message = "Knock's audience holds ${jsonencode(output.user_ids)}."
   }
 }
+
+run "lift_guard_rail_for_teardown" {
+  # The guard rails hold for destroy too: the teardown after the last run destroys the audience's four
+  # memberships, which max_removal_percent = 25 would refuse.
+  variables {
+    excluded_user_ids   = ["carol"]
+    max_removal_percent = 100
+  }
+
+  assert {
+    condition     = output.membership_count == 4
+    error_message = "the audience holds ${output.membership_count} memberships, not 4."
+  }
+}

@@ -1,0 +1,344 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+)
+
+// ApplyResourceChange executes the change set its plan computed: it checks it against the planned values,
+// narrows it to what is still to do when the plan's read is stale, sends it, and reports what it sent.
+func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	resp := &tfprotov6.ApplyResourceChangeResponse{Private: req.PlannedPrivate, NewState: req.PriorState}
+	client, diags := r.provider.configuredClient()
+	if diags != nil {
+		resp.Diagnostics = diags
+		return resp, nil
+	}
+	planned, destroying, err := decodeAudienceMembers(req.PlannedState)
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
+		return resp, nil
+	}
+	prior, creating, err := decodeAudienceMembers(req.PriorState)
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
+		return resp, nil
+	}
+	private := parseMembersPrivate(req.PlannedPrivate)
+	if destroying {
+		ctx, cancel := withTimeout(ctx, prior.Timeouts, "delete")
+		defer cancel()
+		if resp.Diagnostics = r.delete(ctx, client, prior, private.Owner); !hasError(resp.Diagnostics) {
+			if resp.NewState, err = encodeNull(); err != nil {
+				resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
+			}
+		}
+		return resp, nil
+	}
+
+	operation := "update"
+	if creating {
+		operation = "create"
+	}
+	ctx, cancel := withTimeout(ctx, planned.Timeouts, operation)
+	defer cancel()
+	newState, diags := r.execute(ctx, client, prior, planned, private, creating)
+	resp.Diagnostics = diags
+	resp.Private = nil
+	// A create that fails records nothing: Terraform would mark a recorded object tainted and replace
+	// it, and the replacement's delete would remove members the audience held before this apply. The
+	// next apply's create compares with the live audience, so it sends only what is still missing.
+	if newState != nil && (!creating || !hasError(diags)) {
+		resp.NewState, err = newState.encode()
+		if err == nil {
+			resp.NewIdentity, err = identityOf(*newState)
+		}
+		if err != nil {
+			resp.Diagnostics = append(resp.Diagnostics, errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)...)
+		}
+		if !hasError(resp.Diagnostics) {
+			owner := private.Owner
+			if owner == "" {
+				owner = newOwner()
+				r.provider.claims.adopt(stringOf(planned.AudienceKey), fingerprintOf(*newState), owner)
+			}
+			resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Owner: owner}.encode()
+		}
+	}
+	return resp, nil
+}
+
+// execute sends the planned change. The returned state is the planned one when every write succeeded,
+// and what Knock holds when one failed, so that the next plan shows exactly the remainder. A nil state
+// means nothing was written.
+func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Client, prior, planned audienceMembersObject, private membersPrivate, creating bool) (*audienceMembersObject, []*tfprotov6.Diagnostic) {
+	settings := planned.settings()
+	scope := settings.scope()
+	audienceKey := stringOf(planned.AudienceKey)
+	members, err := planned.Members.tenants()
+	if err != nil {
+		return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
+	}
+	desired := settings.declared(members)
+	var basis, owned []knock.Membership
+	if !creating {
+		if basis, owned, err = priorBasis(settings, prior, private); err != nil {
+			return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
+		}
+	}
+	if private.Change == nil {
+		return nil, errorDiagnostics("Plan Again",
+			fmt.Sprintf("The plan that reached this apply of %s carries no change set (it was made by another version of the provider, "+
+				"or members was unknown and Terraform did not plan again). Nothing was sent to Knock. Run terraform plan again.",
+				settings.scopeLabel(audienceKey)), nil)
+	}
+	change := private.Change.change()
+	if err := change.Check(scope, changeset.SetOf(desired), owned); err != nil {
+		return nil, errorDiagnostics("Plan Again",
+			fmt.Sprintf("The change this apply was handed for %s does not follow from its plan: %s. Nothing was sent to Knock. "+
+				"Run terraform plan again.", settings.scopeLabel(audienceKey), err), nil)
+	}
+
+	defer r.provider.claims.lock(audienceKey)()
+	var drift changeset.Drift
+	if age, ok := private.age(time.Now()); !ok || age > r.provider.planReadMaxAge() {
+		live, err := client.ListMemberships(ctx, audienceKey)
+		switch {
+		case knock.IsNotFound(err) && private.AudienceMissing:
+			live = nil
+		case knock.IsNotFound(err):
+			return nil, errorDiagnostics("Audience Changed Since Plan",
+				apiErrorDetail("listing the members of", audienceKey, len(desired), err)+"\n\nThe audience existed when the plan read it. "+
+					"Nothing was sent. Run terraform plan again."+createAudienceAdvice, nil)
+		case err != nil:
+			return nil, errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil)
+		}
+		if creating {
+			basis = live // a create reports no appeared memberships: it never removes any
+		}
+		tflog.Debug(ctx, "Checked the planned change against the audience", map[string]any{
+			"audience_key": audienceKey, "read_age_ms": age.Milliseconds(), "live": len(live),
+		})
+		change, drift = change.Recheck(scope, basis, live)
+	}
+	tflog.Debug(ctx, "Sending the planned audience membership change", map[string]any{
+		"audience_key": audienceKey, "tenant": settings.tenant, "authoritative": settings.authoritative,
+		"to_add": len(change.Add), "to_remove": len(change.Remove),
+	})
+
+	add := client.AddMembers
+	if settings.createAudience && private.AudienceMissing {
+		add = client.AddMembersCreatingAudience
+	}
+	// After a failed write only a new read says what Knock holds: a batch whose answer was lost may have
+	// been applied. If that read fails too, the state assumes the failed batches were not. A failed
+	// create records no state, so it needs no read.
+	stateAfterFailure := func(added, removed []knock.Membership) *audienceMembersObject {
+		held := changeset.After(basis, added, removed)
+		if !creating {
+			if reread, err := client.ListMemberships(ctx, audienceKey); err == nil {
+				held = reread
+			}
+		}
+		state := planned
+		shown, _, count := changeset.Project(scope, held, members, append(owned, desired...))
+		state.Members = membersOf(shown)
+		state.MembershipCount = countValue(count)
+		return &state
+	}
+	added, err := add(ctx, audienceKey, change.Add)
+	if err != nil {
+		return stateAfterFailure(added, nil), errorDiagnostics("Unable to Add Audience Members",
+			apiErrorDetail("adding members to", audienceKey, len(change.Add), err)+"\n\n"+partialDetail(audienceKey, "Added", "to", len(added), len(change.Add), creating), nil)
+	}
+	removed, err := client.RemoveMembers(ctx, audienceKey, change.Remove)
+	if err != nil {
+		return stateAfterFailure(change.Add, removed), errorDiagnostics("Unable to Remove Audience Members",
+			apiErrorDetail("removing members from", audienceKey, len(change.Remove), err)+"\n\n"+partialDetail(audienceKey, "Removed", "from", len(removed), len(change.Remove), creating), nil)
+	}
+	return &planned, appliedSummary(audienceKey, settings, change, drift)
+}
+
+// appliedSummary reports what the apply sent, and how the audience differed from what the plan saw.
+func appliedSummary(audienceKey string, settings membersSettings, sent changeset.Change, drift changeset.Drift) []*tfprotov6.Diagnostic {
+	if sent.Empty() && drift.Empty() {
+		return nil
+	}
+	var detail strings.Builder
+	fmt.Fprintf(&detail, "Sent to Knock: %s added to and %s removed from %s.", plural(len(sent.Add), "membership"),
+		plural(len(sent.Remove), "membership"), settings.scopeLabel(audienceKey))
+	if n := len(drift.AlreadyAdded) + len(drift.AlreadyRemoved); n > 0 {
+		fmt.Fprintf(&detail, " %s of the plan had happened already and %s not sent again.", plural(n, "change"), map[bool]string{true: "was", false: "were"}[n == 1])
+	}
+	if len(drift.Appeared) > 0 {
+		fmt.Fprintf(&detail, " %s appeared in %s since the plan (%s): this apply leaves %s alone, and the next plan shows %s.",
+			plural(len(drift.Appeared), "membership"), settings.scopeLabel(audienceKey), namedList(drift.Appeared, maxReportedEntries),
+			map[bool]string{true: "it", false: "them"}[len(drift.Appeared) == 1], map[bool]string{true: "it", false: "them"}[len(drift.Appeared) == 1])
+	}
+	return []*tfprotov6.Diagnostic{{
+		Severity: tfprotov6.DiagnosticSeverityWarning,
+		Summary: fmt.Sprintf("%s: applied +%s / -%s members in %s", settings.scopeID(audienceKey), thousands(len(sent.Add)),
+			thousands(len(sent.Remove)), plural(writeRequests(sent), "write request")),
+		Detail: detail.String(),
+	}}
+}
+
+func partialDetail(audienceKey, verb, preposition string, done, total int, creating bool) string {
+	detail := fmt.Sprintf("%s %s of %s %s audience %q before the error. ", verb, thousands(done), plural(total, "member"), preposition, audienceKey)
+	if creating {
+		return detail + "The resource is not recorded in Terraform state yet, so the next plan proposes to create it again; " +
+			"that apply compares with the live audience and sends only the changes still missing, without duplicates."
+	}
+	return detail + "Terraform state records what the audience holds now, so the next plan shows the remaining changes " +
+		"and the next apply finishes them."
+}
+
+// delete removes the memberships this resource declares and leaves any other membership alone, and any
+// that another resource of this run declares (the create half of a create_before_destroy replacement).
+func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Client, prior audienceMembersObject, owner string) []*tfprotov6.Diagnostic {
+	settings := prior.settings()
+	if settings.keepOnDestroy {
+		return nil
+	}
+	audienceKey := stringOf(prior.AudienceKey)
+	members, err := prior.Members.tenants()
+	if err != nil {
+		return errorDiagnostics("Unable to Remove Audience Members", err.Error(), pathMembers)
+	}
+	declared := settings.declared(members)
+	knock.SortMemberships(declared)
+	held := len(declared)
+	if n, ok := knownNumber(prior.MembershipCount); ok {
+		count, _ := n.Int64()
+		held = max(held, int(count))
+	}
+	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(declared), held, declared); diags != nil {
+		return diags
+	}
+	defer r.provider.claims.lock(audienceKey)()
+	toRemove := r.provider.claims.notDeclaredByOthers(audienceKey, owner, declared)
+	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
+	r.provider.claims.release(audienceKey, owner)
+	if err != nil && !knock.IsNotFound(err) {
+		return errorDiagnostics("Unable to Remove Audience Members",
+			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+
+				fmt.Sprintf("Removed %s of %s before the error; run terraform destroy again to remove the rest.", thousands(len(removed)), plural(len(toRemove), "member")), nil)
+	}
+	return nil
+}
+
+func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	resp := &tfprotov6.ReadResourceResponse{NewState: req.CurrentState, Private: req.Private}
+	current, isNull, err := decodeAudienceMembers(req.CurrentState)
+	if err != nil || isNull {
+		if err != nil {
+			resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
+		}
+		return resp, nil
+	}
+	client, diags := r.provider.configuredClient()
+	if diags != nil {
+		resp.Diagnostics = diags
+		return resp, nil
+	}
+	ctx, cancel := withTimeout(ctx, current.Timeouts, "read")
+	defer cancel()
+	audienceKey := stringOf(current.AudienceKey)
+	prior, err := current.Members.tenants()
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), pathMembers)
+		return resp, nil
+	}
+	live, err := client.ListMemberships(ctx, audienceKey)
+	if knock.IsNotFound(err) {
+		resp.Diagnostics = []*tfprotov6.Diagnostic{{
+			Severity: tfprotov6.DiagnosticSeverityWarning,
+			Summary:  "Audience Not Found",
+			Detail: fmt.Sprintf("The audience %q no longer exists in Knock, so it is removed from the Terraform state. "+
+				"The next plan proposes to add its members again, which fails until the audience exists.", audienceKey),
+		}}
+		resp.NewState, err = encodeNull()
+		if err != nil {
+			resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
+		}
+		return resp, nil
+	}
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(prior), err), nil)
+		return resp, nil
+	}
+	settings := current.settings()
+	var owned []knock.Membership // only a managed-only resource needs what it declared
+	if !settings.authoritative {
+		owned = settings.declared(prior)
+	}
+	members, hidden, count := changeset.Project(settings.scope(), live, prior, owned)
+	current.ID = resourceID(current)
+	current.Members = membersOf(members)
+	current.MembershipCount = countValue(count)
+	resp.NewState, err = current.encode()
+	if err == nil {
+		resp.NewIdentity, err = identityOf(current)
+	}
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
+	}
+	private := parseMembersPrivate(req.Private)
+	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: private.Owner, Imported: private.Imported}.encode()
+	return resp, nil
+}
+
+func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
+	resp := &tfprotov6.ImportResourceStateResponse{}
+	audienceKey, tenant, scoped := strings.Cut(req.ID, "/")
+	if req.ID == "" && req.Identity != nil {
+		var err error
+		if audienceKey, tenant, err = importTarget(req.Identity); err != nil || audienceKey == "" {
+			resp.Diagnostics = errorDiagnostics("Invalid Import Identity",
+				fmt.Sprintf("An import block's identity needs audience_key (and tenant for a resource with tenant set): %v.", err), nil)
+			return resp, nil
+		}
+		scoped = tenant != ""
+	}
+	if audienceKey == "" || scoped && tenant == "" {
+		resp.Diagnostics = errorDiagnostics("Invalid Import ID", fmt.Sprintf("The import id %q is not AUDIENCE_KEY or AUDIENCE_KEY/TENANT. "+
+			"For example: terraform import knock_audience_members.beta beta-testers, or, for a resource with tenant = \"acme\", "+
+			"terraform import 'knock_audience_members.beta[\"acme\"]' beta-testers/acme", req.ID), nil)
+		return resp, nil
+	}
+	settings := map[string]tftypes.Value{}
+	if scoped {
+		settings["tenant"] = stringValue(tenant)
+	}
+	imported := audienceMembersObject{
+		AudienceKey:     stringValue(audienceKey),
+		Members:         nullMembers,
+		MembershipCount: tftypes.NewValue(tftypes.Number, nil),
+		Timeouts:        tftypes.NewValue(timeoutsType, nil),
+		Settings:        settings,
+	}
+	imported.ID = resourceID(imported)
+	state, err := imported.encode()
+	var identity *tfprotov6.ResourceIdentityData
+	if err == nil {
+		identity, err = identityOf(imported)
+	}
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Import Audience Members", err.Error(), nil)
+		return resp, nil
+	}
+	resp.ImportedResources = []*tfprotov6.ImportedResource{{
+		TypeName: audienceMembersTypeName, State: state, Identity: identity,
+		Private: membersPrivate{Owner: newOwner(), Imported: true}.encode(),
+	}}
+	return resp, nil
+}

@@ -1,0 +1,411 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+)
+
+// Planning computes the exact change set, as (user, tenant) pairs, and hands it to the apply in the
+// planned private state; the apply checks and executes it (audience_members_apply.go). An update's change
+// follows from the refreshed state and the memberships the members map cannot show (private state). A
+// create never removes: memberships already in the audience show up in the next plan, by name.
+
+var pathTenant = tftypes.NewAttributePath().WithAttributeName("tenant")
+
+const createAudienceAdvice = "\n\nTo let Terraform create it as a static audience, set create_audience = true."
+
+// PlanResourceChange plans id as the audience key and membership_count as the number of declared
+// members, computes the change set, applies the guard rails and reports conflicting resources.
+func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	resp := &tfprotov6.PlanResourceChangeResponse{}
+	planned, destroying, err := decodeAudienceMembers(req.ProposedNewState)
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), nil)
+		return resp, nil
+	}
+	prior, creating, err := decodeAudienceMembers(req.PriorState)
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), nil)
+		return resp, nil
+	}
+	priorPrivate := parseMembersPrivate(req.PriorPrivate)
+	if destroying {
+		resp.PlannedState = req.ProposedNewState
+		resp.PlannedPrivate = req.PriorPrivate
+		if !creating {
+			resp.Diagnostics = r.planDestroy(prior, priorPrivate)
+		}
+		return resp, nil
+	}
+
+	settings := planned.settings()
+	planned.ID = resourceID(planned)
+	planned.MembershipCount = tftypes.NewValue(tftypes.Number, tftypes.UnknownValue)
+	members, err := knownMembers(planned.Members)
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
+		return resp, nil
+	}
+	if planned.Members.IsKnown() && !planned.Members.IsNull() {
+		n := 0
+		_ = planned.Members.each(func(string, string, tenantKind) error { n++; return nil })
+		planned.MembershipCount = countValue(n)
+	}
+	if !creating {
+		for _, attr := range []struct {
+			before, after tftypes.Value
+			path          *tftypes.AttributePath
+		}{
+			{prior.AudienceKey, planned.AudienceKey, pathAudienceKey},
+			{prior.Settings["tenant"], planned.Settings["tenant"], pathTenant},
+		} {
+			if !attr.before.Equal(attr.after) {
+				resp.RequiresReplace = append(resp.RequiresReplace, attr.path)
+			}
+		}
+	}
+
+	audienceKey := stringOf(planned.AudienceKey)
+	scopeKnown := planned.AudienceKey.IsKnown() && settings.tenantKnown
+	switch {
+	case len(resp.RequiresReplace) > 0:
+		// Terraform plans the create half again with no prior state; this call answers for the destroy half.
+		resp.Diagnostics = r.planReplace(prior, priorPrivate, planned, settings, members)
+		resp.PlannedPrivate = req.PriorPrivate
+	case creating && scopeKnown:
+		var private membersPrivate
+		resp.Diagnostics, private = r.planCreate(ctx, audienceKey, settings, members, planned.Timeouts)
+		resp.PlannedPrivate = private.encode()
+	case creating:
+		// An audience key or tenant known only at apply: Terraform plans again then, and this plan reads then.
+	default:
+		private := priorPrivate
+		private.Change = nil
+		var diags []*tfprotov6.Diagnostic
+		if scopeKnown {
+			diags, private.Change = r.planUpdate(audienceKey, settings, prior, priorPrivate, planned, members)
+		}
+		resp.Diagnostics = diags
+		resp.PlannedPrivate = private.encode()
+	}
+	if hasError(resp.Diagnostics) {
+		return resp, nil
+	}
+	resp.PlannedState, err = planned.encode()
+	if err == nil {
+		resp.PlannedIdentity, err = identityOf(planned)
+	}
+	if err != nil {
+		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), nil)
+	}
+	return resp, nil
+}
+
+// knownMembers decodes a members map that is known with every tenant known; nil when any part of it is
+// known only at apply.
+func knownMembers(members membersAttr) (map[string]string, error) {
+	if !members.IsKnown() || members.IsNull() {
+		return nil, nil
+	}
+	out := map[string]string{}
+	allKnown := true
+	err := members.each(func(userID, tenant string, kind tenantKind) error {
+		out[userID] = tenant
+		allKnown = allKnown && kind != tenantUnknown
+		return nil
+	})
+	if err != nil || !allKnown {
+		return nil, err
+	}
+	return out, nil
+}
+
+// resourceID is the audience key, or AUDIENCE_KEY/TENANT for a tenant's slice: the import id, and unique
+// among the resources that share an audience.
+func resourceID(obj audienceMembersObject) tftypes.Value {
+	tenant, ok := obj.Settings["tenant"]
+	if !ok || tenant.IsNull() {
+		return obj.AudienceKey
+	}
+	if !obj.AudienceKey.IsKnown() || !tenant.IsKnown() {
+		return tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+	}
+	return stringValue(stringOf(obj.AudienceKey) + "/" + stringOf(tenant))
+}
+
+// priorBasis is what an update's plan saw of the audience: the refreshed state's memberships, with those
+// its members map cannot show; and, for a managed-only resource, what it declared before.
+func priorBasis(settings membersSettings, prior audienceMembersObject, private membersPrivate) (basis, owned []knock.Membership, err error) {
+	priorMembers, err := prior.Members.tenants()
+	if err != nil {
+		return nil, nil, err
+	}
+	basis = changeset.Basis(settings.scope(), priorMembers, private.Hidden.memberships())
+	if !settings.authoritative {
+		owned = settings.declared(priorMembers)
+	}
+	return basis, owned, nil
+}
+
+// planUpdate computes an update's change set from the refreshed state, checks it against the guard rails
+// and the other resources of the audience, and sums it up. With members known only at apply, it says what
+// the apply will check; Terraform plans again then, and that plan computes the change.
+func (r *audienceMembersResource) planUpdate(audienceKey string, settings membersSettings, prior audienceMembersObject, private membersPrivate, planned audienceMembersObject, members map[string]string) ([]*tfprotov6.Diagnostic, *plannedChange) {
+	if members == nil {
+		basis, owned, err := priorBasis(settings, prior, private)
+		if err != nil {
+			return errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers), nil
+		}
+		return knownOnlyAtApply(audienceKey, settings, settings.scope().Slice(basis), owned), nil
+	}
+	desired := settings.declared(members)
+	change := changeset.Change{}
+	// A no-op plan, the common case at hundreds of thousands of members, computes no sets.
+	if !planned.Members.Equal(prior.Members) || len(private.Hidden) > 0 {
+		basis, owned, err := priorBasis(settings, prior, private)
+		if err != nil {
+			return errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers), nil
+		}
+		change = changeset.Plan(settings.scope(), desired, basis, owned)
+		if diags := settings.checkRemovals(removalsByChange, audienceKey, len(change.Remove), len(settings.scope().Slice(basis)), change.Remove); diags != nil {
+			return diags, nil
+		}
+	}
+	diags := r.provider.claims.register(audienceKey, private.Owner, settings.claimsFor(audienceKey, desired, change.Remove, 0))
+	return append(diags, changeSummary(audienceKey, settings, change, private.Hidden.memberships())...), plannedChangeOf(change)
+}
+
+// knownOnlyAtApply tells, at plan, what an update whose members are known only at apply may remove, and
+// what the apply checks before it sends anything.
+func knownOnlyAtApply(audienceKey string, settings membersSettings, held, owned []knock.Membership) []*tfprotov6.Diagnostic {
+	candidates := held
+	if !settings.authoritative {
+		candidates = owned
+	}
+	if len(candidates) == 0 {
+		return nil
+	}
+	knock.SortMemberships(candidates)
+	return []*tfprotov6.Diagnostic{{
+		Severity: tfprotov6.DiagnosticSeverityWarning,
+		Summary:  fmt.Sprintf("%s: members is known only at apply", settings.scopeID(audienceKey)),
+		Detail: fmt.Sprintf("members is known only at apply, so this plan cannot list the changes. The apply may remove any of the "+
+			"%s that %s holds now (%s) that members then does not declare, and never one that appears after this plan. "+
+			"It checks max_removals and max_removal_percent before it sends anything.",
+			plural(len(candidates), "membership"), settings.scopeLabel(audienceKey), exampleList(candidates)),
+	}}
+}
+
+// planCreate reads the audience before a create, to say which memberships are there already (a create
+// never removes them: the next plan shows them), and keeps the read and the change set for the apply.
+func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members map[string]string, timeouts tftypes.Value) ([]*tfprotov6.Diagnostic, membersPrivate) {
+	private := membersPrivate{}
+	var desired []knock.Membership
+	if members != nil {
+		desired = settings.declared(members)
+	}
+	client := r.provider.client.Load()
+	if client == nil {
+		return nil, private // validation only: nothing to read with
+	}
+	if members != nil {
+		if diags := r.provider.claims.register(audienceKey, "", settings.claimsFor(audienceKey, desired, nil, 0)); hasError(diags) {
+			return diags, private
+		}
+	}
+	ctx, cancel := withTimeout(ctx, timeouts, "create")
+	defer cancel()
+	unlock := r.provider.claims.lock(audienceKey)
+	live, err := client.ListMemberships(ctx, audienceKey)
+	unlock()
+	private.ReadAt = time.Now().UTC()
+	switch {
+	case knock.IsNotFound(err) && settings.createAudience:
+		private.AudienceMissing = true
+		if members == nil {
+			return nil, private
+		}
+		change := changeset.Plan(settings.scope(), desired, nil, nil)
+		private.Change = plannedChangeOf(change)
+		return changeSummary(audienceKey, settings, change, nil), private
+	case knock.IsNotFound(err):
+		return errorDiagnostics("Audience Not Found", apiErrorDetail("listing the members of", audienceKey, len(desired), err)+
+			createAudienceAdvice, pathAudienceKey), private
+	case err != nil:
+		return errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil), private
+	}
+	existing := settings.scope().Slice(live)
+	var diags []*tfprotov6.Diagnostic
+	if members != nil {
+		change := changeset.Plan(settings.scope(), desired, live, nil)
+		existing = change.Remove // what an authoritative scope would remove, were this an update
+		change.Remove = nil
+		private.Change = plannedChangeOf(change)
+		diags = changeSummary(audienceKey, settings, change, nil)
+	}
+	if !settings.authoritative || len(existing) == 0 {
+		return diags, private
+	}
+	knock.SortMemberships(existing)
+	importID := settings.scopeID(audienceKey)
+	if members == nil {
+		detail := fmt.Sprintf("members is known only at apply, so this plan cannot tell which memberships stay. %s already holds %s (%s). "+
+			"A create never removes memberships: those the configuration does not declare stay, and the next plan shows their "+
+			"removal, where max_removals applies.", settings.scopeLabel(audienceKey), plural(len(existing), "membership"), exampleList(existing))
+		if settings.errorOnExisting {
+			detail += " on_existing_members = \"error\" is checked at apply, when members is known."
+		}
+		return append(diags, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityWarning,
+			Summary: fmt.Sprintf("%s: members is known only at apply", importID), Detail: detail}), private
+	}
+	detail := fmt.Sprintf("%s already holds %s that this configuration does not declare (%s).", settings.scopeLabel(audienceKey),
+		plural(len(existing), "membership"), exampleList(existing))
+	if settings.errorOnExisting {
+		return errorDiagnostics("Audience Already Has Members",
+			detail+fmt.Sprintf("\n\non_existing_members = \"error\" stops here. To adopt the audience as it is, import it and "+
+				"then edit members:\n\n  terraform import knock_audience_members.NAME %s\n\nor, to keep those members, set "+
+				"authoritative = false.", importID), nil), private
+	}
+	return append(diags, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: "Audience Already Has Members",
+		Detail: detail + fmt.Sprintf(" A create never removes memberships: they stay, and because this resource is authoritative "+
+			"the next plan shows their removal, where max_removals applies. To keep them, declare them, set authoritative = false, "+
+			"or import the audience (terraform import knock_audience_members.NAME %s).", importID)}), private
+}
+
+// planReplace answers for the destroy half of a replacement (a changed audience_key or tenant): a state
+// that an import made with an id of another scope is refused, since its destroy would remove memberships
+// the configured resource never owned; otherwise the guard rails count what the destroy removes.
+func (r *audienceMembersResource) planReplace(prior audienceMembersObject, priorPrivate membersPrivate, planned audienceMembersObject, settings membersSettings, members map[string]string) []*tfprotov6.Diagnostic {
+	priorSettings := prior.settings()
+	priorKey := stringOf(prior.AudienceKey)
+	if priorPrivate.Imported {
+		want := stringOf(planned.AudienceKey)
+		if settings.tenantKnown && settings.tenant != "" {
+			want += "/" + settings.tenant
+		}
+		what := fmt.Sprintf("the whole audience %q", priorKey)
+		if priorSettings.tenant != "" {
+			what = fmt.Sprintf("tenant %q of audience %q", priorSettings.tenant, priorKey)
+		}
+		configured := fmt.Sprintf("audience_key = %q", stringOf(planned.AudienceKey))
+		if settings.tenant != "" {
+			configured += fmt.Sprintf(" and tenant = %q", settings.tenant)
+		}
+		return errorDiagnostics("Import ID Does Not Match Configuration",
+			fmt.Sprintf("This resource was imported with the id %q, which adopts %s, but its configuration has %s. Terraform would "+
+				"replace it, and the replacement's destroy would remove the memberships of %s, which this resource does not own. "+
+				"Nothing was sent to Knock.\n\nRemove the imported state (terraform state rm, or drop the import block) and import it "+
+				"with the id %q.", priorSettings.scopeID(priorKey), what, configured, what, want), nil)
+	}
+	if priorSettings.keepOnDestroy {
+		return nil
+	}
+	priorMembers, err := prior.Members.tenants()
+	if err != nil {
+		return errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
+	}
+	removed := priorSettings.declared(priorMembers)
+	knock.SortMemberships(removed)
+	held := len(removed)
+	if n, ok := knownNumber(prior.MembershipCount); ok {
+		count, _ := n.Int64()
+		held = max(held, int(count))
+	}
+	// The configuration's limits guard the replacement: they are what the reviewer sees.
+	guard := settings
+	guard.tenant, guard.authoritative = priorSettings.tenant, priorSettings.authoritative
+	if diags := guard.checkRemovals(removalsByReplace, priorKey, len(removed), held, removed); diags != nil {
+		return diags
+	}
+	var successor uint64
+	if members != nil {
+		successor = fingerprint(settings, settings.declared(members))
+	}
+	diags := r.provider.claims.register(priorKey, priorPrivate.Owner, priorSettings.claimsFor(priorKey, nil, removed, successor))
+	if len(removed) == 0 {
+		return diags
+	}
+	return append(diags, &tfprotov6.Diagnostic{
+		Severity: tfprotov6.DiagnosticSeverityWarning,
+		Summary:  fmt.Sprintf("%s: replaced, -%s members", priorSettings.scopeID(priorKey), thousands(len(removed))),
+		Detail: fmt.Sprintf("Changing audience_key or tenant replaces this resource: the destroy removes the %s it declares from %s "+
+			"(%s), and the create adds what members declares.", plural(len(removed), "membership"), priorSettings.scopeLabel(priorKey), exampleList(removed)),
+	})
+}
+
+// planDestroy checks a destroy against the guard rails and the other resources of the audience.
+func (r *audienceMembersResource) planDestroy(prior audienceMembersObject, private membersPrivate) []*tfprotov6.Diagnostic {
+	settings := prior.settings()
+	audienceKey := stringOf(prior.AudienceKey)
+	if settings.keepOnDestroy {
+		return []*tfprotov6.Diagnostic{{
+			Severity: tfprotov6.DiagnosticSeverityWarning,
+			Summary:  "Audience Members Kept on Destroy",
+			Detail: fmt.Sprintf("on_destroy = \"keep\": destroying this resource leaves its memberships in %s in Knock; "+
+				"Terraform only forgets them.", settings.scopeLabel(audienceKey)),
+		}}
+	}
+	priorMembers, err := prior.Members.tenants()
+	if err != nil {
+		return errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
+	}
+	removed := settings.declared(priorMembers)
+	knock.SortMemberships(removed)
+	held := len(removed)
+	if n, ok := knownNumber(prior.MembershipCount); ok {
+		count, _ := n.Int64()
+		held = max(held, int(count))
+	}
+	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(removed), held, removed); diags != nil {
+		return diags
+	}
+	return r.provider.claims.register(audienceKey, private.Owner, settings.claimsFor(audienceKey, nil, removed, 0))
+}
+
+// changeSummary is a warning, the one channel a provider has into the plan output, that sums up an
+// audience's change in one line and names the first removals, and every removal that members cannot show
+// (a user's memberships under other tenants, among hidden). A plan without changes gets none.
+func changeSummary(audienceKey string, settings membersSettings, change changeset.Change, hidden []knock.Membership) []*tfprotov6.Diagnostic {
+	if change.Empty() {
+		return nil
+	}
+	detail := fmt.Sprintf("The apply adds %s to and removes %s from %s, and nothing else.", plural(len(change.Add), "membership"),
+		plural(len(change.Remove), "membership"), settings.scopeLabel(audienceKey))
+	if len(change.Remove) > 0 {
+		detail += fmt.Sprintf(" Removed: %s.", exampleList(change.Remove))
+	}
+	if len(hidden) > 0 {
+		hiddenSet := changeset.SetOf(hidden)
+		var unseen []knock.Membership
+		for _, m := range change.Remove {
+			if _, ok := hiddenSet[m]; ok {
+				unseen = append(unseen, m)
+			}
+		}
+		if len(unseen) > 0 {
+			detail += fmt.Sprintf(" Not shown in members above, because the user is also a member under another tenant: %s.", namedList(unseen, maxHiddenNamed))
+		}
+	}
+	return []*tfprotov6.Diagnostic{{
+		Severity: tfprotov6.DiagnosticSeverityWarning,
+		Summary: fmt.Sprintf("%s: +%s / -%s members, %s", settings.scopeID(audienceKey), thousands(len(change.Add)),
+			thousands(len(change.Remove)), plural(writeRequests(change), "write request")),
+		Detail: detail,
+	}}
+}
+
+// maxHiddenNamed bounds how many removals the members map cannot show a plan names one by one.
+const maxHiddenNamed = 50
+
+// writeRequests is how many add and remove requests a change takes.
+func writeRequests(c changeset.Change) int {
+	ceil := func(n int) int { return (n + knock.MaxMembersPerRequest - 1) / knock.MaxMembersPerRequest }
+	return ceil(len(c.Add)) + ceil(len(c.Remove))
+}

@@ -1,0 +1,98 @@
+package provider
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+)
+
+// membersPrivate is the private state of a knock_audience_members: what Terraform keeps for the provider
+// beside the values it shows. A refresh and an apply write it for the next plan; a plan writes it for the
+// apply that executes that plan (Terraform plans once more at apply and hands that plan's private state
+// to the apply, so a create's read is always the apply's own).
+type membersPrivate struct {
+	// ReadAt is when the state's memberships were last known to match the audience: a refresh, an apply
+	// that succeeded, or a create's plan-time read. An apply whose read is older than plan_read_max_age
+	// reads the audience again before sending anything, to skip what already happened and report what
+	// appeared.
+	ReadAt time.Time `json:"read_at"`
+	// Hidden are the memberships of the last read that the members map cannot show (a user under several
+	// tenants in a whole-audience resource): the plan names their removal.
+	Hidden pairs `json:"hidden,omitempty"`
+	// Owner tells this resource from others on the same audience across plans in one provider process,
+	// for claims; set when the resource is created or imported.
+	Owner string `json:"owner,omitempty"`
+	// Imported marks a state that an import made: its scope came from the import id, not the configuration.
+	Imported bool `json:"imported,omitempty"`
+	// Change is the planned change set, from the plan to its apply.
+	Change *plannedChange `json:"change,omitempty"`
+	// AudienceMissing: a create's plan found no audience, and create_audience is set.
+	AudienceMissing bool `json:"audience_missing,omitempty"`
+}
+
+// plannedChange is changeset.Change as private state carries it.
+type plannedChange struct {
+	Add    pairs `json:"add,omitempty"`
+	Remove pairs `json:"remove,omitempty"`
+}
+
+// pairs holds memberships as [user id, tenant] pairs, a compact JSON form.
+type pairs [][2]string
+
+func pairsOf(ms []knock.Membership) pairs {
+	out := make(pairs, len(ms))
+	for i, m := range ms {
+		out[i] = [2]string{m.UserID, m.Tenant}
+	}
+	return out
+}
+
+func (p pairs) memberships() []knock.Membership {
+	out := make([]knock.Membership, len(p))
+	for i, pair := range p {
+		out[i] = knock.Membership{UserID: pair[0], Tenant: pair[1]}
+	}
+	return out
+}
+
+func plannedChangeOf(c changeset.Change) *plannedChange {
+	return &plannedChange{Add: pairsOf(c.Add), Remove: pairsOf(c.Remove)}
+}
+
+func (p *plannedChange) change() changeset.Change {
+	return changeset.Change{Add: p.Add.memberships(), Remove: p.Remove.memberships()}
+}
+
+// parseMembersPrivate reads private state; anything unreadable (or none) is an empty one.
+func parseMembersPrivate(raw []byte) membersPrivate {
+	var p membersPrivate
+	if len(raw) > 0 && json.Unmarshal(raw, &p) != nil {
+		return membersPrivate{}
+	}
+	return p
+}
+
+func (p membersPrivate) encode() []byte {
+	raw, _ := json.Marshal(p)
+	return raw
+}
+
+// age is how old the read behind the private state is, and whether there was one.
+func (p membersPrivate) age(now time.Time) (time.Duration, bool) {
+	return now.Sub(p.ReadAt), !p.ReadAt.IsZero()
+}
+
+// newOwner is a random identity for a resource instance.
+func newOwner() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// defaultPlanReadMaxAge covers `terraform apply -auto-approve` on a large audience: the refresh ends,
+// Terraform renders the plan, the apply starts.
+const defaultPlanReadMaxAge = 60 * time.Second
