@@ -265,6 +265,13 @@ func (r *audienceMemberResource) Delete(ctx context.Context, req resource.Delete
 	err := r.reads.remove(ctx, r.client, audienceKey, state.membership())
 	if err != nil && !knock.IsNotFound(err) {
 		resp.Diagnostics.AddError("Unable to Remove Audience Member", apiErrorDetail("removing members from", audienceKey, 1, err))
+		return
+	}
+	if raw, diags := req.Private.GetKey(ctx, privateOwner); r.claims != nil && !diags.HasError() && raw != nil {
+		var owner string
+		if json.Unmarshal(raw, &owner) == nil {
+			r.claims.release(audienceKey, owner)
+		}
 	}
 }
 

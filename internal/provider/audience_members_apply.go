@@ -227,12 +227,12 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 	defer r.provider.claims.lock(audienceKey)()
 	toRemove := r.provider.claims.notDeclaredByOthers(audienceKey, owner, declared)
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
-	r.provider.claims.release(audienceKey, owner)
 	if err != nil && !knock.IsNotFound(err) {
 		return errorDiagnostics("Unable to Remove Audience Members",
 			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+
 				fmt.Sprintf("Removed %s of %s before the error; run terraform destroy again to remove the rest.", thousands(len(removed)), plural(len(toRemove), "member")), nil)
 	}
+	r.provider.claims.release(audienceKey, owner)
 	return nil
 }
 
