@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -89,7 +88,7 @@ func (r *audienceMemberResource) Metadata(_ context.Context, req resource.Metada
 }
 
 func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
+	knockID := []validator.String{idValidator{}}
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Declares one membership of a Knock audience: a user, with or without a tenant. " +
@@ -118,21 +117,21 @@ func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"audience_key": schema.StringAttribute{
 				MarkdownDescription: "Key of an existing static Knock audience. Changing it replaces the resource.",
 				Required:            true,
-				Validators:          nonEmpty,
+				Validators:          knockID,
 				PlanModifiers:       replace,
 			},
 			"user_id": schema.StringAttribute{
 				MarkdownDescription: "Id of the Knock user; a user that does not exist yet is created with only its id. " +
 					"Changing it replaces the resource.",
 				Required:      true,
-				Validators:    nonEmpty,
+				Validators:    knockID,
 				PlanModifiers: replace,
 			},
 			"tenant": schema.StringAttribute{
 				MarkdownDescription: "Tenant of the membership. Unset (null) declares the membership without tenant, which is a " +
 					"different membership from any under a tenant. Changing it replaces the resource.",
 				Optional:      true,
-				Validators:    nonEmpty,
+				Validators:    knockID,
 				PlanModifiers: replace,
 			},
 		},

@@ -122,6 +122,9 @@ func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Cli
 		case err != nil:
 			return nil, errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil)
 		}
+		if diags := normalFormDiagnostics(audienceKey, live); diags != nil {
+			return nil, diags
+		}
 		if creating {
 			basis = live // a create reports no appeared memberships: it never removes any
 		}
@@ -258,7 +261,15 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), pathMembers)
 		return resp, nil
 	}
+	private := parseMembersPrivate(req.Private)
 	live, err := client.ListMemberships(ctx, audienceKey)
+	if knock.IsNotFound(err) && private.Imported {
+		resp.Diagnostics = errorDiagnostics("Cannot Import: Audience Not Found",
+			fmt.Sprintf("The import names the audience %q, which does not exist in this Knock environment (and branch), so there is "+
+				"nothing to import. Check the import id (AUDIENCE_KEY, or AUDIENCE_KEY/TENANT with each part escaped like a URL path "+
+				"segment), the provider's api_key and branch; to create the audience instead, drop the import and set create_audience = true.", audienceKey), nil)
+		return resp, nil
+	}
 	if knock.IsNotFound(err) {
 		resp.Diagnostics = []*tfprotov6.Diagnostic{{
 			Severity: tfprotov6.DiagnosticSeverityWarning,
@@ -274,6 +285,9 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	}
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(prior), err), nil)
+		return resp, nil
+	}
+	if resp.Diagnostics = normalFormDiagnostics(audienceKey, live); resp.Diagnostics != nil {
 		return resp, nil
 	}
 	settings := current.settings()
@@ -292,14 +306,13 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
 	}
-	private := parseMembersPrivate(req.Private)
 	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: private.Owner, Imported: private.Imported}.encode()
 	return resp, nil
 }
 
 func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
 	resp := &tfprotov6.ImportResourceStateResponse{}
-	audienceKey, tenant, scoped := strings.Cut(req.ID, "/")
+	var audienceKey, tenant string
 	if req.ID == "" && req.Identity != nil {
 		var err error
 		if audienceKey, tenant, err = importTarget(req.Identity); err != nil || audienceKey == "" {
@@ -307,16 +320,18 @@ func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tf
 				fmt.Sprintf("An import block's identity needs audience_key (and tenant for a resource with tenant set): %v.", err), nil)
 			return resp, nil
 		}
-		scoped = tenant != ""
-	}
-	if audienceKey == "" || scoped && tenant == "" {
-		resp.Diagnostics = errorDiagnostics("Invalid Import ID", fmt.Sprintf("The import id %q is not AUDIENCE_KEY or AUDIENCE_KEY/TENANT. "+
-			"For example: terraform import knock_audience_members.beta beta-testers, or, for a resource with tenant = \"acme\", "+
-			"terraform import 'knock_audience_members.beta[\"acme\"]' beta-testers/acme", req.ID), nil)
-		return resp, nil
+	} else {
+		var err error
+		if audienceKey, tenant, err = parseMembersImportID(req.ID); err != nil {
+			resp.Diagnostics = errorDiagnostics("Invalid Import ID", fmt.Sprintf("The import id %q %s. Expected AUDIENCE_KEY, or "+
+				"AUDIENCE_KEY/TENANT for a resource with tenant set, each part escaped like a URL path segment (a \"/\" inside a key "+
+				"is written %%2F, a \"%%\" %%25). For example: terraform import knock_audience_members.beta beta-testers, or, for a "+
+				"resource with tenant = \"acme\", terraform import 'knock_audience_members.beta[\"acme\"]' beta-testers/acme", req.ID, err), nil)
+			return resp, nil
+		}
 	}
 	settings := map[string]tftypes.Value{}
-	if scoped {
+	if tenant != "" {
 		settings["tenant"] = stringValue(tenant)
 	}
 	imported := audienceMembersObject{

@@ -5,7 +5,6 @@ import (
 	"context"
 	"slices"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -64,12 +63,12 @@ func (d *audienceMembersDataSource) Schema(_ context.Context, _ datasource.Schem
 			"audience_key": schema.StringAttribute{
 				MarkdownDescription: "Key of the audience to read.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{idValidator{}},
 			},
 			"tenant": schema.StringAttribute{
 				MarkdownDescription: "Only return memberships under this tenant. Unset returns every membership.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{idValidator{}},
 			},
 			"members": schema.ListNestedAttribute{
 				MarkdownDescription: "The memberships, one per (user, tenant) pair.",

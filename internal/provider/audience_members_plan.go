@@ -131,13 +131,13 @@ func knownMembers(members membersAttr) (map[string]string, error) {
 // among the resources that share an audience.
 func resourceID(obj audienceMembersObject) tftypes.Value {
 	tenant, ok := obj.Settings["tenant"]
-	if !ok || tenant.IsNull() {
-		return obj.AudienceKey
-	}
-	if !obj.AudienceKey.IsKnown() || !tenant.IsKnown() {
+	if !obj.AudienceKey.IsKnown() || ok && !tenant.IsKnown() {
 		return tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
 	}
-	return stringValue(stringOf(obj.AudienceKey) + "/" + stringOf(tenant))
+	if obj.AudienceKey.IsNull() {
+		return obj.AudienceKey
+	}
+	return stringValue(membersImportID(stringOf(obj.AudienceKey), stringOf(tenant)))
 }
 
 // priorBasis is what an update's plan saw of the audience: the refreshed state's memberships, with those
@@ -241,6 +241,9 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 	case err != nil:
 		return errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil), private
 	}
+	if diags := normalFormDiagnostics(audienceKey, live); diags != nil {
+		return diags, private
+	}
 	existing := settings.scope().Slice(live)
 	var diags []*tfprotov6.Diagnostic
 	if members != nil {
@@ -286,10 +289,7 @@ func (r *audienceMembersResource) planReplace(prior audienceMembersObject, prior
 	priorSettings := prior.settings()
 	priorKey := stringOf(prior.AudienceKey)
 	if priorPrivate.Imported {
-		want := stringOf(planned.AudienceKey)
-		if settings.tenantKnown && settings.tenant != "" {
-			want += "/" + settings.tenant
-		}
+		want := settings.scopeID(stringOf(planned.AudienceKey))
 		what := fmt.Sprintf("the whole audience %q", priorKey)
 		if priorSettings.tenant != "" {
 			what = fmt.Sprintf("tenant %q of audience %q", priorSettings.tenant, priorKey)

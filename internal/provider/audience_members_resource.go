@@ -63,7 +63,9 @@ func audienceMembersSchema() *tfprotov6.Schema {
 			Attributes: []*tfprotov6.SchemaAttribute{
 				{
 					Name: "id", Type: tftypes.String, Computed: true, DescriptionKind: markdown,
-					Description: "The audience key, or `AUDIENCE_KEY/TENANT` for a resource with `tenant` set.",
+					Description: "The audience key, or `AUDIENCE_KEY/TENANT` for a resource with `tenant` set: the import id. " +
+						"Each part is escaped like a URL path segment (a `/` inside a key or tenant is written `%2F`, a `%` `%25`), " +
+						"as `knock_audience_member`'s ids are.",
 				},
 				{
 					Name: "audience_key", Type: tftypes.String, Required: true, DescriptionKind: markdown,
@@ -141,10 +143,16 @@ func (r *audienceMembersResource) ValidateResourceConfig(_ context.Context, req 
 		resp.Diagnostics = errorDiagnostics("Invalid Configuration", err.Error(), nil)
 		return resp, nil
 	}
-	if config.AudienceKey.IsKnown() && !config.AudienceKey.IsNull() && stringOf(config.AudienceKey) == "" {
-		resp.Diagnostics = errorDiagnostics("Invalid Audience Key",
-			`audience_key is "" (empty). Set it to the key of a static Knock audience, as shown in the Knock dashboard under Audiences.`,
-			pathAudienceKey)
+	if config.AudienceKey.IsKnown() && !config.AudienceKey.IsNull() {
+		if key := stringOf(config.AudienceKey); key == "" {
+			resp.Diagnostics = errorDiagnostics("Invalid Audience Key",
+				`audience_key is "" (empty). Set it to the key of a static Knock audience, as shown in the Knock dashboard under Audiences.`,
+				pathAudienceKey)
+		} else if problem := idProblem(key); problem != "" {
+			resp.Diagnostics = errorDiagnostics("Invalid Audience Key",
+				fmt.Sprintf("audience_key is %q, which %s. Write the key exactly as the Knock dashboard shows it under Audiences.", key, problem),
+				pathAudienceKey)
+		}
 	}
 	membersDiags, withTenant := validateMembers(config.Members)
 	resp.Diagnostics = append(resp.Diagnostics, membersDiags...)
@@ -173,6 +181,9 @@ func validateSettings(config audienceMembersObject, withTenant tenantedMembers) 
 		if tenant == "" {
 			diags = append(diags, errorDiagnostics("Invalid Tenant",
 				`tenant is "" (empty). Set it to a tenant id, or remove it to manage the whole audience.`, attr("tenant"))...)
+		} else if problem := idProblem(tenant); problem != "" {
+			diags = append(diags, errorDiagnostics("Invalid Tenant",
+				fmt.Sprintf("tenant is %q, which %s. Write the tenant id exactly as Knock knows it.", tenant, problem), attr("tenant"))...)
 		} else if withTenant.count > 0 {
 			first := withTenant.first
 			diags = append(diags, errorDiagnostics("Member Tenant Set Twice",
@@ -206,6 +217,7 @@ type tenantedMembers struct {
 // against the plan, so unknowns are skipped here.
 func validateMembers(members membersAttr) (diags []*tfprotov6.Diagnostic, withTenant tenantedMembers) {
 	var emptyTenants []string
+	badIDs := 0
 	err := members.each(func(userID, tenant string, kind tenantKind) error {
 		if kind == tenantKnown {
 			if withTenant.count == 0 || userID < withTenant.first {
@@ -219,13 +231,33 @@ func validateMembers(members membersAttr) (diags []*tfprotov6.Diagnostic, withTe
 				`members has an entry with an empty key (""). Each key is a Knock user id: fill in the user id or remove the entry. `+
 					`When the map is built with a for expression, filter out empty ids: { for id in ids : id => null if id != "" }.`,
 				pathMembers)...)
+		case idProblem(userID) != "":
+			badIDs++
+			if badIDs <= maxReportedEntries {
+				diags = append(diags, errorDiagnostics("Invalid Member User ID",
+					fmt.Sprintf("members has the key %q, which %s. Each key is a Knock user id, written exactly as Knock knows it: "+
+						"trim the ids where the map is built, for example { for id in ids : trimspace(id) => null }.", userID, idProblem(userID)),
+					pathMembers.WithElementKeyString(userID))...)
+			}
 		case kind == tenantKnown && tenant == "":
 			emptyTenants = append(emptyTenants, userID)
+		case kind == tenantKnown && idProblem(tenant) != "":
+			badIDs++
+			if badIDs <= maxReportedEntries {
+				diags = append(diags, errorDiagnostics("Invalid Member Tenant",
+					fmt.Sprintf("members[%q] is %q, which %s. Write the tenant id exactly as Knock knows it, or null for a membership without tenant.",
+						userID, tenant, idProblem(tenant)), pathMembers.WithElementKeyString(userID))...)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return errorDiagnostics("Invalid Members", err.Error(), pathMembers), tenantedMembers{}
+	}
+	if badIDs > maxReportedEntries {
+		diags = append(diags, errorDiagnostics("Invalid Member User ID",
+			fmt.Sprintf("%d more entries of members have a user id or tenant that Knock would not match (see the errors above).", badIDs-maxReportedEntries),
+			pathMembers)...)
 	}
 	slices.Sort(emptyTenants)
 	for i, userID := range emptyTenants {

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"math/big"
+	"net/url"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -72,12 +73,42 @@ func knownNumber(v tftypes.Value) (*big.Float, bool) {
 	return n, true
 }
 
-// scopeID is the resource's id for an audience: AUDIENCE_KEY, or AUDIENCE_KEY/TENANT for a tenant's slice.
+// scopeID is the resource's id for an audience, which is also its import id: AUDIENCE_KEY, or
+// AUDIENCE_KEY/TENANT for a tenant's slice.
 func (s membersSettings) scopeID(audienceKey string) string {
-	if s.tenant != "" {
-		return audienceKey + "/" + s.tenant
+	return membersImportID(audienceKey, s.tenant)
+}
+
+// membersImportID joins the parts of a knock_audience_members id, each escaped like a URL path segment (a
+// "/" inside a part is written %2F, a "%" %25), the rule knock_audience_member's ids follow too.
+func membersImportID(audienceKey, tenant string) string {
+	id := url.PathEscape(audienceKey)
+	if tenant != "" {
+		id += "/" + url.PathEscape(tenant)
 	}
-	return audienceKey
+	return id
+}
+
+// parseMembersImportID reverses membersImportID; its errors complete the sentence "The import id ...".
+func parseMembersImportID(id string) (audienceKey, tenant string, err error) {
+	parts := strings.Split(id, "/")
+	if len(parts) > 2 {
+		return "", "", fmt.Errorf("has %d parts separated by \"/\"; a \"/\" inside an audience key or tenant is written %%2F", len(parts))
+	}
+	for i, part := range parts {
+		unescaped, err := url.PathUnescape(part)
+		if err != nil {
+			return "", "", fmt.Errorf("has the part %q, which is not a valid escape (write %% as %%25)", part)
+		}
+		if unescaped == "" {
+			return "", "", fmt.Errorf("has an empty part %d", i+1)
+		}
+		parts[i] = unescaped
+	}
+	if len(parts) == 2 {
+		tenant = parts[1]
+	}
+	return parts[0], tenant, nil
 }
 
 // scopeLabel names what a resource owns, for diagnostics.
