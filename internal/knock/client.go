@@ -58,7 +58,10 @@ const (
 // (a proxy that accepted the connection, a server that stopped mid-answer), and a retry on a new
 // connection is likelier to succeed than waiting longer.
 const (
-	DefaultAnswerTimeout = 30 * time.Second
+	// DefaultOperationTimeout bounds a whole call (every page of a listing, every batch of a write) whose
+	// context has no deadline of its own.
+	DefaultOperationTimeout = 60 * time.Minute
+	DefaultAnswerTimeout    = 30 * time.Second
 	DefaultIdleTimeout   = 30 * time.Second
 	// DefaultConnectRetries is how often a request is retried when it could not connect at all: a host
 	// that refuses connections or does not resolve is a wrong base URL far more often than a blip, so
@@ -96,6 +99,9 @@ type Config struct {
 	MaxRetries int
 	// OnRetry, when set, is told about every retry before its wait.
 	OnRetry func(ctx context.Context, r Retry)
+	// OperationTimeout bounds each call whose context has no deadline; zero means
+	// DefaultOperationTimeout.
+	OperationTimeout time.Duration
 	// AnswerTimeout bounds how long one attempt waits for the answer's status and headers, connecting
 	// included; IdleTimeout how long the answer's body may pause between reads. An attempt that passes
 	// either is abandoned and retried like a dropped connection. Zero means the defaults.
@@ -134,6 +140,7 @@ type Client struct {
 	writeConcurrency int
 	maxRetries       int
 	onRetry          func(context.Context, Retry)
+	operationTimeout time.Duration
 	answerTimeout    time.Duration
 	idleTimeout      time.Duration
 	connectRetries   int
@@ -194,6 +201,7 @@ func New(cfg Config) (*Client, error) {
 		writeConcurrency: concurrency,
 		maxRetries:       min(max(cfg.MaxRetries, 0), MaxMaxRetries),
 		onRetry:          cfg.OnRetry,
+		operationTimeout: orDefault(cfg.OperationTimeout, DefaultOperationTimeout),
 		answerTimeout:    orDefault(cfg.AnswerTimeout, DefaultAnswerTimeout),
 		idleTimeout:      orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
 		connectRetries:   orDefault(cfg.ConnectRetries, DefaultConnectRetries),
@@ -652,7 +660,18 @@ func (c *Client) RemoveMembers(ctx context.Context, audienceKey string, members 
 	return c.writeBatches(ctx, http.MethodDelete, c.membersURL(audienceKey, nil), members)
 }
 
+// withDeadline gives ctx the operation timeout unless the caller set a deadline: a call to Knock must
+// end, even from a caller that forgot to bound it.
+func (c *Client) withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.operationTimeout)
+}
+
 func (c *Client) writeBatches(ctx context.Context, method, target string, members []Membership) ([]Membership, error) {
+	ctx, cancel := c.withDeadline(ctx)
+	defer cancel()
 	batches := Batches(members, MaxMembersPerRequest)
 	succeeded := make([]bool, len(batches))
 	var (
@@ -758,6 +777,8 @@ func (p *listPage) check(c *Client) error {
 // page's entries to visit. It stops at the client's bounds on pages and entries, so that an API that
 // never ends a listing cannot exhaust memory or run until the deadline.
 func listAll[T any](ctx context.Context, c *Client, audienceKey string, visit func([]T) error) error {
+	ctx, cancel := c.withDeadline(ctx)
+	defer cancel()
 	seen := map[string]bool{}
 	query := url.Values{"page_size": {strconv.Itoa(MaxPageSize)}}
 	entries := 0

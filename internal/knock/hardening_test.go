@@ -422,3 +422,14 @@ func TestIsUnreachable_onlyForConnectFailures(t *testing.T) {
 		t.Error("IsUnreachable is true for other errors")
 	}
 }
+
+// TestClient_callWithoutDeadlineGetsOne: a caller that set no deadline gets the operation timeout, so
+// that a server that keeps stalling cannot keep a listing going for max_retries × answer timeout.
+func TestClient_callWithoutDeadlineGetsOne(t *testing.T) {
+	ts, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { stallUntilGone(r) })
+	client := newClient(t, knock.Config{BaseURL: ts.URL, MaxRetries: knock.MaxMaxRetries, OperationTimeout: 300 * time.Millisecond, AnswerTimeout: 100 * time.Millisecond})
+	_, err := client.ListMemberships(context.Background(), "aud")
+	wantError(t, err, "deadline")
+	_, err = client.RemoveMembers(context.Background(), "aud", memberships(1, ""))
+	wantError(t, err, "deadline")
+}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -364,6 +365,11 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 
 var pathTenant = tftypes.NewAttributePath().WithAttributeName("tenant")
 
+// refreshDeadlineAdvice: Terraform hands a refresh the state, not the configuration, so a raised
+// timeouts.read takes effect only once an apply has recorded it.
+const refreshDeadlineAdvice = "\n\nA refresh uses timeouts.read as recorded in the state. If you have just raised it in the " +
+	"configuration, record it first with terraform apply -refresh=false, which changes no memberships when only timeouts changed."
+
 const createAudienceAdvice = "\n\nTo let Terraform create it as a static audience, set create_audience = true."
 
 // resourceID is the audience key, or AUDIENCE_KEY/TENANT for a tenant's slice: the import id, and unique
@@ -380,13 +386,15 @@ func resourceID(obj audienceMembersObject) tftypes.Value {
 }
 
 // planCreate reads the audience before a create, to say what the create would remove, and keeps the
-// read in the plan's private data so that the apply need not list the audience again.
+// read in the plan's private data so that the apply need not list the audience again. The read is
+// bounded by timeouts.read of the planned value, that is of the configuration: a refresh, which sees
+// only the state, cannot apply a new read deadline before an apply records it.
 func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, desired []knock.Membership, timeouts tftypes.Value) ([]*tfprotov6.Diagnostic, []byte) {
 	client := r.provider.client.Load()
 	if client == nil {
 		return nil, nil // validation only: nothing to read with
 	}
-	ctx, cancel := withTimeout(ctx, timeouts, "create")
+	ctx, cancel := withTimeout(ctx, timeouts, "read")
 	defer cancel()
 	live, err := client.ListMemberships(ctx, audienceKey)
 	switch {
@@ -711,7 +719,11 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		return resp, nil
 	}
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(prior), err), nil)
+		detail := apiErrorDetail("listing the members of", audienceKey, len(prior), err)
+		if errors.Is(err, context.DeadlineExceeded) {
+			detail += refreshDeadlineAdvice
+		}
+		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", detail, nil)
 		return resp, nil
 	}
 	settings := current.settings()
