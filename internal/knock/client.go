@@ -62,7 +62,7 @@ const (
 	// context has no deadline of its own.
 	DefaultOperationTimeout = 60 * time.Minute
 	DefaultAnswerTimeout    = 30 * time.Second
-	DefaultIdleTimeout   = 30 * time.Second
+	DefaultIdleTimeout      = 30 * time.Second
 	// DefaultConnectRetries is how often a request is retried when it could not connect at all: a host
 	// that refuses connections or does not resolve is a wrong base URL far more often than a blip, so
 	// the error and its advice should come in about a second, not after minutes of backoff.
