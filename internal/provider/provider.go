@@ -102,7 +102,8 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a request to Knock is retried after a connection error, "+
 					"a timeout, 408, 409, 429 or 5xx, waiting as Knock's `Retry-After` headers ask, else 0.5 s doubling up to 8 s. "+
-					"Retries also stop at the operation's deadline. Default %d, at most %d.", knock.DefaultMaxRetries, knock.MaxMaxRetries),
+					"Retries also stop at the operation's deadline. A request that cannot connect at all (refused, unknown host) is "+
+					"retried at most %d times, quickly. Default %d, at most %d.", knock.DefaultConnectRetries, knock.DefaultMaxRetries, knock.MaxMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, knock.MaxMaxRetries)},
 			},
