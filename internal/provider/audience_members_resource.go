@@ -368,7 +368,8 @@ var pathTenant = tftypes.NewAttributePath().WithAttributeName("tenant")
 // refreshDeadlineAdvice: Terraform hands a refresh the state, not the configuration, so a raised
 // timeouts.read takes effect only once an apply has recorded it.
 const refreshDeadlineAdvice = "\n\nA refresh uses timeouts.read as recorded in the state. If you have just raised it in the " +
-	"configuration, record it first with terraform apply -refresh=false, which changes no memberships when only timeouts changed."
+	"configuration, record it with terraform apply -refresh=false: that apply lists the audience within timeouts.update " +
+	"and makes it match the configuration, as every apply does."
 
 const createAudienceAdvice = "\n\nTo let Terraform create it as a static audience, set create_audience = true."
 
