@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 )
 
 const (
@@ -52,6 +53,32 @@ const (
 	MaxMaxRetries           = 10
 )
 
+// Defaults of the per-attempt deadlines and of the bounds on what the client reads. Knock answers a
+// page or a batch of 1,000 in well under a second; an attempt that hears nothing for 30 s is stuck
+// (a proxy that accepted the connection, a server that stopped mid-answer), and a retry on a new
+// connection is likelier to succeed than waiting longer.
+const (
+	// DefaultOperationTimeout bounds a whole call (every page of a listing, every batch of a write) whose
+	// context has no deadline of its own.
+	DefaultOperationTimeout = 60 * time.Minute
+	DefaultAnswerTimeout    = 30 * time.Second
+	DefaultIdleTimeout      = 30 * time.Second
+	// DefaultConnectRetries is how often a request is retried when it could not connect at all: a host
+	// that refuses connections or does not resolve is a wrong base URL far more often than a blip, so
+	// the error and its advice should come in about a second, not after minutes of backoff.
+	DefaultConnectRetries = 2
+	// A page holds at most 50 entries; a user with many custom properties is a few KiB.
+	DefaultMaxAnswerBytes = 16 << 20
+	DefaultMaxEntryBytes  = 1 << 20
+	// Twice the largest audience the guides describe (1,000,000 members, 20,000 pages), with room for
+	// pages that are not full.
+	DefaultMaxListEntries = 2_000_000
+	DefaultMaxListPages   = 100_000
+)
+
+// connectRetryWait bounds the wait before retrying a request that could not connect.
+const connectRetryWait = 250 * time.Millisecond
+
 // Config holds what a Client needs. APIKey is a secret key (sk_...) of one Knock environment.
 type Config struct {
 	BaseURL   string
@@ -72,6 +99,23 @@ type Config struct {
 	MaxRetries int
 	// OnRetry, when set, is told about every retry before its wait.
 	OnRetry func(ctx context.Context, r Retry)
+	// OperationTimeout bounds each call whose context has no deadline; zero means
+	// DefaultOperationTimeout.
+	OperationTimeout time.Duration
+	// AnswerTimeout bounds how long one attempt waits for the answer's status and headers, connecting
+	// included; IdleTimeout how long the answer's body may pause between reads. An attempt that passes
+	// either is abandoned and retried like a dropped connection. Zero means the defaults.
+	AnswerTimeout time.Duration
+	IdleTimeout   time.Duration
+	// ConnectRetries is how many of the MaxRetries may follow failures to connect at all (refused,
+	// unknown host, dial timeout). Zero means DefaultConnectRetries.
+	ConnectRetries int
+	// MaxAnswerBytes bounds one 2xx answer, MaxEntryBytes one entry of a list page, MaxListPages and
+	// MaxListEntries one listing of an audience. Zero means the defaults.
+	MaxAnswerBytes int64
+	MaxEntryBytes  int
+	MaxListPages   int
+	MaxListEntries int
 }
 
 // Retry describes one retry, for logging.
@@ -96,6 +140,14 @@ type Client struct {
 	writeConcurrency int
 	maxRetries       int
 	onRetry          func(context.Context, Retry)
+	operationTimeout time.Duration
+	answerTimeout    time.Duration
+	idleTimeout      time.Duration
+	connectRetries   int
+	maxAnswerBytes   int64
+	maxEntryBytes    int
+	maxListPages     int
+	maxListEntries   int
 }
 
 // New checks cfg and returns a Client.
@@ -103,28 +155,22 @@ func New(cfg Config) (*Client, error) {
 	if cfg.APIKey == "" {
 		return nil, errors.New("knock: an API key is required")
 	}
-	raw := cfg.BaseURL
-	if raw == "" {
-		raw = DefaultBaseURL
+	if problem := APIKeyProblem(cfg.APIKey); problem != "" {
+		return nil, fmt.Errorf("knock: the API key %s", problem)
 	}
-	base, err := url.Parse(strings.TrimRight(raw, "/"))
+	base, err := parseBaseURL(cfg.BaseURL, cfg.APIKey)
 	if err != nil {
-		return nil, fmt.Errorf("knock: base URL %q: %w", raw, err)
+		return nil, err
 	}
-	if base.User != nil {
-		return nil, fmt.Errorf("knock: base URL %q must not hold credentials; the API key goes in api_key or KNOCK_API_KEY", base.Redacted())
+	// A copy, so that the caller's client keeps following redirects if it wants to: ours never does. A
+	// redirect would turn an add or remove into a GET that "succeeds", and Go resends the Authorization
+	// header to the same host even when the redirect goes from https to plain http.
+	httpClient := &http.Client{Transport: NewTransport()}
+	if cfg.HTTPClient != nil {
+		copied := *cfg.HTTPClient
+		httpClient = &copied
 	}
-	if base.Scheme != "http" && base.Scheme != "https" || base.Host == "" {
-		return nil, fmt.Errorf("knock: base URL %q must be an absolute https URL such as %s", raw, DefaultBaseURL)
-	}
-	// The key travels in a header: plain http is only for a local API on this machine.
-	if base.Scheme == "http" && !isLoopback(base.Hostname()) {
-		return nil, fmt.Errorf("knock: base URL %q must use https://; http:// is accepted only for loopback hosts such as 127.0.0.1 (the local Knock API)", raw)
-	}
-	httpClient := cfg.HTTPClient
-	if httpClient == nil {
-		httpClient = &http.Client{Transport: NewTransport()}
-	}
+	httpClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	userAgent := cfg.UserAgent
 	if userAgent == "" {
 		userAgent = "terraform-provider-knock"
@@ -155,7 +201,96 @@ func New(cfg Config) (*Client, error) {
 		writeConcurrency: concurrency,
 		maxRetries:       min(max(cfg.MaxRetries, 0), MaxMaxRetries),
 		onRetry:          cfg.OnRetry,
+		operationTimeout: orDefault(cfg.OperationTimeout, DefaultOperationTimeout),
+		answerTimeout:    orDefault(cfg.AnswerTimeout, DefaultAnswerTimeout),
+		idleTimeout:      orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
+		connectRetries:   orDefault(cfg.ConnectRetries, DefaultConnectRetries),
+		maxAnswerBytes:   orDefault(cfg.MaxAnswerBytes, DefaultMaxAnswerBytes),
+		maxEntryBytes:    orDefault(cfg.MaxEntryBytes, DefaultMaxEntryBytes),
+		maxListPages:     orDefault(cfg.MaxListPages, DefaultMaxListPages),
+		maxListEntries:   orDefault(cfg.MaxListEntries, DefaultMaxListEntries),
 	}, nil
+}
+
+func orDefault[T time.Duration | int | int64](value, fallback T) T {
+	if value <= 0 {
+		return fallback
+	}
+	return value
+}
+
+// APIKeyProblem says what is wrong with a key that Knock cannot accept, as the end of a sentence
+// ("the API key has a trailing newline"), or "" when nothing is. These mistakes are found here, before
+// any request: sent, a key with a newline fails in Go's header check as a network error (and is
+// retried), and a public key fails at Knock with a 401 that does not say why.
+func APIKeyProblem(key string) string {
+	trimmed := strings.TrimSpace(key)
+	leading, trailing := trimmed != strings.TrimRightFunc(key, unicode.IsSpace), trimmed != strings.TrimLeftFunc(key, unicode.IsSpace)
+	switch {
+	case leading && trailing:
+		return "has leading and trailing whitespace; remove it (trimspace() in HCL)"
+	case trailing && strings.HasSuffix(key, "\n"):
+		return "has a trailing newline, as a key read from a file keeps; remove it (trimspace(file(...)) in HCL, or export KNOCK_API_KEY=\"$(tr -d '[:space:]' < key-file)\")"
+	case trailing:
+		return "has trailing whitespace; remove it (trimspace() in HCL)"
+	case leading:
+		return "has leading whitespace; remove it (trimspace() in HCL)"
+	case strings.ContainsFunc(key, unicode.IsControl):
+		return "has a control character, which cannot be sent in an HTTP header; copy the key again from the Knock dashboard"
+	case strings.HasPrefix(key, "pk_"):
+		return "is a publishable key (pk_...), which Knock accepts only for client-side calls; audience memberships need the " +
+			"secret key (sk_...) of the same environment, under Developers > API keys in the Knock dashboard"
+	case strings.HasPrefix(key, "knock_st_"):
+		return "is a Management API service token (knock_st_...), which works only with control.knock.app; audience " +
+			"memberships need the secret key (sk_...) of the environment, under Developers > API keys in the Knock dashboard"
+	}
+	return ""
+}
+
+// parseBaseURL checks the base URL and strips a trailing "/v1", which every path adds. Its errors never
+// show userinfo or the key, since a base URL that fails to parse may hold either.
+func parseBaseURL(raw, apiKey string) (*url.URL, error) {
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	shown := redactString(hideUserinfo(raw), apiKey)
+	base, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("knock: base URL %q is not a URL; write it like %s", shown, DefaultBaseURL)
+	}
+	if base.User != nil {
+		return nil, fmt.Errorf("knock: base URL %q must not hold credentials; the API key goes in api_key or KNOCK_API_KEY", shown)
+	}
+	if base.Scheme != "http" && base.Scheme != "https" || base.Host == "" {
+		return nil, fmt.Errorf("knock: base URL %q must be an absolute https URL such as %s", shown, DefaultBaseURL)
+	}
+	// The key travels in a header: plain http is only for a local API on this machine.
+	if base.Scheme == "http" && !isLoopback(base.Hostname()) {
+		return nil, fmt.Errorf("knock: base URL %q must use https://; http:// is accepted only for loopback hosts such as 127.0.0.1 (the local Knock API)", shown)
+	}
+	// Knock's documentation and SDKs show the API as https://api.knock.app/v1/..., so a base URL copied
+	// from there often ends in /v1; every request path starts with /v1 itself.
+	base.Path = strings.TrimSuffix(strings.TrimRight(base.Path, "/"), "/v1")
+	base.RawPath = ""
+	return base, nil
+}
+
+// hideUserinfo replaces what stands between "//" and the "@" before the host, without parsing (raw may
+// not parse).
+func hideUserinfo(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "//")
+	if !ok {
+		return raw
+	}
+	authority := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		authority = rest[:end]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return raw
+	}
+	return scheme + "//" + redacted + rest[at:]
 }
 
 // NewTransport returns an HTTP transport that keeps enough idle connections for the write pool, so that
@@ -163,8 +298,13 @@ func New(cfg Config) (*Client, error) {
 func NewTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = MaxWriteConcurrency + 2
+	// Go's default waits 30 s for a host that drops the connection attempt; 10 s is ample for Knock and
+	// makes a wrong base URL fail sooner (a timed-out dial counts as a failure to connect).
+	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	return t
 }
+
+const connectTimeout = 10 * time.Second
 
 func isLoopback(host string) bool {
 	if host == "localhost" {
@@ -234,6 +374,7 @@ func (c *Client) membersURL(audienceKey string, query url.Values) string {
 // do sends one request, retrying what Knock's SDKs retry, and decodes a JSON answer into out (nil: the
 // body is discarded). Every call to Knock goes through here.
 func (c *Client) do(ctx context.Context, method, target string, body []byte, out any) error {
+	connectFailures := 0
 	for attempt := 1; ; attempt++ {
 		if err := c.limiters[method].wait(ctx); err != nil {
 			return fmt.Errorf("knock: %s %s: waiting for the rate limit: %w", method, pathOf(target), err)
@@ -242,6 +383,13 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte, out
 		if err == nil {
 			return nil
 		}
+		unreachable := IsUnreachable(err)
+		if unreachable {
+			connectFailures++
+		}
+		if unreachable && connectFailures > c.connectRetries {
+			return fmt.Errorf("knock: could not connect to %s (%d attempts): %w", c.baseURL.Host, attempt, err)
+		}
 		if attempt > c.maxRetries || !retryable(ctx, err) {
 			if attempt > 1 {
 				return fmt.Errorf("knock: gave up after %d attempts: %w", attempt, err)
@@ -249,6 +397,9 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte, out
 			return err
 		}
 		wait := retryWait(resp, attempt)
+		if unreachable {
+			wait = min(wait, connectRetryWait)
+		}
 		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
 			return fmt.Errorf("knock: gave up after %d attempts, the next retry (in %s) would pass the operation's deadline: %w",
 				attempt, wait.Round(time.Millisecond), err)
@@ -266,9 +417,32 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte, out
 	}
 }
 
+// stallError is an attempt that Knock stopped answering: no headers within the answer timeout, or a
+// body that paused for longer than the idle timeout.
+type stallError struct {
+	what  string
+	after time.Duration
+}
+
+func (e *stallError) Error() string { return fmt.Sprintf("%s within %s", e.what, e.after) }
+
 // attempt sends the request once. It returns the response (body closed) when there was one, for its
-// Retry-After headers.
+// Retry-After headers. The attempt has its own deadlines, which cancel only it: the answer's headers
+// within answerTimeout, then each read of its body within idleTimeout of the previous one.
 func (c *Client) attempt(ctx context.Context, method, target string, body []byte, out any) (*http.Response, error) {
+	parent := ctx
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var answered atomic.Bool
+	watchdog := time.AfterFunc(c.answerTimeout, func() {
+		if answered.Load() {
+			cancel(&stallError{what: "the answer stopped: no data", after: c.idleTimeout})
+		} else {
+			cancel(&stallError{what: "no answer", after: c.answerTimeout})
+		}
+	})
+	defer watchdog.Stop()
+
 	var reader io.Reader
 	if body != nil {
 		reader = bytes.NewReader(body)
@@ -286,34 +460,139 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 	if c.branch != "" {
 		req.Header.Set(BranchHeader, c.branch)
 	}
+	// failed turns an error of this attempt into a ConnectionError, naming the stall when the watchdog
+	// caused it. url.Error repeats the URL; the path is enough, and the URL never holds the key.
+	failed := func(err error) *ConnectionError {
+		couldNotConnect := dialFailed(err)
+		var stall *stallError
+		switch cause := context.Cause(ctx); {
+		case parent.Err() == nil && errors.As(cause, &stall):
+			err = stall
+		case parent.Err() != nil && !errors.Is(err, parent.Err()):
+			// The transport may say "request canceled"; callers look for the operation's deadline.
+			err = fmt.Errorf("%w (%v)", parent.Err(), unwrapURLError(err))
+		}
+		return &ConnectionError{Method: method, Path: req.URL.Path, Err: c.redactError(unwrapURLError(err)), couldNotConnect: couldNotConnect}
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		// url.Error repeats the URL; the path is enough, and the URL never holds the key.
-		return nil, &ConnectionError{Method: method, Path: req.URL.Path, Err: unwrapURLError(err)}
+		return nil, failed(err)
 	}
+	answered.Store(true)
+	watchdog.Reset(c.idleTimeout)
 	defer resp.Body.Close()
-	requestID := resp.Header.Get(RequestIDHeader)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp, newAPIError(method, req.URL.Path, resp, requestID)
+	resp.Body = io.NopCloser(&watchedReader{r: resp.Body, watchdog: watchdog, idle: c.idleTimeout})
+	requestID := c.redact(resp.Header.Get(RequestIDHeader))
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return resp, &APIError{Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID,
+			Message: fmt.Sprintf("a redirect to %q, which the client never follows (it would send the request, and the "+
+				"API key, somewhere else); set the base URL to the API itself, such as %s", c.redact(resp.Header.Get("Location")), DefaultBaseURL)}
 	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp, newAPIError(method, req.URL.Path, resp, requestID, c.redact)
+	}
+	capped := &cappedReader{r: resp.Body, left: c.maxAnswerBytes}
+	// Read to the end (within the cap) so that the connection goes back to the pool for the next page.
+	defer func() { _, _ = io.Copy(io.Discard, capped) }()
 	if out == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
 		return resp, nil
 	}
-	// Read to the end so that the connection goes back to the pool for the next page.
-	defer func() { _, _ = io.Copy(io.Discard, resp.Body) }()
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			// The connection broke in the middle of the body.
-			return resp, &ConnectionError{Method: method, Path: req.URL.Path, Err: fmt.Errorf("the answer was cut off: %w", err)}
+	err = json.NewDecoder(capped).Decode(out)
+	if err == nil {
+		if checked, ok := out.(checkedAnswer); ok {
+			err = checked.check(c)
 		}
-		return resp, &APIError{
-			Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID,
-			Message: fmt.Sprintf("the answer is not the JSON Knock sends (%s): %v", contentType(resp), err),
+		if err != nil {
+			return resp, &APIError{Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID, Message: c.redact(err.Error())}
 		}
+		return resp, nil
 	}
-	return resp, nil
+	switch {
+	case ctx.Err() != nil:
+		return resp, failed(err)
+	case errors.Is(err, errAnswerTooLarge):
+		return resp, &APIError{Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID,
+			Message: fmt.Sprintf("the answer is larger than %d bytes, the most the client reads of one answer", c.maxAnswerBytes)}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// The connection broke in the middle of the body.
+		return resp, &ConnectionError{Method: method, Path: req.URL.Path, Err: fmt.Errorf("the answer was cut off: %w", err)}
+	}
+	return resp, &APIError{
+		Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID,
+		Message: c.redact(fmt.Sprintf("the answer is not the JSON Knock sends (%s): %v", contentType(resp), err)),
+	}
 }
+
+// checkedAnswer is an answer that checks its own shape once decoded.
+type checkedAnswer interface {
+	check(c *Client) error
+}
+
+// watchedReader puts the attempt's watchdog off by the idle timeout whenever data arrives.
+type watchedReader struct {
+	r        io.Reader
+	watchdog *time.Timer
+	idle     time.Duration
+}
+
+func (w *watchedReader) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if n > 0 {
+		w.watchdog.Reset(w.idle)
+	}
+	return n, err
+}
+
+var errAnswerTooLarge = errors.New("answer too large")
+
+// cappedReader reads at most left bytes, then fails with errAnswerTooLarge if there is more.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, errAnswerTooLarge
+	}
+	return n, err
+}
+
+// redacted stands for the API key, or credentials, wherever an error would show them.
+const redacted = "[REDACTED]"
+
+// redact removes the API key from text that comes from outside the client: an answer, a header, a
+// transport error quoting an answer. A server that echoes the key must not get it into an error, which
+// ends up in a diagnostic or a log.
+func (c *Client) redact(text string) string { return redactString(text, c.apiKey) }
+
+func redactString(text, apiKey string) string {
+	if apiKey == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, apiKey, redacted)
+}
+
+func (c *Client) redactError(err error) error {
+	if text := err.Error(); strings.Contains(text, c.apiKey) {
+		return &redactedError{text: c.redact(text), err: err}
+	}
+	return err
+}
+
+// redactedError shows err's text without the key, and still unwraps to err for errors.Is and As.
+type redactedError struct {
+	text string
+	err  error
+}
+
+func (e *redactedError) Error() string { return e.text }
+func (e *redactedError) Unwrap() error { return e.err }
 
 func pathOf(target string) string {
 	if u, err := url.Parse(target); err == nil {
@@ -381,7 +660,18 @@ func (c *Client) RemoveMembers(ctx context.Context, audienceKey string, members 
 	return c.writeBatches(ctx, http.MethodDelete, c.membersURL(audienceKey, nil), members)
 }
 
+// withDeadline gives ctx the operation timeout unless the caller set a deadline: a call to Knock must
+// end, even from a caller that forgot to bound it.
+func (c *Client) withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.operationTimeout)
+}
+
 func (c *Client) writeBatches(ctx context.Context, method, target string, members []Membership) ([]Membership, error) {
+	ctx, cancel := c.withDeadline(ctx)
+	defer cancel()
 	batches := Batches(members, MaxMembersPerRequest)
 	succeeded := make([]bool, len(batches))
 	var (
@@ -458,25 +748,58 @@ type pageInfo struct {
 	After *string `json:"after"`
 }
 
-type listPage[T any] struct {
-	Entries  []T      `json:"entries"`
-	PageInfo pageInfo `json:"page_info"`
+// listPage is one answer of the list endpoint, entries undecoded so that each can be bounded.
+type listPage struct {
+	Entries  []json.RawMessage `json:"entries"`
+	PageInfo *pageInfo         `json:"page_info"`
+}
+
+// check refuses an answer that is not a page: a 200 with {} or null is a proxy or a wrong base URL,
+// not an empty audience, which would make Terraform remove every member from state.
+func (p *listPage) check(c *Client) error {
+	switch {
+	case p.Entries == nil:
+		return errors.New("the answer has no entries list, so it is not a page of Knock's list endpoint (check the base URL)")
+	case p.PageInfo == nil:
+		return errors.New("the answer has no page_info, so it is not a page of Knock's list endpoint (check the base URL)")
+	case len(p.Entries) > MaxPageSize:
+		return fmt.Errorf("a page held %d entries, more than the %d asked for", len(p.Entries), MaxPageSize)
+	}
+	for i, entry := range p.Entries {
+		if len(entry) > c.maxEntryBytes {
+			return fmt.Errorf("entry %d of the page is larger than %d bytes, the most the client reads of one entry", i+1, c.maxEntryBytes)
+		}
+	}
+	return nil
 }
 
 // listAll pages through an audience from the first page until page_info.after is null, handing each
-// page's entries to visit.
+// page's entries to visit. It stops at the client's bounds on pages and entries, so that an API that
+// never ends a listing cannot exhaust memory or run until the deadline.
 func listAll[T any](ctx context.Context, c *Client, audienceKey string, visit func([]T) error) error {
+	ctx, cancel := c.withDeadline(ctx)
+	defer cancel()
 	seen := map[string]bool{}
 	query := url.Values{"page_size": {strconv.Itoa(MaxPageSize)}}
-	for {
-		var page listPage[T]
+	entries := 0
+	for pages := 1; ; pages++ {
+		if pages > c.maxListPages {
+			return fmt.Errorf("knock: listing audience %q: the API returned more than %s pages, the most the client reads of one listing; stopping", audienceKey, thousands(c.maxListPages))
+		}
+		var page listPage
 		if err := c.do(ctx, http.MethodGet, c.membersURL(audienceKey, query), nil, &page); err != nil {
 			return err
 		}
-		if len(page.Entries) > MaxPageSize {
-			return fmt.Errorf("knock: listing audience %q: a page held %d entries, more than the %d asked for", audienceKey, len(page.Entries), MaxPageSize)
+		if entries += len(page.Entries); entries > c.maxListEntries {
+			return fmt.Errorf("knock: listing audience %q: the API returned more than %s entries, the most the client reads of one listing; stopping", audienceKey, thousands(c.maxListEntries))
 		}
-		if err := visit(page.Entries); err != nil {
+		decoded := make([]T, len(page.Entries))
+		for i, raw := range page.Entries {
+			if err := json.Unmarshal(raw, &decoded[i]); err != nil {
+				return fmt.Errorf("knock: listing audience %q: entry %d of page %d is not an audience member: %v", audienceKey, i+1, pages, err)
+			}
+		}
+		if err := visit(decoded); err != nil {
 			return err
 		}
 		if page.PageInfo.After == nil || *page.PageInfo.After == "" {
@@ -484,21 +807,33 @@ func listAll[T any](ctx context.Context, c *Client, audienceKey string, visit fu
 		}
 		cursor := *page.PageInfo.After
 		if seen[cursor] {
-			return fmt.Errorf("knock: listing audience %q: the API returned the cursor %q twice; stopping instead of looping", audienceKey, cursor)
+			return fmt.Errorf("knock: listing audience %q: the API returned the cursor %q twice; stopping instead of looping", audienceKey, c.redact(cursor))
 		}
 		seen[cursor] = true
 		query.Set("after", cursor)
 	}
 }
 
-// ListMembers returns every entry of the audience, with the user's standard properties.
+// thousands writes 2000000 as 2,000,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// ListMembers returns every membership of the audience once, with the user's standard properties,
+// sorted by user id, then tenant. A listing can repeat an entry (a page boundary that moves while
+// members are added or removed); counted twice it would be a membership Terraform never converges on.
 func (c *Client) ListMembers(ctx context.Context, audienceKey string) ([]AudienceMember, error) {
 	var all []AudienceMember
 	err := listAll(ctx, c, audienceKey, func(entries []AudienceMember) error {
 		all = append(all, entries...)
 		return nil
 	})
-	return all, err
+	slices.SortStableFunc(all, func(a, b AudienceMember) int { return compareMemberships(a.Membership(), b.Membership()) })
+	return slices.CompactFunc(all, func(a, b AudienceMember) bool { return a.Membership() == b.Membership() }), err
 }
 
 // membershipEntry decodes only what identifies a membership, skipping the user object.
@@ -507,7 +842,8 @@ type membershipEntry struct {
 	Tenant *string `json:"tenant"`
 }
 
-// ListMemberships returns every (user, tenant) pair the audience holds.
+// ListMemberships returns every (user, tenant) pair the audience holds, once each, sorted by user id,
+// then tenant.
 func (c *Client) ListMemberships(ctx context.Context, audienceKey string) ([]Membership, error) {
 	var all []Membership
 	err := listAll(ctx, c, audienceKey, func(entries []membershipEntry) error {
@@ -519,5 +855,6 @@ func (c *Client) ListMemberships(ctx context.Context, audienceKey string) ([]Mem
 		}
 		return nil
 	})
-	return all, err
+	SortMemberships(all)
+	return slices.Compact(all), err
 }

@@ -35,10 +35,12 @@ func Diff(desired, live []Membership) (toAdd, toRemove []Membership) {
 
 // SortMemberships orders memberships by user id, then tenant (no tenant first).
 func SortMemberships(ms []Membership) {
-	slices.SortFunc(ms, func(a, b Membership) int {
-		if c := cmp.Compare(a.UserID, b.UserID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Tenant, b.Tenant)
-	})
+	slices.SortFunc(ms, compareMemberships)
+}
+
+func compareMemberships(a, b Membership) int {
+	if c := cmp.Compare(a.UserID, b.UserID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Tenant, b.Tenant)
 }

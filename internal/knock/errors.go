@@ -74,7 +74,9 @@ func IsUnauthorized(err error) bool {
 // maxErrorBody bounds what is read of an error answer: enough for Knock's JSON, not a whole proxy page.
 const maxErrorBody = 64 << 10
 
-func newAPIError(method, path string, resp *http.Response, requestID string) *APIError {
+// newAPIError reads Knock's error body. redact removes the API key from everything taken from the
+// answer, since a server may echo the request's headers.
+func newAPIError(method, path string, resp *http.Response, requestID string, redact func(string) string) *APIError {
 	apiErr := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode, RequestID: requestID}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var body struct {
@@ -84,10 +86,13 @@ func newAPIError(method, path string, resp *http.Response, requestID string) *AP
 		Errors  []FieldError `json:"errors"`
 	}
 	if err := json.Unmarshal(raw, &body); err == nil && (body.Code != "" || body.Message != "") {
-		apiErr.Code, apiErr.Message, apiErr.Type, apiErr.FieldErrors = body.Code, body.Message, body.Type, body.Errors
+		apiErr.Code, apiErr.Message, apiErr.Type = redact(body.Code), redact(body.Message), redact(body.Type)
+		for _, fe := range body.Errors {
+			apiErr.FieldErrors = append(apiErr.FieldErrors, FieldError{Field: redact(fe.Field), Message: redact(fe.Message), Type: redact(fe.Type)})
+		}
 		return apiErr
 	}
-	apiErr.Message = describeForeignBody(resp, raw)
+	apiErr.Message = redact(describeForeignBody(resp, raw))
 	return apiErr
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,6 +18,8 @@ type ConnectionError struct {
 	Method string
 	Path   string
 	Err    error
+	// couldNotConnect is set when no connection was made at all: refused, unknown host, dial timeout.
+	couldNotConnect bool
 }
 
 func (e *ConnectionError) Error() string {
@@ -23,6 +27,24 @@ func (e *ConnectionError) Error() string {
 }
 
 func (e *ConnectionError) Unwrap() error { return e.Err }
+
+// IsUnreachable reports whether err is a request that could not connect to the API at all: the host
+// refused the connection, did not resolve, or did not answer the connection attempt.
+func IsUnreachable(err error) bool {
+	var connErr *ConnectionError
+	return errors.As(err, &connErr) && connErr.couldNotConnect
+}
+
+// dialFailed tells a failure to connect from a failure later in the request. The operation's own end
+// (cancellation, deadline) is neither.
+func dialFailed(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	return errors.As(err, &opErr) && opErr.Op == "dial" || errors.As(err, &dnsErr)
+}
 
 // retryable reports whether Knock's SDKs would retry err: connection errors, timeouts, 408, 409, 429
 // and 5xx. A request stopped by its own context is not retried.
@@ -63,20 +85,34 @@ func retryWait(resp *http.Response, attempt int) time.Duration {
 }
 
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	if ms, err := strconv.ParseFloat(h.Get("Retry-After-Ms"), 64); err == nil && ms >= 0 {
-		return time.Duration(ms * float64(time.Millisecond)), true
+	if wait, ok := waitOf(h.Get("Retry-After-Ms"), time.Millisecond); ok {
+		return wait, true
 	}
 	value := h.Get("Retry-After")
 	if value == "" {
 		return 0, false
 	}
-	if seconds, err := strconv.ParseFloat(value, 64); err == nil && seconds >= 0 {
-		return time.Duration(seconds * float64(time.Second)), true
+	if wait, ok := waitOf(value, time.Second); ok {
+		return wait, true
 	}
 	if at, err := http.ParseTime(value); err == nil {
 		return max(at.Sub(now), 0), true
 	}
 	return 0, false
+}
+
+// waitOf reads a number of units. It compares in floating point before converting, because a
+// conversion of a value past time.Duration's range (1e300, Inf) wraps to a negative wait, that is no
+// wait at all. Negative and NaN values are no answer.
+func waitOf(value string, unit time.Duration) (time.Duration, bool) {
+	n, err := strconv.ParseFloat(value, 64)
+	if err != nil || math.IsNaN(n) || n < 0 {
+		return 0, false
+	}
+	if n*float64(unit) >= float64(maxRetryAfter) {
+		return maxRetryAfter, true
+	}
+	return time.Duration(n * float64(unit)), true
 }
 
 func requestIDOf(err error) string {

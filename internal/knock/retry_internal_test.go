@@ -46,3 +46,22 @@ func TestRetryWait_retryAfterIsCapped(t *testing.T) {
 		t.Errorf("Retry-After: 3600 waits %v, want the cap %v", wait, maxRetryAfter)
 	}
 }
+
+// TestRetryAfter_outOfRange: a wait too long to represent is the cap, not an overflow to zero; a
+// negative or NaN one is no answer at all, so backoff applies.
+func TestRetryAfter_outOfRange(t *testing.T) {
+	for _, value := range []string{"1e300", "Inf", "+Inf", "9223372037"} {
+		for _, header := range []string{"Retry-After", "Retry-After-Ms"} {
+			resp := &http.Response{Header: http.Header{header: {value}}}
+			if wait := retryWait(resp, 1); wait != maxRetryAfter {
+				t.Errorf("%s: %s waits %v, want the cap %v", header, value, wait, maxRetryAfter)
+			}
+		}
+	}
+	for _, value := range []string{"-1", "NaN", "-Inf"} {
+		resp := &http.Response{Header: http.Header{"Retry-After": {value}}}
+		if wait := retryWait(resp, 1); wait < 375*time.Millisecond || wait > 500*time.Millisecond {
+			t.Errorf("Retry-After: %s waits %v, want the first backoff step", value, wait)
+		}
+	}
+}

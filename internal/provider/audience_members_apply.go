@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -284,7 +285,11 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		return resp, nil
 	}
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(prior), err), nil)
+		detail := apiErrorDetail("listing the members of", audienceKey, len(prior), err)
+		if errors.Is(err, context.DeadlineExceeded) {
+			detail += refreshDeadlineAdvice
+		}
+		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", detail, nil)
 		return resp, nil
 	}
 	if resp.Diagnostics = normalFormDiagnostics(audienceKey, live); resp.Diagnostics != nil {

@@ -19,6 +19,12 @@ import (
 
 var pathTenant = tftypes.NewAttributePath().WithAttributeName("tenant")
 
+// refreshDeadlineAdvice: Terraform hands a refresh the state, not the configuration, so a raised
+// timeouts.read takes effect only once an apply has recorded it.
+const refreshDeadlineAdvice = "\n\nA refresh uses timeouts.read as recorded in the state. If you have just raised it in the " +
+	"configuration, record it with terraform apply -refresh=false: that apply sends the change its plan shows within " +
+	"timeouts.update, as every apply does."
+
 const createAudienceAdvice = "\n\nTo let Terraform create it as a static audience, set create_audience = true."
 
 // PlanResourceChange plans id as the audience key and membership_count as the number of declared
@@ -220,7 +226,9 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 			return diags, private
 		}
 	}
-	ctx, cancel := withTimeout(ctx, timeouts, "create")
+	// The read is bounded by timeouts.read of the planned value, that is of the configuration: a refresh,
+	// which sees only the state, cannot apply a new read deadline before an apply records it.
+	ctx, cancel := withTimeout(ctx, timeouts, "read")
 	defer cancel()
 	unlock := r.provider.claims.lock(audienceKey)
 	live, err := client.ListMemberships(ctx, audienceKey)

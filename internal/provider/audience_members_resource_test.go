@@ -406,10 +406,16 @@ func TestAccAudienceMembersResource_timeouts(t *testing.T) {
 				ExpectError: errorText("Invalid Timeout", `timeouts.create is "soon"`, `write it like "30m"`),
 			},
 			{
-				// Knock answers the list after 3 s; the create may take 1 s.
+				// Knock answers the list after 3 s: the plan that introduces timeouts.read uses it for its read.
 				PreConfig:   func() { srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: 3 * time.Second}) },
-				Config:      config(one, `create = "1s"`),
+				Config:      config(one, `read = "1s"`),
 				ExpectError: deadline("Unable to Read Audience Members"),
+			},
+			{
+				// Knock answers the add after 3 s; the create may take 1 s.
+				PreConfig:   func() { srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{Delay: 3 * time.Second}) },
+				Config:      config(one, `create = "1s"`),
+				ExpectError: deadline("Unable to Add Audience Members"),
 			},
 			{
 				Config:            config(one, `create = "1m"`),
@@ -424,7 +430,7 @@ func TestAccAudienceMembersResource_timeouts(t *testing.T) {
 				// A refresh uses the read deadline recorded in state, here by the failed update.
 				PreConfig:   func() { srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: 3 * time.Second}) },
 				Config:      config(two, short),
-				ExpectError: deadline("Unable to Read Audience Members"),
+				ExpectError: errorText("Unable to Read Audience Members", "ran past its deadline", "terraform apply -refresh=false"),
 			},
 			{
 				PreConfig:   func() { srv.InjectFaults(localknock.EndpointRemove, localknock.Fault{Delay: 3 * time.Second}) },

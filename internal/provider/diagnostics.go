@@ -24,10 +24,16 @@ func apiErrorDetail(action, audienceKey string, count int, err error) string {
 	case knock.IsNotFound(err):
 		detail += "\n\n" + audienceNotFoundAdvice(audienceKey)
 	case errors.Is(err, context.DeadlineExceeded):
-		detail += "\n\nThe operation ran past its deadline. For a large audience, raise it in the resource's timeouts block " +
-			"(for example timeouts { update = \"2h\" }); a refresh costs one list request per 50 members."
+		detail += "\n\nThe operation ran past its deadline. For a large audience, raise it in the timeouts block of " +
+			"knock_audience_members (for example timeouts { update = \"2h\" }); a refresh costs one list request per 50 " +
+			"members. The data source, knock_audience_member and the list resource allow " + formatDuration(defaultTimeouts["read"]) +
+			" for each call to Knock."
 	case errors.Is(err, context.Canceled):
 		detail += "\n\nThe run was cancelled."
+	case knock.IsUnreachable(err):
+		detail += "\n\nNo connection to Knock could be made. Check base_url (or the " + envBaseURL + " environment variable): " +
+			"leave it unset for " + knock.DefaultBaseURL + ". Otherwise check that this machine resolves and reaches that host " +
+			"(DNS, firewall, proxy settings in HTTPS_PROXY)."
 	}
 	return detail
 }

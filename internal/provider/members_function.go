@@ -37,8 +37,10 @@ func (f *membersFunction) Definition(_ context.Context, _ function.DefinitionReq
 			},
 		},
 		VariadicParameter: function.StringParameter{
-			Name:                "tenant",
-			MarkdownDescription: "Optional: the tenant of every membership. Leave it out for memberships without tenant.",
+			Name: "tenant",
+			// null is "no tenant", as in the members map, so that a module can pass its optional variable through.
+			AllowNullValue:      true,
+			MarkdownDescription: "Optional: the tenant of every membership. Leave it out, or pass `null`, for memberships without tenant.",
 		},
 		Return: function.MapReturn{ElementType: types.StringType},
 	}

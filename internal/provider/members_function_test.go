@@ -36,6 +36,11 @@ func TestAccMembersFunction_buildsMembers(t *testing.T) {
 				ExpectError: errorText("user_ids[1] is empty"),
 			},
 			{Config: membersConfig(srv, "fn", `provider::knock::members(["u1"])`)},
+			{
+				// null is "no tenant", as a module's optional tenant variable passes it.
+				Config:            membersConfig(srv, "fn", `provider::knock::members(["u1", "u2"], null)`),
+				ConfigStateChecks: []statecheck.StateCheck{expectMembers(map[string]knownvalue.Check{"u1": knownvalue.Null(), "u2": knownvalue.Null()})},
+			},
 		},
 	})
 }
@@ -69,6 +74,19 @@ func TestMembersFunction_protocol(t *testing.T) {
 	var got map[string]tftypes.Value
 	if err := result.As(&got); err != nil || len(got) != 2 || stringOf(got["a"]) != "acme" {
 		t.Errorf("members([a b], acme) = %v (%v)", got, err)
+	}
+
+	args := []*tfprotov6.DynamicValue{
+		dynamic(t, listType, tftypes.NewValue(listType, []tftypes.Value{tftypes.NewValue(tftypes.String, "a")})),
+		dynamic(t, tftypes.String, tftypes.NewValue(tftypes.String, nil)),
+	}
+	resp, err = server.CallFunction(context.Background(), &tfprotov6.CallFunctionRequest{Name: "members", Arguments: args})
+	if err != nil || resp.Error != nil {
+		t.Fatalf("members([a], null): %v, %v", err, resp.Error)
+	}
+	result, err = resp.Result.Unmarshal(mapType)
+	if err != nil || result.As(&got) != nil || len(got) != 1 || !got["a"].IsNull() {
+		t.Errorf("members([a], null) = %v (%v), want {a = null}", got, err)
 	}
 
 	resp, err = call([]string{"a", "a"})

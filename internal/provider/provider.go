@@ -91,7 +91,9 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"base_url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of Knock's API. Defaults to the `" + envBaseURL + "` environment " +
-					"variable, else `" + knock.DefaultBaseURL + "`.",
+					"variable, else `" + knock.DefaultBaseURL + "`. A trailing `/v1` (as in Knock's API reference) is " +
+					"removed, since every request path starts with it. The provider never follows redirects, and sends " +
+					"the API key to this host: see \"Passing the API key safely\" above.",
 				Optional: true,
 			},
 			"branch": schema.StringAttribute{
@@ -102,7 +104,8 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a request to Knock is retried after a connection error, "+
 					"a timeout, 408, 409, 429 or 5xx, waiting as Knock's `Retry-After` headers ask, else 0.5 s doubling up to 8 s. "+
-					"Retries also stop at the operation's deadline. Default %d, at most %d.", knock.DefaultMaxRetries, knock.MaxMaxRetries),
+					"Retries also stop at the operation's deadline. A request that cannot connect at all (refused, unknown host) is "+
+					"retried at most %d times, quickly. Default %d, at most %d.", knock.DefaultConnectRetries, knock.DefaultMaxRetries, knock.MaxMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, knock.MaxMaxRetries)},
 			},
@@ -132,7 +135,8 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"while, `-refresh=false`), the apply first reads the whole audience (one list request per 50 members), skips " +
 					"planned changes that already happened and reports memberships that appeared since the plan; it never sends " +
 					"more than the plan showed. A duration from `0s` to `1h`, such as `60s` (the default) or `5m`; `0s` always reads again.",
-				Optional: true,
+				Optional:   true,
+				Validators: []validator.String{planReadMaxAgeSetting},
 			},
 		},
 	}
@@ -160,11 +164,10 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	readMaxAge := defaultPlanReadMaxAge
 	if !config.PlanReadMaxAge.IsUnknown() && !config.PlanReadMaxAge.IsNull() {
-		d, err := time.ParseDuration(config.PlanReadMaxAge.ValueString())
-		if err != nil || d < 0 || d > time.Hour {
-			resp.Diagnostics.AddAttributeError(path.Root("plan_read_max_age"), "Invalid Plan Read Max Age",
-				fmt.Sprintf("plan_read_max_age is %q; write a duration from 0s to 1h, such as \"60s\" or \"5m\" (0s: always read the audience again before changing it).",
-					config.PlanReadMaxAge.ValueString()))
+		// Validation checked a literal; a value from a variable is first known here.
+		d, problem := planReadMaxAgeSetting.parse(config.PlanReadMaxAge.ValueString())
+		if problem != "" {
+			resp.Diagnostics.AddAttributeError(path.Root(planReadMaxAgeSetting.attribute), planReadMaxAgeSetting.summary, problem)
 		}
 		readMaxAge = d
 	}
@@ -179,6 +182,13 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Knock API Key",
 			"The provider needs the secret API key of a Knock environment. Set api_key in the provider block, "+
 				"or set the "+envAPIKey+" environment variable. Keys are under Developers > API keys in the Knock dashboard.")
+		return
+	}
+	// Found here, before any request: sent, a key with a newline fails Go's header check as a network
+	// error (retried for seconds), and a public key gets a 401 that does not say why.
+	if problem := knock.APIKeyProblem(apiKey); problem != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Invalid Knock API Key",
+			fmt.Sprintf("api_key %s. The key comes from api_key in the provider block, else the %s environment variable.", problem, envAPIKey))
 		return
 	}
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, apiKey)
@@ -197,6 +207,10 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		ReadRate:         int(config.ReadRequestsPerSecond.ValueInt64()),
 		WriteConcurrency: int(config.WriteConcurrency.ValueInt64()),
 		OnRetry:          logRetry(apiKey),
+		// The data source, knock_audience_member and the list resource have no timeouts block: each call
+		// they make to Knock gets the default read deadline of knock_audience_members, whose own calls
+		// carry the deadline of their timeouts block.
+		OperationTimeout: defaultTimeouts["read"],
 	})
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid Knock Base URL",
@@ -228,6 +242,44 @@ func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource 
 func (p *knockProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewAudienceMembersDataSource,
+	}
+}
+
+// durationSetting is a provider setting written as a Go duration: its validator reports a literal that
+// does not parse at terraform validate, and Configure parses it with the same rule.
+type durationSetting struct {
+	attribute, summary, examples string
+	max                          time.Duration
+}
+
+var planReadMaxAgeSetting = durationSetting{
+	attribute: "plan_read_max_age", summary: "Invalid Plan Read Max Age", max: time.Hour,
+	examples: `such as "60s" or "5m" (0s: always read the audience again before changing it)`,
+}
+
+var _ validator.String = durationSetting{}
+
+// parse returns the duration, or a sentence naming the attribute, the value and the fix.
+func (s durationSetting) parse(raw string) (time.Duration, string) {
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < 0 || d > s.max {
+		return 0, fmt.Sprintf("%s is %q; write a duration from 0s to %s, %s.", s.attribute, raw, formatDuration(s.max), s.examples)
+	}
+	return d, ""
+}
+
+func (s durationSetting) Description(context.Context) string {
+	return fmt.Sprintf("a duration from 0s to %s", formatDuration(s.max))
+}
+
+func (s durationSetting) MarkdownDescription(ctx context.Context) string { return s.Description(ctx) }
+
+func (s durationSetting) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, problem := s.parse(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, s.summary, problem)
 	}
 }
 

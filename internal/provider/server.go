@@ -10,14 +10,15 @@ import (
 
 // NewProtocol6Server returns the provider's plugin-protocol server: terraform-plugin-framework serves the
 // provider configuration and everything else, and knock_audience_members is routed to its own
-// protocol-level implementation (see audience_members_resource.go for why).
+// protocol-level implementation (see audience_members_resource.go for why). A panic in any call
+// becomes an error diagnostic (recovery.go).
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
 		p := &knockProvider{version: version}
-		return &server{
+		return &recoveringServer{next: &server{
 			ProviderServer:  providerserver.NewProtocol6(p)(),
 			audienceMembers: newAudienceMembersResource(p),
-		}
+		}}
 	}
 }
 

@@ -1,0 +1,435 @@
+package knock_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+)
+
+// countingServer answers every request with handler and counts the requests.
+func countingServer(t *testing.T, handler http.HandlerFunc) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var requests atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		handler(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	return ts, &requests
+}
+
+func newClient(t *testing.T, cfg knock.Config) *knock.Client {
+	t.Helper()
+	if cfg.APIKey == "" {
+		cfg.APIKey = testKey
+	}
+	client, err := knock.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+func wantError(t *testing.T, err error, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want one containing %q", parts)
+	}
+	for _, part := range parts {
+		if !strings.Contains(err.Error(), part) {
+			t.Fatalf("got %v, want an error containing %q", err, part)
+		}
+	}
+}
+
+// TestClient_neverFollowsRedirectToPlainHTTP: an https base URL that redirects to http:// on the same
+// host must not get the key sent in clear text.
+func TestClient_neverFollowsRedirectToPlainHTTP(t *testing.T) {
+	var plainRequests, withKey atomic.Int32
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		plainRequests.Add(1)
+		if r.Header.Get("Authorization") != "" {
+			withKey.Add(1)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer plain.Close()
+	location := plain.URL + "/v1/audiences/aud/members"
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, location, http.StatusTemporaryRedirect)
+	}))
+	defer secure.Close()
+
+	client := newClient(t, knock.Config{BaseURL: secure.URL, HTTPClient: secure.Client()})
+	_, err := client.AddMembers(context.Background(), "aud", memberships(1, ""))
+	wantError(t, err, "HTTP 307", "redirect", location)
+	if plainRequests.Load() != 0 || withKey.Load() != 0 {
+		t.Errorf("the plain-http host got %d requests, %d with the key; want none", plainRequests.Load(), withKey.Load())
+	}
+}
+
+// TestClient_redirectOnWriteIsAnError: a 301, 302 or 303 must not turn an add or remove into a GET that
+// succeeds.
+func TestClient_redirectOnWriteIsAnError(t *testing.T) {
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther} {
+		for _, method := range []string{http.MethodPost, http.MethodDelete} {
+			t.Run(fmt.Sprintf("%d %s", status, method), func(t *testing.T) {
+				ts, requests := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodGet {
+						_, _ = w.Write([]byte(`{"entries":[],"page_info":{"after":null}}`))
+						return
+					}
+					w.Header().Set("Location", "/elsewhere")
+					w.WriteHeader(status)
+				})
+				client := newClient(t, knock.Config{BaseURL: ts.URL, MaxRetries: 3})
+				write := client.AddMembers
+				if method == http.MethodDelete {
+					write = client.RemoveMembers
+				}
+				applied, err := write(context.Background(), "aud", memberships(2, ""))
+				wantError(t, err, fmt.Sprintf("HTTP %d", status), `"/elsewhere"`)
+				if len(applied) != 0 || requests.Load() != 1 {
+					t.Errorf("applied %d, requests %d; want 0 applied and 1 request", len(applied), requests.Load())
+				}
+			})
+		}
+	}
+}
+
+// stallUntilGone blocks a handler until the client gives up on the request (the server notices only
+// once the request body is read), or 10 s, so that a client that never gives up fails the test instead
+// of hanging it.
+func stallUntilGone(r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	select {
+	case <-r.Context().Done():
+	case <-time.After(10 * time.Second):
+	}
+}
+
+func TestClient_stalledAttemptIsRetried(t *testing.T) {
+	page := `{"entries":[{"user_id":"u1","tenant":null}],"page_info":{"after":null}}`
+	tests := map[string]http.HandlerFunc{
+		"no headers": func(w http.ResponseWriter, r *http.Request) { stallUntilGone(r) },
+		"body stops half way": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", fmt.Sprint(len(page)))
+			_, _ = w.Write([]byte(page[:10]))
+			w.(http.Flusher).Flush()
+			stallUntilGone(r)
+		},
+	}
+	for name, stall := range tests {
+		t.Run(name, func(t *testing.T) {
+			var calls atomic.Int32
+			ts, requests := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					stall(w, r)
+					return
+				}
+				_, _ = w.Write([]byte(page))
+			})
+			client := newClient(t, knock.Config{BaseURL: ts.URL, MaxRetries: 1, AnswerTimeout: 100 * time.Millisecond, IdleTimeout: 100 * time.Millisecond})
+			got, err := client.ListMemberships(context.Background(), "aud")
+			if err != nil || len(got) != 1 {
+				t.Fatalf("ListMemberships = %v, %v; want the one member after a retry", got, err)
+			}
+			if requests.Load() != 2 {
+				t.Errorf("requests = %d, want 2", requests.Load())
+			}
+		})
+	}
+}
+
+func TestClient_stallsUseUpTheRetries(t *testing.T) {
+	ts, requests := countingServer(t, func(w http.ResponseWriter, r *http.Request) { stallUntilGone(r) })
+	client := newClient(t, knock.Config{BaseURL: ts.URL, MaxRetries: 1, AnswerTimeout: 50 * time.Millisecond})
+	_, err := client.AddMembers(context.Background(), "aud", memberships(1, ""))
+	wantError(t, err, "gave up after 2 attempts", "no answer within 50ms")
+	if requests.Load() != 2 {
+		t.Errorf("requests = %d, want 2", requests.Load())
+	}
+}
+
+// TestClient_bodyThatKeepsFlowingIsNotAStall: the idle bound is between reads, not for the whole body.
+func TestClient_bodyThatKeepsFlowingIsNotAStall(t *testing.T) {
+	ts, requests := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"entries":[`))
+		for i := range 6 {
+			if i > 0 {
+				_, _ = w.Write([]byte(","))
+			}
+			fmt.Fprintf(w, `{"user_id":"u%d"}`, i)
+			w.(http.Flusher).Flush()
+			time.Sleep(40 * time.Millisecond)
+		}
+		_, _ = w.Write([]byte(`],"page_info":{"after":null}}`))
+	})
+	client := newClient(t, knock.Config{BaseURL: ts.URL, MaxRetries: 0, AnswerTimeout: 150 * time.Millisecond, IdleTimeout: 150 * time.Millisecond})
+	got, err := client.ListMemberships(context.Background(), "aud")
+	if err != nil || len(got) != 6 || requests.Load() != 1 {
+		t.Fatalf("ListMemberships = %d members, %v, %d requests; want 6, nil, 1", len(got), err, requests.Load())
+	}
+}
+
+func TestClient_unreachableHostFailsFastWithFewRetries(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusing := "http://" + listener.Addr().String()
+	_ = listener.Close()
+	unresolvable := &http.Client{Transport: &http.Transport{DialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "api.knock.invalid", IsNotFound: true}}
+	}}}
+	tests := map[string]struct {
+		baseURL string
+		http    *http.Client
+		want    string
+	}{
+		"connection refused": {refusing, nil, "connection refused"},
+		"unknown host":       {"https://api.knock.invalid", unresolvable, "no such host"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var retries atomic.Int32
+			client := newClient(t, knock.Config{BaseURL: tc.baseURL, HTTPClient: tc.http, MaxRetries: knock.MaxMaxRetries,
+				OnRetry: func(context.Context, knock.Retry) { retries.Add(1) }})
+			_, err := client.ListMemberships(context.Background(), "aud")
+			wantError(t, err, "could not connect", tc.want)
+			if !knock.IsUnreachable(err) {
+				t.Errorf("IsUnreachable(%v) = false", err)
+			}
+			if got := retries.Load(); got != knock.DefaultConnectRetries {
+				t.Errorf("retries = %d, want %d however high max_retries is", got, knock.DefaultConnectRetries)
+			}
+		})
+	}
+}
+
+func TestClient_capsWhatItReads(t *testing.T) {
+	entry := func(i int) string { return fmt.Sprintf(`{"user_id":"u%d","tenant":null}`, i) }
+	var pages atomic.Int32
+	tests := map[string]struct {
+		cfg          knock.Config
+		handler      http.HandlerFunc
+		want         string
+		wantRequests int32
+	}{
+		"answer body": {
+			knock.Config{MaxAnswerBytes: 1000},
+			func(w http.ResponseWriter, r *http.Request) {
+				_, _ = w.Write([]byte(`{"entries":[],"page_info":{"after":null},"padding":"` + strings.Repeat("x", 2000) + `"}`))
+			},
+			"larger than 1000 bytes", 1,
+		},
+		"one entry": {
+			knock.Config{MaxEntryBytes: 100},
+			func(w http.ResponseWriter, r *http.Request) {
+				_, _ = w.Write([]byte(`{"entries":[{"user_id":"u1","user":{"name":"` + strings.Repeat("x", 200) + `"}}],"page_info":{"after":null}}`))
+			},
+			"larger than 100 bytes", 1,
+		},
+		"pages of one listing": {
+			knock.Config{MaxListPages: 3},
+			func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, `{"entries":[%s],"page_info":{"after":"c%d"}}`, entry(int(pages.Add(1))), pages.Load())
+			},
+			"more than 3 pages", 3,
+		},
+		"entries of one listing": {
+			knock.Config{MaxListEntries: 4},
+			func(w http.ResponseWriter, r *http.Request) {
+				n := int(pages.Add(1))
+				fmt.Fprintf(w, `{"entries":[%s,%s],"page_info":{"after":"c%d"}}`, entry(2*n), entry(2*n+1), n)
+			},
+			"more than 4 entries", 3,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			pages.Store(0)
+			ts, requests := countingServer(t, tc.handler)
+			tc.cfg.BaseURL = ts.URL
+			tc.cfg.MaxRetries = 3
+			_, err := newClient(t, tc.cfg).ListMemberships(context.Background(), "aud")
+			wantError(t, err, tc.want)
+			if requests.Load() != tc.wantRequests {
+				t.Errorf("requests = %d, want %d", requests.Load(), tc.wantRequests)
+			}
+		})
+	}
+}
+
+// TestClient_answerThatIsNotAPageIsAnError: a 200 that holds no page is not an empty audience.
+func TestClient_answerThatIsNotAPageIsAnError(t *testing.T) {
+	tests := map[string]struct {
+		contentType, body, want string
+	}{
+		"empty object":    {"application/json", `{}`, "no entries"},
+		"null":            {"application/json", `null`, "no entries"},
+		"null entries":    {"application/json", `{"entries":null,"page_info":{"after":null}}`, "no entries"},
+		"no page_info":    {"application/json", `{"entries":[]}`, "no page_info"},
+		"HTML page":       {"text/html", `<!doctype html><html><body>Welcome</body></html>`, "not the JSON Knock sends (text/html"},
+		"entry not a map": {"application/json", `{"entries":["u1"],"page_info":{"after":null}}`, "entry 1"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ts, requests := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				w.Header().Set(knock.RequestIDHeader, "req_odd")
+				_, _ = w.Write([]byte(tc.body))
+			})
+			client := newClient(t, knock.Config{BaseURL: ts.URL, MaxRetries: 3})
+			got, err := client.ListMemberships(context.Background(), "aud")
+			wantError(t, err, tc.want)
+			if _, err := client.ListMembers(context.Background(), "aud"); err == nil {
+				t.Errorf("ListMembers accepted it")
+			}
+			if len(got) != 0 || requests.Load() != 2 {
+				t.Errorf("got %d memberships from %d requests; want none from 2 (one per listing, no retry)", len(got), requests.Load())
+			}
+		})
+	}
+}
+
+func TestClient_duplicateEntriesCountOnce(t *testing.T) {
+	ts, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("after") == "" {
+			_, _ = w.Write([]byte(`{"entries":[{"user_id":"u1","tenant":null},{"user_id":"u2","tenant":"acme"}],"page_info":{"after":"c1"}}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"entries":[{"user_id":"u2","tenant":"acme"},{"user_id":"u2","tenant":null},{"user_id":"u1","tenant":null}],"page_info":{"after":null}}`))
+	})
+	client := newClient(t, knock.Config{BaseURL: ts.URL})
+	memberships, err := client.ListMemberships(context.Background(), "aud")
+	if err != nil || len(memberships) != 3 {
+		t.Errorf("ListMemberships = %v, %v; want 3 memberships", memberships, err)
+	}
+	members, err := client.ListMembers(context.Background(), "aud")
+	if err != nil || len(members) != 3 {
+		t.Errorf("ListMembers = %d entries, %v; want 3", len(members), err)
+	}
+}
+
+// TestClient_neverPutsTheKeyInAnError: a server that echoes the key (in its error body, a header, a
+// redirect, an answer that is not JSON) must not get it into an error, which becomes a diagnostic.
+func TestClient_neverPutsTheKeyInAnError(t *testing.T) {
+	tests := map[string]http.HandlerFunc{
+		"error JSON": func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, `{"code":"%[1]s","message":"key %[1]s is not valid","type":"%[1]s","errors":[{"field":"%[1]s","message":"%[1]s"}]}`, testKey)
+		},
+		"proxy page": func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte("<html>Authorization: " + r.Header.Get("Authorization") + "</html>"))
+		},
+		"request id header": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set(knock.RequestIDHeader, testKey)
+			w.WriteHeader(http.StatusBadRequest)
+		},
+		"redirect": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/login?key="+testKey, http.StatusFound)
+		},
+		"200 that is not JSON": func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(testKey))
+		},
+	}
+	for name, handler := range tests {
+		t.Run(name, func(t *testing.T) {
+			ts, _ := countingServer(t, handler)
+			_, err := newClient(t, knock.Config{BaseURL: ts.URL}).ListMemberships(context.Background(), "aud")
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if strings.Contains(err.Error(), testKey) {
+				t.Errorf("the error holds the API key: %v", err)
+			}
+		})
+	}
+}
+
+func TestNew_baseURLErrorsHideCredentials(t *testing.T) {
+	for _, bad := range []string{"https://admin:hunter2@api.knock.app/%zz", "https://admin:hunter2@api knock.app", "ftp://admin:hunter2@api.knock.app"} {
+		_, err := knock.New(knock.Config{APIKey: testKey, BaseURL: bad})
+		if err == nil {
+			t.Fatalf("base URL %q: want an error", bad)
+		}
+		if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "admin") {
+			t.Errorf("base URL %q: the error holds its credentials: %v", bad, err)
+		}
+	}
+	_, err := knock.New(knock.Config{APIKey: testKey, BaseURL: "https://api.knock.app/%zz?key=" + testKey})
+	if err == nil || strings.Contains(err.Error(), testKey) {
+		t.Errorf("a base URL that holds the key: got %v, want an error without the key", err)
+	}
+}
+
+func TestNew_refusesKeysKnockCannotUse(t *testing.T) {
+	tests := map[string]string{
+		"sk_test_abc\n":   "has a trailing newline",
+		"sk_test_abc\r\n": "has a trailing newline",
+		"sk_test_abc ":    "has trailing whitespace",
+		" sk_test_abc":    "has leading whitespace",
+		"\tsk_test_abc\n": "has leading and trailing whitespace",
+		"sk_test\x00abc":  "has a control character",
+		"pk_test_abc":     "is a publishable key (pk_...)",
+		"knock_st_abc":    "is a Management API service token",
+	}
+	for key, want := range tests {
+		_, err := knock.New(knock.Config{APIKey: key})
+		wantError(t, err, want)
+		if problem := knock.APIKeyProblem(key); !strings.Contains(problem, want) {
+			t.Errorf("APIKeyProblem(%q) = %q, want it to contain %q", key, problem, want)
+		}
+	}
+	if problem := knock.APIKeyProblem("sk_test_abc"); problem != "" {
+		t.Errorf("a secret key: %q", problem)
+	}
+}
+
+func TestNew_baseURLEndingInV1IsNormalised(t *testing.T) {
+	var paths []string
+	ts, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	for _, suffix := range []string{"/v1", "/v1/", "/"} {
+		client := newClient(t, knock.Config{BaseURL: ts.URL + suffix})
+		if _, err := client.AddMembers(context.Background(), "aud", memberships(1, "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, path := range paths {
+		if path != "/v1/audiences/aud/members" {
+			t.Errorf("request %d went to %q", i, path)
+		}
+	}
+}
+
+func TestIsUnreachable_onlyForConnectFailures(t *testing.T) {
+	if knock.IsUnreachable(errors.New("x")) || knock.IsUnreachable(&knock.APIError{StatusCode: 502}) {
+		t.Error("IsUnreachable is true for other errors")
+	}
+}
+
+// TestClient_callWithoutDeadlineGetsOne: a caller that set no deadline gets the operation timeout, so
+// that a server that keeps stalling cannot keep a listing going for max_retries × answer timeout.
+func TestClient_callWithoutDeadlineGetsOne(t *testing.T) {
+	ts, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { stallUntilGone(r) })
+	client := newClient(t, knock.Config{BaseURL: ts.URL, MaxRetries: knock.MaxMaxRetries, OperationTimeout: 300 * time.Millisecond, AnswerTimeout: 100 * time.Millisecond})
+	_, err := client.ListMemberships(context.Background(), "aud")
+	wantError(t, err, "deadline")
+	_, err = client.RemoveMembers(context.Background(), "aud", memberships(1, ""))
+	wantError(t, err, "deadline")
+}
