@@ -353,15 +353,15 @@ func TestAccAudienceMemberResource_invalidConfig(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"\""),
-				ExpectError: errorText("Invalid Attribute Value Length", "user_id string length must be at least 1"),
+				ExpectError: errorText("Invalid Knock ID", `user_id is "", which is empty or only whitespace`),
 			},
 			{
 				Config:      memberConfig(srv, "audience_key = \"\"\nuser_id = \"u1\""),
-				ExpectError: errorText("Invalid Attribute Value Length", "audience_key string length must be at least 1"),
+				ExpectError: errorText("Invalid Knock ID", `audience_key is "", which is empty or only whitespace`),
 			},
 			{
 				Config:      memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"\ntenant = \"\""),
-				ExpectError: errorText("Invalid Attribute Value Length", "tenant string length must be at least 1"),
+				ExpectError: errorText("Invalid Knock ID", `tenant is "", which is empty or only whitespace`),
 			},
 		},
 	})

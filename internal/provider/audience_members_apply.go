@@ -54,7 +54,9 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 	defer cancel()
 	newState, diags := r.execute(ctx, client, prior, planned, private, creating)
 	resp.Diagnostics = diags
-	resp.Private = nil
+	// After a failed update the state is not known to match the audience (no read time), but the
+	// resource keeps its owner, so that its next plans are not taken for another resource's.
+	resp.Private = membersPrivate{Owner: private.Owner}.encode()
 	// A create that fails records nothing: Terraform would mark a recorded object tainted and replace
 	// it, and the replacement's delete would remove members the audience held before this apply. The
 	// next apply's create compares with the live audience, so it sends only what is still missing.
@@ -311,7 +313,11 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
 	}
-	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: private.Owner, Imported: private.Imported}.encode()
+	owner := private.Owner
+	if owner == "" {
+		owner = newOwner() // a state from before owners: from now on the resource's plans are known as its own
+	}
+	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: owner, Imported: private.Imported}.encode()
 	return resp, nil
 }
 
