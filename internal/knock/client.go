@@ -161,7 +161,7 @@ func New(cfg Config) (*Client, error) {
 // NewTransport returns an HTTP transport that keeps enough idle connections for the write pool, so that
 // batches and pages reuse connections (and TLS sessions) instead of opening new ones.
 func NewTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t := http.DefaultTransport.(*http.Transport).Clone() //nolint:forcetypeassert // net/http declares DefaultTransport as a *Transport
 	t.MaxIdleConnsPerHost = MaxWriteConcurrency + 2
 	return t
 }

@@ -42,8 +42,8 @@ type audienceMembersResource struct {
 
 func (r *audienceMembersResource) lock(audienceKey string) func() {
 	mu, _ := r.locks.LoadOrStore(audienceKey, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	return mu.(*sync.Mutex).Unlock
+	mu.(*sync.Mutex).Lock()        //nolint:forcetypeassert // locks holds only *sync.Mutex
+	return mu.(*sync.Mutex).Unlock //nolint:forcetypeassert // locks holds only *sync.Mutex
 }
 
 func newAudienceMembersResource(p *knockProvider) *audienceMembersResource {
