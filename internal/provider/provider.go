@@ -128,7 +128,8 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				MarkdownDescription: "How old the plan's read of an audience may be for `terraform apply` to change the " +
 					"audience by exactly the diff the plan showed, without reading it again. Older (a saved plan applied later, " +
 					"a plan reviewed for a while), the apply reads the whole audience again and diffs against that: one list " +
-					"request per 50 members. A duration such as `60s` (the default) or `5m`; `0s` always reads again.",
+					"request per 50 members. A duration from `0s` to `1h` (the maximum), such as `60s` (the default) or `5m`; " +
+					"`0s` always reads again.",
 				Optional: true,
 			},
 		},
