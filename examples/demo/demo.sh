@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# make demo: build the provider and the local Knock API, apply examples/demo with the real terraform
-# CLI, show the result, show that a second plan is empty, then destroy and clean up.
-# Expects TERRAFORM (absolute path) and BIN (where make build put the binaries) from the Makefile.
+# make demo: build the provider and the local Knock API, then with the real terraform CLI:
+#   1. create two audiences' memberships (terraform apply),
+#   2. change an audience outside Terraform (as someone in the Knock dashboard would): the next plan
+#      shows the drift, and applying that plan corrects it,
+#   3. try to empty an audience: the guard rail (max_removal_percent) stops the plan,
+#   4. plan again: no changes,
+# then destroy and clean up. Expects TERRAFORM (absolute path) and BIN (where make build put the
+# binaries) from the Makefile. Colours only when stdout is a terminal.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,16 +19,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then
+  color=() bold=$'\033[1m' reset=$'\033[0m'
+else
+  color=(-no-color) bold="" reset=""
+fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$reset"; }
 
-step "Starting the local Knock API (audiences beta-testers and newsletter)"
 "$BIN/knock-local-api" -addr 127.0.0.1:0 -api-key sk_test_demo -audience beta-testers -audience newsletter \
-  -url-file "$work/url" &
+  -url-file "$work/url" 2>"$work/api.log" &
 api_pid=$!
 for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-[ -s "$work/url" ] || { echo "the local Knock API did not start" >&2; exit 1; }
+[ -s "$work/url" ] || { cat "$work/api.log" >&2; echo "the local Knock API did not start" >&2; exit 1; }
 
-export KNOCK_BASE_URL KNOCK_API_KEY=sk_test_demo CHECKPOINT_DISABLE=1
+export KNOCK_BASE_URL KNOCK_API_KEY=sk_test_demo CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
 KNOCK_BASE_URL=$(cat "$work/url")
 # Our own CLI configuration: use the provider just built instead of the registry (no terraform init).
 export TF_CLI_CONFIG_FILE="$work/terraform.rc"
@@ -37,28 +46,73 @@ provider_installation {
 RC
 mkdir "$work/config"
 cp "$root/examples/demo/main.tf" "$work/config/"
-tf() { "$TERRAFORM" -chdir="$work/config" "$@"; }
+# tf COMMAND ARGS...: terraform in the demo's copy, without colours when stdout is not a terminal and
+# without the warning that dev_overrides are in effect (it is this script's own CLI configuration).
+tf() {
+  local command=$1
+  shift
+  "$TERRAFORM" -chdir="$work/config" "$command" ${color[@]+"${color[@]}"} "$@" 2>&1 | drop_override_warning
+  return "${PIPESTATUS[0]}"
+}
+# drop_override_warning filters out the warning block: it starts after a blank line (plain) or a ╷ line
+# (colour), and ends with "releases." (plain) or a ╵ line (colour).
+drop_override_warning() {
+  awk -v plain="${#color[@]}" '
+    skip { if ((plain && /releases\.$/) || (!plain && /╵/)) skip = 0; next }
+    have_held { have_held = 0; if (/Provider development overrides are in effect/) { skip = 1; next } print held }
+    /^$/ || /╷/ { held = $0; have_held = 1; next }
+    { print }
+    END { if (have_held) print held }'
+}
+# Knock's API as a dashboard user changes it: outside Terraform.
+knock_api() {
+  curl -fsS -X "$1" -H "Authorization: Bearer $KNOCK_API_KEY" -H "Content-Type: application/json" \
+    "$KNOCK_BASE_URL/v1/audiences/$2/members" --data "$3" >/dev/null
+}
 
-step "terraform apply"
-tf apply -auto-approve -compact-warnings
+step "1. Create: terraform apply (beta-testers: 3 members; newsletter: 60, more than one page of Knock's list)"
+# The 60 newsletter members of the plan in one line.
+tf apply -auto-approve | awk '/"newsletter-user-[0-9]+"/ { n++; next }
+  n { printf "          + (%d members: newsletter-user-000 to newsletter-user-%03d)\n", n, n - 1; n = 0 }
+  !/Still creating|Creating\.\.\.|Creation complete/'
 
-step "The result: terraform output"
-tf output
 
-step "terraform plan again: it must be empty"
+step "2. Drift: someone adds mallory to beta-testers and removes user-2 in the Knock dashboard"
+knock_api POST beta-testers '{"members":[{"user":{"id":"mallory"}}]}'
+knock_api DELETE beta-testers '{"members":[{"user":{"id":"user-2"}}]}'
+echo "terraform plan reads the live audience and shows both changes:"
+tf plan -out="$work/drift.tfplan"
+echo
+echo "terraform apply of that plan puts the audience back:"
+tf apply "$work/drift.tfplan" | sed '/^Outputs:/,$d'
+
+step "3. Guard rail: an empty list of beta testers (a failed export) would remove every member"
 set +e
-tf plan -detailed-exitcode -no-color > "$work/plan.txt" 2>&1
+tf plan -var 'beta_user_ids=[]' >"$work/guard.txt"
+status=$?
+set -e
+sed -n '/Error:/,$p' "$work/guard.txt"
+if [ "$status" -eq 0 ]; then
+  cat "$work/guard.txt"
+  echo "demo failed: the plan that empties beta-testers was not stopped" >&2
+  exit 1
+fi
+echo "(terraform plan exited $status: nothing was changed)"
+
+step "4. terraform plan again: no changes"
+set +e
+tf plan -detailed-exitcode >"$work/plan.txt"
 status=$?
 set -e
 grep -E 'No changes|Plan:' "$work/plan.txt" || true
 if [ "$status" -ne 0 ]; then
   cat "$work/plan.txt"
-  echo "demo failed: the second plan is not empty (exit $status)" >&2
+  echo "demo failed: the last plan is not empty (exit $status)" >&2
   exit 1
 fi
 
 step "terraform destroy"
-tf destroy -auto-approve -compact-warnings | tail -n 3
-kill "$api_pid" && wait "$api_pid" || true # the local API prints the requests it served
+tf destroy -auto-approve | tail -n 1
+kill "$api_pid" && wait "$api_pid" || true
 api_pid=""
 step "Done: the local Knock API is stopped and the working directory removed"

@@ -10,6 +10,12 @@ terraform {
 
 provider "knock" {}
 
+variable "beta_user_ids" {
+  description = "The beta testers. The demo sets it to [] to show the guard rail."
+  type        = list(string)
+  default     = ["user-1", "user-2", "user-3"]
+}
+
 locals {
   # 60 generated users: more than one page of Knock's 50-member list.
   newsletter_user_ids = [for i in range(60) : format("newsletter-user-%03d", i)]
@@ -17,11 +23,11 @@ locals {
 
 resource "knock_audience_members" "beta" {
   audience_key = "beta-testers"
-  members = {
-    "user-1" = null   # member without tenant
-    "user-2" = "acme" # member under tenant acme
-    "user-3" = "globex"
-  }
+  members      = provider::knock::members(var.beta_user_ids)
+
+  # Guard rail: a plan that would remove more than half of the audience fails (an empty export must not
+  # wipe it).
+  max_removal_percent = 50
 }
 
 resource "knock_audience_members" "newsletter" {
@@ -30,7 +36,7 @@ resource "knock_audience_members" "newsletter" {
 }
 
 output "beta_members" {
-  value = knock_audience_members.beta.members
+  value = keys(knock_audience_members.beta.members)
 }
 
 output "newsletter_membership_count" {

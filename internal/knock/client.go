@@ -296,7 +296,7 @@ func hideUserinfo(raw string) string {
 // NewTransport returns an HTTP transport that keeps enough idle connections for the write pool, so that
 // batches and pages reuse connections (and TLS sessions) instead of opening new ones.
 func NewTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t := http.DefaultTransport.(*http.Transport).Clone() //nolint:forcetypeassert // net/http declares DefaultTransport as a *Transport
 	t.MaxIdleConnsPerHost = MaxWriteConcurrency + 2
 	// Go's default waits 30 s for a host that drops the connection attempt; 10 s is ample for Knock and
 	// makes a wrong base URL fail sooner (a timed-out dial counts as a failure to connect).

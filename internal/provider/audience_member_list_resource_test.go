@@ -79,7 +79,7 @@ func TestAccAudienceMemberListResource_query(t *testing.T) {
 	srv := newLocalAPI(t)
 	srv.AddMemberships("queried", member("u1", "acme"), member("u2", ""), member("u3", "globex"))
 	resource.ParallelTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipOnOpenTofu(openTofuNoQuery), tfversion.SkipBelow(tfversion.Version1_14_0)},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Query: true,

@@ -21,9 +21,9 @@ import (
 type claims struct {
 	mu         sync.Mutex
 	byAudience map[string][]claim
-	// locks holds a *sync.Mutex per audience key, so that the reads and writes of the resources of one
-	// audience in one run never interleave.
-	locks sync.Map
+	// locks holds a mutex per audience key, so that the reads and writes of the resources of one audience
+	// in one run never interleave.
+	locks map[string]*sync.Mutex
 }
 
 // claim is one resource's declared or removed memberships of one audience.
@@ -42,9 +42,18 @@ type claim struct {
 
 // lock serialises the work of one audience; it returns the unlock.
 func (c *claims) lock(audienceKey string) func() {
-	mu, _ := c.locks.LoadOrStore(audienceKey, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	return mu.(*sync.Mutex).Unlock
+	c.mu.Lock()
+	if c.locks == nil {
+		c.locks = map[string]*sync.Mutex{}
+	}
+	mu := c.locks[audienceKey]
+	if mu == nil {
+		mu = &sync.Mutex{}
+		c.locks[audienceKey] = mu
+	}
+	c.mu.Unlock()
+	mu.Lock()
+	return mu.Unlock
 }
 
 // claimsFor describes what a knock_audience_members declares and removes.
@@ -113,7 +122,7 @@ func (c *claims) register(audienceKey, owner string, next []claim) []*tfprotov6.
 		}
 		kept = append(kept, other)
 		for _, mine := range next {
-			if d := conflict(audienceKey, mine, other); d != nil {
+			if d := conflict(mine, other); d != nil {
 				diags = append(diags, d)
 			}
 		}
@@ -166,7 +175,7 @@ func (c *claims) notDeclaredByOthers(audienceKey, owner string, ms []knock.Membe
 	return out
 }
 
-func conflict(audienceKey string, a, b claim) *tfprotov6.Diagnostic {
+func conflict(a, b claim) *tfprotov6.Diagnostic {
 	if a.removes && b.removes {
 		return nil
 	}

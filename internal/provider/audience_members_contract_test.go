@@ -149,7 +149,7 @@ resource "terraform_data" "ids" {
 `+membersResource("test", "aud", `{ for id in terraform_data.ids.output : id => null }`, `max_removals = 0`))
 	out := tf.mustRun("plan", "-out=tfplan")
 	expectOutput(t, out, `members is known only at apply`, `already holds 2 memberships`, `"old"`, `never removes`)
-	out = tf.mustRun("apply", "tfplan")
+	tf.mustRun("apply", "tfplan")
 	expectLiveNow(t, srv, "aud", member("old", ""), member("u1", ""), member("u2", ""), member("older", "acme"))
 	// The next plan names them, and max_removals = 0 stops it.
 	out, code := tf.run("plan")

@@ -93,7 +93,7 @@ func TestAccAudienceMembersResource_managedOnly(t *testing.T) {
 				PreConfig: func() { srv.RemoveMemberships("shared", member("u1", "")) },
 				Config:    config(`{ "u1" = null }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					expectPriorValue(membersAddr, tfjsonpath.New("members"), knownvalue.MapExact(map[string]knownvalue.Check{"u2": knownvalue.StringExact("acme")})),
+					expectPriorValue(tfjsonpath.New("members"), knownvalue.MapExact(map[string]knownvalue.Check{"u2": knownvalue.StringExact("acme")})),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectLive(srv, "shared", member("synced-1", ""), member("synced-2", "acme"), member("u1", "")),

@@ -16,15 +16,12 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
-// objectOf is a knock_audience_members value with members and settings, as the codec decodes it.
-func objectOf(t *testing.T, members map[string]string, settings map[string]tftypes.Value) audienceMembersObject {
+// objectOf is a knock_audience_members value with members and no settings, as the codec decodes it.
+func objectOf(t *testing.T, members map[string]string) audienceMembersObject {
 	t.Helper()
 	obj := audienceMembersObject{
 		ID: stringValue("beta"), AudienceKey: stringValue("beta"), Members: membersOf(members),
-		MembershipCount: countValue(len(members)), Timeouts: tftypes.NewValue(timeoutsType, nil), Settings: settings,
-	}
-	if obj.Settings == nil {
-		obj.Settings = map[string]tftypes.Value{}
+		MembershipCount: countValue(len(members)), Timeouts: tftypes.NewValue(timeoutsType, nil), Settings: map[string]tftypes.Value{},
 	}
 	dv, err := obj.encode()
 	if err != nil {
@@ -38,7 +35,7 @@ func objectOf(t *testing.T, members map[string]string, settings map[string]tftyp
 }
 
 func TestPlanUpdate_summaryGuardAndHiddenRemovals(t *testing.T) {
-	prior := objectOf(t, map[string]string{"u1": "", "u2": "acme"}, nil)
+	prior := objectOf(t, map[string]string{"u1": "", "u2": "acme"})
 	prior.MembershipCount = countValue(3)
 	// u2 is also live under globex, which the members map cannot show.
 	private := membersPrivate{Hidden: pairs{{"u2", "globex"}}}
@@ -46,7 +43,7 @@ func TestPlanUpdate_summaryGuardAndHiddenRemovals(t *testing.T) {
 	for i := range 1500 {
 		members["new-"+thousands(i)] = ""
 	}
-	planned := objectOf(t, members, nil)
+	planned := objectOf(t, members)
 	r := newAudienceMembersResource(&knockProvider{})
 	diags, change := r.planUpdate("beta", planned.settings(), prior, private, planned, members)
 	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityWarning ||
@@ -160,8 +157,8 @@ func TestExecute_failedWriteReadsTheAudienceAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prior := objectOf(t, map[string]string{"u1": ""}, nil)
-	planned := objectOf(t, map[string]string{"u1": "", "u2": ""}, nil)
+	prior := objectOf(t, map[string]string{"u1": ""})
+	planned := objectOf(t, map[string]string{"u1": "", "u2": ""})
 	private := membersPrivate{ReadAt: time.Now(), Change: &plannedChange{Add: pairs{{"u2", ""}}}}
 	p := &knockProvider{}
 	p.readMaxAge.Store(int64(time.Minute))
@@ -187,8 +184,8 @@ func TestExecute_refusesAChangeItsPlanCannotShow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prior := objectOf(t, map[string]string{"u1": "", "u2": ""}, nil)
-	planned := objectOf(t, map[string]string{"u1": "", "u2": ""}, nil)
+	prior := objectOf(t, map[string]string{"u1": "", "u2": ""})
+	planned := objectOf(t, map[string]string{"u1": "", "u2": ""})
 	private := membersPrivate{ReadAt: time.Now(), Change: &plannedChange{Remove: pairs{{"u1", ""}}}}
 	srv.ResetRequests()
 	_, diags := newAudienceMembersResource(&knockProvider{}).execute(context.Background(), client, prior, planned, private, false)

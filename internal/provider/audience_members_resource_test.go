@@ -166,7 +166,7 @@ func TestAccAudienceMembersResource_drift(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
-					expectPriorValue(membersAddr, tfjsonpath.New("members"), knownvalue.MapExact(map[string]knownvalue.Check{
+					expectPriorValue(tfjsonpath.New("members"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"u2": knownvalue.Null(), "u3": knownvalue.StringExact("globex"), "intruder": knownvalue.Null(),
 					})),
 				}},
@@ -378,7 +378,7 @@ func TestAccAudienceMembersResource_partialFailure(t *testing.T) {
 				Config:    config(grown),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
-					expectPriorValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(1100)),
+					expectPriorValue(tfjsonpath.New("membership_count"), knownvalue.Int64Exact(1100)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2600), expectRequests(srv, 2, 0, 22)},
 			},
@@ -480,7 +480,7 @@ func TestAccAudienceMembersResource_createFailsPartWay(t *testing.T) {
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
-					expectPriorValue(membersAddr, tfjsonpath.New("members").AtMapKey("legacy"), knownvalue.Null()),
+					expectPriorValue(tfjsonpath.New("members").AtMapKey("legacy"), knownvalue.Null()),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2001), expectRequests(srv, 0, 1, 41)},
 			},

@@ -28,7 +28,9 @@ func (f *membersFunction) Definition(_ context.Context, _ function.DefinitionReq
 		Summary: "Turns a list of user ids into the members map of knock_audience_members.",
 		MarkdownDescription: "Returns a map from each user id to `tenant`, or to `null` when no tenant is given, for the " +
 			"`members` attribute: `members = provider::knock::members(local.user_ids)`. An empty id or an id that " +
-			"appears twice is an error that names its position, so a broken export does not slip into an audience.",
+			"appears twice is an error that names its position, so a broken export does not slip into an audience. A " +
+			"null id is an error too: `id != \"\"` alone lets nulls through, so filter a list that may hold either with " +
+			"`[for id in ids : id if id != null && id != \"\"]`.",
 		Parameters: []function.Parameter{
 			function.ListParameter{
 				Name:                "user_ids",
@@ -68,7 +70,11 @@ func (f *membersFunction) Run(ctx context.Context, req function.RunRequest, resp
 	members := make(map[string]attr.Value, len(userIDs))
 	for i, id := range userIDs {
 		if id.IsNull() || id.ValueString() == "" {
-			resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("user_ids[%d] is empty; filter empty ids out: [for id in ids : id if id != \"\"]", i))
+			what := "empty"
+			if id.IsNull() {
+				what = "null"
+			}
+			resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("user_ids[%d] is %s; filter null and empty ids out: [for id in ids : id if id != null && id != \"\"]", i, what))
 			return
 		}
 		if _, repeated := members[id.ValueString()]; repeated {

@@ -35,6 +35,17 @@ func TestAccMembersFunction_buildsMembers(t *testing.T) {
 				Config:      membersConfig(srv, "fn", `provider::knock::members(["u1", ""])`),
 				ExpectError: errorText("user_ids[1] is empty"),
 			},
+			{
+				Config:      membersConfig(srv, "fn", `provider::knock::members(["u1", null])`),
+				ExpectError: errorText("user_ids[1] is null", `id != null && id != ""`),
+			},
+			{
+				// The filter that the error and the description suggest drops both nulls and empty ids.
+				Config: membersConfig(srv, "fn", `provider::knock::members([for id in ["u1", null, ""] : id if id != null && id != ""])`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectMembers(map[string]knownvalue.Check{"u1": knownvalue.Null()}),
+				},
+			},
 			{Config: membersConfig(srv, "fn", `provider::knock::members(["u1"])`)},
 			{
 				// null is "no tenant", as a module's optional tenant variable passes it.

@@ -48,13 +48,13 @@ var membershipReadsByClient sync.Map
 func membershipReadsFor(client *knock.Client) *membershipReads {
 	key := weak.Make(client)
 	if reads, ok := membershipReadsByClient.Load(key); ok {
-		return reads.(*membershipReads)
+		return reads.(*membershipReads) //nolint:forcetypeassert // the map holds only *membershipReads
 	}
 	reads, loaded := membershipReadsByClient.LoadOrStore(key, newMembershipReads())
 	if !loaded {
 		runtime.AddCleanup(client, func(key weak.Pointer[knock.Client]) { membershipReadsByClient.Delete(key) }, key)
 	}
-	return reads.(*membershipReads)
+	return reads.(*membershipReads) //nolint:forcetypeassert // the map holds only *membershipReads
 }
 
 type membershipReads struct {

@@ -211,7 +211,7 @@ func TestMembershipReadsFor_oneStatePerClient(t *testing.T) {
 		return client
 	}
 	a, b := newClient(), newClient()
-	if membershipReadsFor(a) != membershipReadsFor(a) {
+	if first, again := membershipReadsFor(a), membershipReadsFor(a); first != again {
 		t.Error("one client got two states")
 	}
 	if membershipReadsFor(a) == membershipReadsFor(b) {

@@ -188,10 +188,10 @@ data "knock_audience_members" "x" {
 	})
 }
 
-// expectPriorValue checks a value of a resource as it was before the planned change, that is the
-// refreshed state: where drift shows.
-func expectPriorValue(addr string, attribute tfjsonpath.Path, check knownvalue.Check) plancheck.PlanCheck {
-	return priorValueCheck{addr: addr, attribute: attribute, check: check}
+// expectPriorValue checks a value of knock_audience_members.test as it was before the planned change,
+// that is the refreshed state: where drift shows.
+func expectPriorValue(attribute tfjsonpath.Path, check knownvalue.Check) plancheck.PlanCheck {
+	return priorValueCheck{addr: membersAddr, attribute: attribute, check: check}
 }
 
 type priorValueCheck struct {

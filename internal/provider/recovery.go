@@ -21,7 +21,10 @@ type recoveringServer struct {
 	}
 }
 
-var _ tfprotov6.ProviderServerWithListResource = (*recoveringServer)(nil)
+var (
+	_ tfprotov6.ProviderServer     = (*recoveringServer)(nil)
+	_ tfprotov6.ListResourceServer = (*recoveringServer)(nil)
+)
 
 // guard calls rpc, and on a panic returns failed's response to the diagnostics that describe it.
 func guard[Req, Resp any](ctx context.Context, name string, rpc func(context.Context, *Req) (*Resp, error), req *Req,

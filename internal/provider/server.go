@@ -22,7 +22,10 @@ func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	}
 }
 
-var _ tfprotov6.ProviderServerWithListResource = (*server)(nil)
+var (
+	_ tfprotov6.ProviderServer     = (*server)(nil)
+	_ tfprotov6.ListResourceServer = (*server)(nil)
+)
 
 // server embeds the framework's server and overrides the calls that concern knock_audience_members.
 type server struct {

@@ -1,5 +1,6 @@
 # A small module that uses the knock provider: the beta-testers audience of one Knock environment,
-# from a list of user ids that may come with stray spaces, capitals and repeats. The module declares no
+# from a list of user ids that may come with stray spaces and repeats. Knock user ids are case-sensitive
+# ("Bob" and "bob" are two users), so the module keeps their case. The module declares no
 # provider block; its caller (or the test) configures the knock provider.
 #
 # tests/unit.tftest.hcl checks its logic with mock_provider "knock" (no Knock, no network);
@@ -22,7 +23,7 @@ variable "audience_key" {
 }
 
 variable "user_ids" {
-  description = "User ids of the beta testers, as they come: surrounding spaces and case are ignored, repeats are dropped."
+  description = "User ids of the beta testers, as they come: surrounding spaces are ignored and repeats dropped; case is kept (Knock ids are case-sensitive)."
   type        = list(string)
 
   validation {
@@ -44,10 +45,10 @@ variable "excluded_user_ids" {
 }
 
 locals {
-  excluded = toset([for id in var.excluded_user_ids : lower(trimspace(id))])
+  excluded = toset([for id in var.excluded_user_ids : trimspace(id)])
   user_ids = sort(distinct([
-    for id in var.user_ids : lower(trimspace(id))
-    if trimspace(id) != "" && !contains(local.excluded, lower(trimspace(id)))
+    for id in var.user_ids : trimspace(id)
+    if trimspace(id) != "" && !contains(local.excluded, trimspace(id))
   ]))
 }
 

@@ -40,7 +40,7 @@ run "audience_holds_the_members" {
   }
 
   assert {
-    condition     = output.user_ids == tolist(["alice", "bob", "carol", "dave", "erin"])
+    condition     = output.user_ids == tolist(["Bob", "alice", "carol", "dave", "erin"])
     error_message = "Knock's audience holds ${jsonencode(output.user_ids)}."
   }
 }
@@ -67,7 +67,7 @@ run "audience_lost_the_member" {
   }
 
   assert {
-    condition     = output.user_ids == tolist(["alice", "bob", "dave", "erin"])
+    condition     = output.user_ids == tolist(["Bob", "alice", "dave", "erin"])
     error_message = "Knock's audience holds ${jsonencode(output.user_ids)}."
   }
 }

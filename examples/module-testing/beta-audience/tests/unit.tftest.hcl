@@ -3,19 +3,19 @@
 mock_provider "knock" {}
 
 variables {
-  user_ids = [" Alice ", "bob", "BOB", "carol", ""]
+  user_ids = [" alice ", "bob", "bob ", "Bob", "carol", ""]
 }
 
 run "normalizes_user_ids" {
   command = plan
 
   assert {
-    condition     = output.user_ids == tolist(["alice", "bob", "carol"])
-    error_message = "user ids are not trimmed, lower-cased and deduplicated: ${jsonencode(output.user_ids)}"
+    condition     = output.user_ids == tolist(["Bob", "alice", "bob", "carol"])
+    error_message = "user ids are not trimmed and deduplicated with their case kept (Knock ids are case-sensitive): ${jsonencode(output.user_ids)}"
   }
 
   assert {
-    condition     = keys(knock_audience_members.this.members) == tolist(["alice", "bob", "carol"])
+    condition     = keys(knock_audience_members.this.members) == tolist(["Bob", "alice", "bob", "carol"])
     error_message = "members must hold exactly the normalized user ids."
   }
 
@@ -34,12 +34,12 @@ run "excludes_opted_out_users" {
   command = plan
 
   variables {
-    excluded_user_ids = ["CAROL"]
+    excluded_user_ids = [" carol", "BOB"]
   }
 
   assert {
-    condition     = !contains(keys(knock_audience_members.this.members), "carol")
-    error_message = "an excluded user is still a member."
+    condition     = keys(knock_audience_members.this.members) == tolist(["Bob", "alice", "bob"])
+    error_message = "excluding carol and BOB (no such user: ids are case-sensitive) must leave Bob, alice and bob."
   }
 }
 

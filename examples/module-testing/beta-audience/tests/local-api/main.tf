@@ -1,5 +1,16 @@
 # Where the integration tests find the local Knock API. Override with
 # terraform test -var knock_base_url=... -var knock_api_key=...
+#
+# The test file's provider "knock" block reaches this module's run too: name the provider's source here,
+# or OpenTofu looks for hashicorp/knock.
+terraform {
+  required_providers {
+    knock = {
+      source = "knock-tf/knock"
+    }
+  }
+}
+
 variable "knock_base_url" {
   description = "Base URL of the local Knock API."
   type        = string
