@@ -240,9 +240,8 @@ func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource 
 }
 
 func (p *knockProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{
-		NewAudienceMembersDataSource,
-	}
+	// The knock_audience_members data source is served by server.go, at the protocol level.
+	return nil
 }
 
 // durationSetting is a provider setting written as a Go duration: its validator reports a literal that
