@@ -113,6 +113,13 @@ func TestAccAudienceMembersDataSource_userProperties(t *testing.T) {
 				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(3)),
 				expectRequests(srv, 0, 0, 1),
 			},
+		}, {
+			Config: dataSourceConfig(srv, "audience_key = \"readers\"\ntenant = \"acme\"\ninclude_user_properties = true"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("users"), knownvalue.MapExact(map[string]knownvalue.Check{
+					"u2": knownvalue.ObjectPartial(map[string]knownvalue.Check{"email": knownvalue.Null(), "added_at": knownvalue.StringRegexp(regexpRFC3339)}),
+				})),
+			},
 		}},
 	})
 }
@@ -187,8 +194,8 @@ func TestAccAudienceMembersDataSource_invalidIDs(t *testing.T) {
 				ExpectError: errorText("Invalid Tenant", `tenant is "", which is empty or only whitespace`),
 			},
 			{
-				PreConfig:   func() { expectNoRequests(t, srv) },
-				Config:      dataSourceConfig(srv, `audience_key = "readers"`),
+				PreConfig: func() { expectNoRequests(t, srv) },
+				Config:    dataSourceConfig(srv, `audience_key = "readers"`),
 			},
 		},
 	})
