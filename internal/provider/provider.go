@@ -223,11 +223,10 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	p.readMaxAge.Store(int64(readMaxAge))
 	data := &providerData{client: client, claims: &p.claims}
 	resp.ResourceData = data
-	resp.DataSourceData = data
 	resp.ListResourceData = data
 }
 
-// providerData is what Configure hands to every resource, data source and list resource.
+// providerData is what Configure hands to the framework's resources and list resources.
 type providerData struct {
 	client *knock.Client
 	// claims are shared with knock_audience_members, so that conflicts across the two resources show at plan.
@@ -240,9 +239,8 @@ func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource 
 }
 
 func (p *knockProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{
-		NewAudienceMembersDataSource,
-	}
+	// The knock_audience_members data source is served by server.go, at the protocol level.
+	return nil
 }
 
 // durationSetting is a provider setting written as a Go duration: its validator reports a literal that
@@ -317,8 +315,8 @@ func (p *knockProvider) ListResources(_ context.Context) []func() list.ListResou
 	}
 }
 
-// providerDataFrom returns what Configure handed to a resource, data source or list resource; nil while
-// Terraform only validates (the provider is not configured yet).
+// providerDataFrom returns what Configure handed to a resource or list resource; nil while Terraform only
+// validates (the provider is not configured yet).
 func providerDataFrom(data any, kind string, diags *diag.Diagnostics) *providerData {
 	if data == nil {
 		return nil

@@ -9,8 +9,8 @@ import (
 )
 
 // NewProtocol6Server returns the provider's plugin-protocol server: terraform-plugin-framework serves the
-// provider configuration and everything else, and knock_audience_members is routed to its own
-// protocol-level implementation (see audience_members_resource.go for why). A panic in any call
+// provider configuration and everything else, and the knock_audience_members resource and data source are
+// routed to their own protocol-level implementations (see audience_members_resource.go for why). A panic in any call
 // becomes an error diagnostic (recovery.go).
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
@@ -18,6 +18,7 @@ func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 		return &recoveringServer{next: &server{
 			ProviderServer:  providerserver.NewProtocol6(p)(),
 			audienceMembers: newAudienceMembersResource(p),
+			membersData:     newAudienceMembersDataSource(p),
 		}}
 	}
 }
@@ -31,12 +32,14 @@ var (
 type server struct {
 	tfprotov6.ProviderServer
 	audienceMembers *audienceMembersResource
+	membersData     *audienceMembersDataSource
 }
 
 func (s *server) GetMetadata(ctx context.Context, req *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {
 	resp, err := s.ProviderServer.GetMetadata(ctx, req)
 	if err == nil && resp != nil {
 		resp.Resources = append(resp.Resources, tfprotov6.ResourceMetadata{TypeName: audienceMembersTypeName})
+		resp.DataSources = append(resp.DataSources, tfprotov6.DataSourceMetadata{TypeName: audienceMembersTypeName})
 	}
 	return resp, err
 }
@@ -48,6 +51,10 @@ func (s *server) GetProviderSchema(ctx context.Context, req *tfprotov6.GetProvid
 			resp.ResourceSchemas = map[string]*tfprotov6.Schema{}
 		}
 		resp.ResourceSchemas[audienceMembersTypeName] = audienceMembersSchema()
+		if resp.DataSourceSchemas == nil {
+			resp.DataSourceSchemas = map[string]*tfprotov6.Schema{}
+		}
+		resp.DataSourceSchemas[audienceMembersTypeName] = audienceMembersDataSourceSchema()
 	}
 	return resp, err
 }
@@ -103,6 +110,20 @@ func (s *server) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyRe
 		return s.audienceMembers.ApplyResourceChange(ctx, req)
 	}
 	return s.ProviderServer.ApplyResourceChange(ctx, req)
+}
+
+func (s *server) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
+	if req.TypeName == audienceMembersTypeName {
+		return s.membersData.ValidateDataResourceConfig(ctx, req)
+	}
+	return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
+}
+
+func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
+	if req.TypeName == audienceMembersTypeName {
+		return s.membersData.ReadDataSource(ctx, req)
+	}
+	return s.ProviderServer.ReadDataSource(ctx, req)
 }
 
 func (s *server) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {

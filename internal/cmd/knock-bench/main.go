@@ -6,7 +6,9 @@
 //
 // For each size and repeat it applies N members, runs a no-op plan, then applies a 1% change, for both
 // the provider and the baseline, and prints one table: wall times, their ratio, requests by endpoint,
-// requests in flight, and peak RSS of the provider and of Terraform. It exits non-zero only when a
+// requests in flight, and peak RSS of the provider and of Terraform. After the no-op plan it also plans
+// a configuration that only reads the data source on the same audience, and prints that beside the
+// resource's no-op plan of the same run. It exits non-zero only when a
 // terraform command fails or times out, a no-op plan is not empty, or the audience ends up wrong;
 // performance targets that are missed are reported as FAIL lines.
 package main
@@ -105,8 +107,9 @@ func run() int {
 				slices.Reverse(order)
 			}
 			var pair [numVariants][numSteps]measure
+			var lookups []measure
 			for _, v := range order {
-				ms, err := b.runVariant(ctx, n, rep, v)
+				ms, lookup, err := b.runVariant(ctx, n, rep, v)
 				if ctx.Err() != nil {
 					fmt.Fprintln(os.Stderr, "knock-bench: interrupted; cleaned up")
 					return 130
@@ -119,8 +122,13 @@ func run() int {
 				pair[v] = ms
 				fmt.Fprintf(os.Stderr, "knock-bench: N=%d run %d/%d %-8s create %.2fs, noop-plan %.2fs, change-1%% %.2fs\n",
 					n, rep, o.repeat, v, ms[stepCreate].wall.Seconds(), ms[stepNoopPlan].wall.Seconds(), ms[stepChange].wall.Seconds())
+				if v == ours {
+					lookups = append(lookups, lookup)
+					fmt.Fprintf(os.Stderr, "knock-bench: N=%d run %d/%d ours     data-source plan %.2fs\n", n, rep, o.repeat, lookup.wall.Seconds())
+				}
 			}
 			r.runs = append(r.runs, pair)
+			r.lookups = append(r.lookups, lookups...)
 		}
 	}
 

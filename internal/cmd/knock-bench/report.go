@@ -20,25 +20,39 @@ const (
 	maxRSSAt100k = 300e6 // bytes
 	growthSmall  = 10_000
 	growthLarge  = 100_000
+	// The data source's plan against the resource's no-op plan of the same audience, from this size on;
+	// below it, both are mostly the provider's start-up.
+	maxLookupRatio     = 1.2
+	lookupRatioFrom    = 10_000
+	maxLookupRSSAt100k = 300e6 // bytes
 )
 
 var endpoints = [...]localknock.Endpoint{localknock.EndpointAdd, localknock.EndpointRemove, localknock.EndpointList}
 
 // sizeResult holds the completed runs of one size; err is why the size was given up.
 type sizeResult struct {
-	n    int
-	runs [][numVariants][numSteps]measure
-	err  error
+	n       int
+	runs    [][numVariants][numSteps]measure
+	lookups []measure // ours' data-source plan, one per run
+	err     error
 }
 
 // cell is the median over the runs of one variant's step.
 func (r *sizeResult) cell(v variant, s step) measure {
+	ms := make([]measure, len(r.runs))
+	for i, run := range r.runs {
+		ms[i] = run[v][s]
+	}
+	return medianMeasure(ms)
+}
+
+// medianMeasure is the median of each figure over the runs.
+func medianMeasure(ms []measure) measure {
 	var wall, span []time.Duration
 	var prss, trss, inflight, starts, conns []int64
 	busiest := 0 // the worst run, not the median: it is a limit
 	reqs := make([][]int64, len(endpoints))
-	for _, run := range r.runs {
-		m := run[v][s]
+	for _, m := range ms {
 		wall, span = append(wall, m.wall), append(span, m.writeSpan)
 		prss, trss = append(prss, m.providerRSS), append(trss, m.terraformRSS)
 		inflight, starts = append(inflight, int64(m.inFlight)), append(starts, int64(m.starts))
@@ -90,8 +104,27 @@ func verdict(ok bool) string {
 // printReport prints the table, then one line per target.
 func printReport(w io.Writer, o options, b *bench, results []*sizeResult) {
 	printTable(w, o, b, results)
+	printLookupTable(w, results)
 	printWritePacing(w, results)
 	printChecks(w, o, results)
+}
+
+// printLookupTable shows the data source's plan next to the resource's no-op plan of the same run.
+func printLookupTable(w io.Writer, results []*sizeResult) {
+	fmt.Fprintln(w, "\nData source: a plan that only reads data.knock_audience_members on the audience of N members, "+
+		"right after the resource's no-op plan of the same run:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "N	data_source_plan_s	resource_noop_plan_s	ratio	list	list_floor	provider_rss_MB	tf_rss_MB	")
+	for _, r := range results {
+		if len(r.lookups) == 0 {
+			continue
+		}
+		m, noop := medianMeasure(r.lookups), r.cell(ours, stepNoopPlan)
+		fmt.Fprintf(tw, "%d\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.0f\t\n", r.n, m.wall.Seconds(), noop.wall.Seconds(),
+			ratio(m.wall, noop.wall), m.requests[localknock.EndpointList], ceilDiv(r.n, localknock.MaxPageSize),
+			mb(m.providerRSS), mb(m.terraformRSS))
+	}
+	_ = tw.Flush()
 }
 
 func printTable(w io.Writer, o options, b *bench, results []*sizeResult) {
@@ -168,6 +201,14 @@ func printChecks(w io.Writer, o options, results []*sizeResult) {
 		}
 	}
 
+	for _, r := range results {
+		if len(r.lookups) == 0 {
+			continue
+		}
+		list, pages := medianMeasure(r.lookups).requests[localknock.EndpointList], ceilDiv(r.n, localknock.MaxPageSize)
+		check(list == pages, "N=%-6d %-9s list %d (ceil(N/50) = %d)", r.n, "data-source-plan", list, pages)
+	}
+
 	if o.latency > 0 {
 		// The time and memory targets are set without added latency.
 		fmt.Fprintf(w, "\nRatio, growth and memory targets not checked: they apply with no added latency (-latency 0).\n")
@@ -200,6 +241,24 @@ func printChecks(w io.Writer, o options, results []*sizeResult) {
 			}
 			fmt.Fprintf(w, "\nProvider peak RSS at N=%d < %.0f MB:\n", growthLarge, maxRSSAt100k/1e6)
 			check(float64(peak)*1024 < maxRSSAt100k, "%.0f MB", mb(peak))
+		}
+
+		header := false
+		for _, r := range results {
+			if len(r.lookups) == 0 || r.n < lookupRatioFrom {
+				continue
+			}
+			if !header {
+				fmt.Fprintf(w, "\nData-source plan / resource no-op plan <= %.1f, provider peak RSS <= %.0f MB at N=%d:\n",
+					maxLookupRatio, maxLookupRSSAt100k/1e6, growthLarge)
+				header = true
+			}
+			m := medianMeasure(r.lookups)
+			x := ratio(m.wall, r.cell(ours, stepNoopPlan).wall)
+			check(x <= maxLookupRatio, "N=%-6d %-9s ratio %.2f", r.n, "data-source-plan", x)
+			if r.n == growthLarge {
+				check(float64(m.providerRSS)*1024 <= maxLookupRSSAt100k, "N=%-6d %-9s provider peak RSS %.0f MB", r.n, "data-source-plan", mb(m.providerRSS))
+			}
 		}
 	}
 

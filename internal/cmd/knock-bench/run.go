@@ -78,27 +78,26 @@ const rateWindowPause = 1100 * time.Millisecond
 func changed(n int) int { return max(1, n/200) }
 
 // runVariant applies N members, plans again, then changes 1% of them, in a fresh directory and, for
-// ours, against a fresh local Knock API.
-func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) ([numSteps]measure, error) {
-	var out [numSteps]measure
+// ours, against a fresh local Knock API. For ours it also plans a configuration that only reads the
+// data source, right after the no-op plan, on the same audience of N members: lookup is its cost.
+func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) (out [numSteps]measure, lookup measure, err error) {
 	dir := filepath.Join(b.root, fmt.Sprintf("n%d-run%d-%s", n, rep, v))
 	if err := os.Mkdir(dir, 0o700); err != nil {
-		return out, err
+		return out, lookup, err
 	}
 	defer os.RemoveAll(dir) // a 100,000-member state and its logs take tens of MB
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(b.config(v)), 0o600); err != nil {
-		return out, err
+		return out, lookup, err
 	}
 	if err := b.writeMembers(dir, 1, n); err != nil {
-		return out, err
+		return out, lookup, err
 	}
 
 	env := slices.Clip(b.baseEnv)
 	var api *localAPI
 	if v == ours {
-		var err error
 		if api, err = startLocalAPI(b.latency); err != nil {
-			return out, err
+			return out, lookup, err
 		}
 		defer api.close()
 		env = append(env, "KNOCK_BASE_URL="+api.url, "KNOCK_API_KEY="+benchAPIKey)
@@ -113,7 +112,7 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) ([numStep
 		if s == stepChange {
 			// Drop the first k ids and add k new ones after the last.
 			if err := b.writeMembers(dir, k+1, n+k); err != nil {
-				return out, err
+				return out, lookup, err
 			}
 		}
 		if api != nil {
@@ -130,32 +129,85 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) ([numStep
 			if errors.As(err, &re) {
 				re.what = label + ": " + re.what
 			}
-			return out, err
+			return out, lookup, err
 		}
 		if code != 0 {
 			what := fmt.Sprintf("exit status %d", code)
 			if s == stepNoopPlan && code == 2 {
 				what = "the plan after apply is not empty (exit status 2)"
 			}
-			return out, &runError{what: label + ": " + what, logTail: tail(logFile)}
+			return out, lookup, &runError{what: label + ": " + what, logTail: tail(logFile)}
 		}
 		if api != nil {
 			m.requests, m.inFlight, m.conns, m.writeSpan, m.writesPerSec = api.counts()
 			if m.starts == 0 {
-				return out, fmt.Errorf("%s: no provider process was seen", label)
+				return out, lookup, fmt.Errorf("%s: no provider process was seen", label)
 			}
 			first := 1
 			if s == stepChange {
 				first = k + 1
 			}
 			if err := checkAudience(api.knock, first, n); err != nil {
-				return out, &runError{what: label + ": " + err.Error()}
+				return out, lookup, &runError{what: label + ": " + err.Error()}
 			}
 		}
 		out[s] = m
+		if s == stepNoopPlan && api != nil {
+			if lookup, err = b.lookupPlan(ctx, dir, env, api, n, rep); err != nil {
+				return out, lookup, err
+			}
+		}
 	}
-	return out, nil
+	return out, lookup, nil
 }
+
+// lookupPlan plans a root module holding only the data source on the benchmark's audience, in its own
+// directory beside the variant's: what a pipeline that reads an audience (to copy it, compare it or
+// gate on its size) pays. The plan must succeed and be empty.
+func (b *bench) lookupPlan(ctx context.Context, dir string, env []string, api *localAPI, n, rep int) (measure, error) {
+	lookupDir := filepath.Join(dir, "lookup")
+	if err := os.Mkdir(lookupDir, 0o700); err != nil {
+		return measure{}, err
+	}
+	if err := os.WriteFile(filepath.Join(lookupDir, "main.tf"), []byte(lookupConfig), 0o600); err != nil {
+		return measure{}, err
+	}
+	time.Sleep(rateWindowPause)
+	api.reset()
+	logFile := filepath.Join(lookupDir, "plan.log")
+	m, code, err := b.terraformCmd(ctx, lookupDir, env, logFile, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+	label := fmt.Sprintf("N=%d run %d ours data-source plan (terraform plan)", n, rep)
+	if err != nil {
+		var re *runError
+		if errors.As(err, &re) {
+			re.what = label + ": " + re.what
+		}
+		return m, err
+	}
+	if code != 0 {
+		return m, &runError{what: fmt.Sprintf("%s: exit status %d", label, code), logTail: tail(logFile)}
+	}
+	m.requests, m.inFlight, m.conns, m.writeSpan, m.writesPerSec = api.counts()
+	if m.starts == 0 {
+		return m, fmt.Errorf("%s: no provider process was seen", label)
+	}
+	return m, nil
+}
+
+const lookupConfig = `terraform {
+  required_providers {
+    knock = {
+      source = "knock-tf/knock"
+    }
+  }
+}
+
+provider "knock" {}
+
+data "knock_audience_members" "bench" {
+  audience_key = "` + benchAudience + `"
+}
+`
 
 // config is the root module of a variant. By default both variants read the members from a variable
 // of type map(string) set by members.auto.tfvars.json, so that Terraform handles the very same value in
