@@ -399,11 +399,6 @@ func TestAccExamples_moduleTesting(t *testing.T) {
 		}
 	})
 	t.Run("integration", func(t *testing.T) {
-		// TEMPORARY (issue 15): remove once claims describe the current run's resources only.
-		if !cliIsOpenTofu() && atLeastVersion(version, 1, 15) {
-			t.Skipf("issue 15: known failure on Terraform %s: terraform test keeps one provider process across run "+
-				"blocks, and claims from an earlier run persist (Audience Claimed Twice); skipped until the claims fix", version)
-		}
 		srv.ResetRequests()
 		out := tf.expectTestsPass(t, "tests/integration.tftest.hcl", "-var=knock_base_url="+srv.URL(), "-var=knock_api_key="+apiKey)
 		if got := srv.Requests(); got[localknock.EndpointAdd] == 0 || got[localknock.EndpointRemove] == 0 {
