@@ -35,7 +35,7 @@ var userPropertyNames = []string{"name", "email", "phone_number", "avatar", "tim
 
 var (
 	// audienceMembersDataType follows from the schema, so that the two cannot disagree.
-	audienceMembersDataType = audienceMembersDataSourceSchema().ValueType().(tftypes.Object)
+	audienceMembersDataType = audienceMembersDataSourceSchema().ValueType().(tftypes.Object) //nolint:forcetypeassert // a schema's block is an object; a panic at init is the test
 )
 
 func audienceMembersDataSourceSchema() *tfprotov6.Schema {
