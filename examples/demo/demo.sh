@@ -5,7 +5,7 @@
 #      shows the drift, and applying that plan corrects it,
 #   3. try to empty an audience: the guard rail (max_removal_percent) stops the plan,
 #   4. plan again: no changes,
-# then destroy and clean up. Expects TERRAFORM (absolute path) and BIN (where make build put the
+# then lift the guard rail and destroy, and clean up. Expects TERRAFORM (absolute path) and BIN (where make build put the
 # binaries) from the Makefile. Colours only when stdout is a terminal.
 set -euo pipefail
 
@@ -111,8 +111,9 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 
-step "terraform destroy"
-tf destroy -auto-approve | tail -n 1
+step "terraform destroy (the guard rail holds for destroy too: lift it first, as on purpose)"
+tf apply -auto-approve -var beta_max_removal_percent=100 >/dev/null
+tf destroy -auto-approve -var beta_max_removal_percent=100 | tail -n 1
 kill "$api_pid" && wait "$api_pid" || true
 api_pid=""
 step "Done: the local Knock API is stopped and the working directory removed"

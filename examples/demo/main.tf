@@ -16,6 +16,12 @@ variable "beta_user_ids" {
   default     = ["user-1", "user-2", "user-3"]
 }
 
+variable "beta_max_removal_percent" {
+  description = "The guard rail of beta-testers. It holds for destroy too: the demo lifts it to 100 before destroying."
+  type        = number
+  default     = 50
+}
+
 locals {
   # 60 generated users: more than one page of Knock's 50-member list.
   newsletter_user_ids = [for i in range(60) : format("newsletter-user-%03d", i)]
@@ -26,8 +32,8 @@ resource "knock_audience_members" "beta" {
   members      = provider::knock::members(var.beta_user_ids)
 
   # Guard rail: a plan that would remove more than half of the audience fails (an empty export must not
-  # wipe it).
-  max_removal_percent = 50
+  # wipe it), and so does a destroy until the limit is lifted.
+  max_removal_percent = var.beta_max_removal_percent
 }
 
 resource "knock_audience_members" "newsletter" {
