@@ -25,25 +25,37 @@ func newLimiter(rate int) *limiter {
 // arrivals in one of its seconds.
 const window = time.Second + 10*time.Millisecond
 
-// reserve books the next start and returns how long to wait for it.
-func (l *limiter) reserve() time.Duration {
+// reserve books the next start in a slot and returns the slot, the start and how long to wait for it.
+func (l *limiter) reserve() (slot int, start time.Time, delay time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	// The slot being reused holds the start of the request rate places back: this one may start one
 	// window after it.
-	start := now
+	start = now
 	if oldest := l.starts[l.next]; !oldest.IsZero() && oldest.Add(window).After(now) {
 		start = oldest.Add(window)
 	}
-	l.starts[l.next] = start
+	slot = l.next
+	l.starts[slot] = start
 	l.next = (l.next + 1) % len(l.starts)
-	return start.Sub(now)
+	return slot, start, start.Sub(now)
+}
+
+// started records when the request booked in slot really started, if later than booked: on a busy
+// machine a timer fires late, and the request rate places after it must keep a full window from its
+// real start, or Knock counts rate+1 in one second and answers 429.
+func (l *limiter) started(slot int, booked time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now := l.now(); l.starts[slot].Equal(booked) && now.After(booked) {
+		l.starts[slot] = now
+	}
 }
 
 // wait blocks until a request may start, or until ctx is done.
 func (l *limiter) wait(ctx context.Context) error {
-	delay := l.reserve()
+	slot, booked, delay := l.reserve()
 	if delay <= 0 {
 		return ctx.Err()
 	}
@@ -51,6 +63,7 @@ func (l *limiter) wait(ctx context.Context) error {
 	defer timer.Stop()
 	select {
 	case <-timer.C:
+		l.started(slot, booked)
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
