@@ -73,6 +73,16 @@ func TestMembersFunction_protocol(t *testing.T) {
 		return server.CallFunction(context.Background(), &tfprotov6.CallFunctionRequest{Name: "members", Arguments: args})
 	}
 
+	// null as OpenTofu 1.12 sends it: a value with no data (or none at all).
+	for _, null := range []*tfprotov6.DynamicValue{{}, nil} {
+		nullResp, err := server.CallFunction(context.Background(), &tfprotov6.CallFunctionRequest{Name: "members", Arguments: []*tfprotov6.DynamicValue{
+			dynamic(t, listType, tftypes.NewValue(listType, []tftypes.Value{tftypes.NewValue(tftypes.String, "a")})), null,
+		}})
+		if err != nil || nullResp.Error != nil {
+			t.Fatalf("CallFunction with a null tenant sent as %v: %v, %v", null, err, nullResp.Error)
+		}
+	}
+
 	resp, err := call([]string{"a", "b"}, "acme")
 	if err != nil || resp.Error != nil {
 		t.Fatalf("CallFunction: %v, %v", err, resp.Error)

@@ -147,6 +147,21 @@ func (s *server) GenerateResourceConfig(ctx context.Context, req *tfprotov6.Gene
 	return s.ProviderServer.GenerateResourceConfig(ctx, req)
 }
 
+// CallFunction gives a null argument that arrives with no data (OpenTofu 1.12 sends null that way) the
+// msgpack encoding of null, which terraform-plugin-framework decodes; without data it fails the call with
+// "DynamicValue had no JSON or msgpack data set".
+func (s *server) CallFunction(ctx context.Context, req *tfprotov6.CallFunctionRequest) (*tfprotov6.CallFunctionResponse, error) {
+	for i, arg := range req.Arguments {
+		if arg == nil || arg.MsgPack == nil && arg.JSON == nil {
+			req.Arguments[i] = &tfprotov6.DynamicValue{MsgPack: msgpackNil}
+		}
+	}
+	return s.ProviderServer.CallFunction(ctx, req)
+}
+
+// msgpackNil is null in msgpack, whatever its type.
+var msgpackNil = []byte{0xc0}
+
 // The list-resource calls are not part of tfprotov6.ProviderServer yet, so embedding does not forward them.
 
 func (s *server) ValidateListResourceConfig(ctx context.Context, req *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {

@@ -17,7 +17,19 @@ variables {
   user_ids = ["alice", "Bob", "carol", "dave", "erin"]
 }
 
+# The knock provider's configuration comes from the first run, so that run gets another one, which it
+# never uses (Terraform 1.15 reports a cycle otherwise, and OpenTofu wants the provider declared).
+provider "knock" {
+  alias    = "unused"
+  base_url = "http://127.0.0.1:9"
+  api_key  = "sk_test_unused"
+}
+
 run "local_api" {
+  providers = {
+    knock = knock.unused
+  }
+
   module {
     source = "./tests/local-api"
   }
