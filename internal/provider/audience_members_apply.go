@@ -216,16 +216,9 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 		return nil
 	}
 	audienceKey := stringOf(prior.AudienceKey)
-	members, err := prior.Members.tenants()
+	declared, held, err := destroyRemovals(prior)
 	if err != nil {
 		return errorDiagnostics("Unable to Remove Audience Members", err.Error(), pathMembers)
-	}
-	declared := settings.declared(members)
-	knock.SortMemberships(declared)
-	held := len(declared)
-	if n, ok := knownNumber(prior.MembershipCount); ok {
-		count, _ := n.Int64()
-		held = max(held, int(count))
 	}
 	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(declared), held, declared); diags != nil {
 		return diags

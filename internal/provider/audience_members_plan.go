@@ -315,16 +315,9 @@ func (r *audienceMembersResource) planReplace(prior audienceMembersObject, prior
 	if priorSettings.keepOnDestroy {
 		return nil
 	}
-	priorMembers, err := prior.Members.tenants()
+	removed, held, err := destroyRemovals(prior)
 	if err != nil {
 		return errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
-	}
-	removed := priorSettings.declared(priorMembers)
-	knock.SortMemberships(removed)
-	held := len(removed)
-	if n, ok := knownNumber(prior.MembershipCount); ok {
-		count, _ := n.Int64()
-		held = max(held, int(count))
 	}
 	// The configuration's limits guard the replacement: they are what the reviewer sees.
 	guard := settings
@@ -360,21 +353,31 @@ func (r *audienceMembersResource) planDestroy(prior audienceMembersObject, priva
 				"Terraform only forgets them.", settings.scopeLabel(audienceKey)),
 		}}
 	}
-	priorMembers, err := prior.Members.tenants()
+	removed, held, err := destroyRemovals(prior)
 	if err != nil {
 		return errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
-	}
-	removed := settings.declared(priorMembers)
-	knock.SortMemberships(removed)
-	held := len(removed)
-	if n, ok := knownNumber(prior.MembershipCount); ok {
-		count, _ := n.Int64()
-		held = max(held, int(count))
 	}
 	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(removed), held, removed); diags != nil {
 		return diags
 	}
 	return r.provider.claims.register(audienceKey, private.Owner, settings.claimsFor(audienceKey, nil, removed, 0))
+}
+
+// destroyRemovals is what destroying the resource of state prior removes, the memberships it declares,
+// sorted, and how many its scope holds, for the percentage guard rail.
+func destroyRemovals(prior audienceMembersObject) (removed []knock.Membership, held int, err error) {
+	members, err := prior.Members.tenants()
+	if err != nil {
+		return nil, 0, err
+	}
+	removed = prior.settings().declared(members)
+	knock.SortMemberships(removed)
+	held = len(removed)
+	if n, ok := knownNumber(prior.MembershipCount); ok {
+		count, _ := n.Int64()
+		held = max(held, int(count))
+	}
+	return removed, held, nil
 }
 
 // changeSummary is a warning, the one channel a provider has into the plan output, that sums up an
