@@ -99,11 +99,12 @@ func Plan(s Scope, desired, basis, owned []Membership) Change {
 	return c
 }
 
-// Check verifies that c can follow from a plan of scope s towards desired: it adds only desired
-// memberships and removes only undesired ones of the scope's slice, a managed-only scope only those it
-// owned. The apply runs it before sending anything, so that no change set the plan's values do not
+// Check verifies that c can follow from a plan of scope s from basis, the audience as the plan saw it,
+// towards desired: it adds only desired memberships and removes only undesired ones of the scope's slice
+// that basis holds, a managed-only scope only those it owned (a create's basis is empty: it removes
+// nothing). The apply runs it before sending anything, so that no change set the plan's values do not
 // support is ever sent.
-func (c Change) Check(s Scope, desired map[Membership]struct{}, owned []Membership) error {
+func (c Change) Check(s Scope, desired map[Membership]struct{}, basis, owned []Membership) error {
 	seen := make(map[Membership]struct{}, len(c.Add)+len(c.Remove))
 	for _, m := range c.Add {
 		if _, ok := desired[m]; !ok {
@@ -115,6 +116,10 @@ func (c Change) Check(s Scope, desired map[Membership]struct{}, owned []Membersh
 	if !s.Authoritative {
 		ownedSet = SetOf(owned)
 	}
+	var basisSet map[Membership]struct{}
+	if len(c.Remove) > 0 {
+		basisSet = SetOf(basis)
+	}
 	for _, m := range c.Remove {
 		if _, dup := seen[m]; dup {
 			return fmt.Errorf("the planned change adds and removes %s", describe(m))
@@ -125,6 +130,9 @@ func (c Change) Check(s Scope, desired map[Membership]struct{}, owned []Membersh
 		}
 		if !s.Holds(m) {
 			return fmt.Errorf("the planned change removes %s, outside tenant %q", describe(m), s.Tenant)
+		}
+		if _, ok := basisSet[m]; !ok {
+			return fmt.Errorf("the planned change removes %s, which the plan did not see in the audience", describe(m))
 		}
 		if ownedSet != nil {
 			if _, ok := ownedSet[m]; !ok {

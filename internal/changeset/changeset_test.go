@@ -57,6 +57,7 @@ func TestPlan_scopes(t *testing.T) {
 
 func TestCheck_refusesWhatNoPlanShows(t *testing.T) {
 	desired := SetOf([]Membership{m("a", "acme")})
+	basis := []Membership{m("a", "acme"), m("b", ""), m("c", "acme")}
 	for _, tc := range []struct {
 		change Change
 		scope  Scope
@@ -67,8 +68,9 @@ func TestCheck_refusesWhatNoPlanShows(t *testing.T) {
 		{Change{Remove: []Membership{m("a", "acme")}}, Scope{Authoritative: true}, nil, `removes user "a" under tenant "acme", which the configuration declares`},
 		{Change{Remove: []Membership{m("b", "")}}, Scope{Tenant: "acme", Authoritative: true}, nil, `removes user "b" without tenant, outside tenant "acme"`},
 		{Change{Remove: []Membership{m("b", "")}}, Scope{}, []Membership{m("c", "")}, `removes user "b" without tenant, which this managed-only resource never declared`},
+		{Change{Remove: []Membership{m("late", "acme")}}, Scope{Tenant: "acme", Authoritative: true}, nil, `removes user "late" under tenant "acme", which the plan did not see in the audience`},
 	} {
-		err := tc.change.Check(tc.scope, desired, tc.owned)
+		err := tc.change.Check(tc.scope, desired, basis, tc.owned)
 		if err == nil || err.Error() != "the planned change "+tc.want {
 			t.Errorf("Check(%+v) = %v, want %q", tc.change, err, tc.want)
 		}
@@ -115,7 +117,7 @@ func TestProject_hiddenMemberships(t *testing.T) {
 func checkInvariants(scope Scope, desired, basis, owned, live []Membership) error {
 	c := Plan(scope, desired, basis, owned)
 	desiredSet, basisSet := SetOf(desired), SetOf(basis)
-	if err := c.Check(scope, desiredSet, owned); err != nil {
+	if err := c.Check(scope, desiredSet, basis, owned); err != nil {
 		return fmt.Errorf("Plan's own change fails Check: %w", err)
 	}
 	for _, x := range c.Remove {
@@ -157,6 +159,10 @@ func checkInvariants(scope Scope, desired, basis, owned, live []Membership) erro
 		if _, still := after[x]; !still && !scope.Holds(x) {
 			return fmt.Errorf("%v outside the scope was removed", x)
 		}
+	}
+	// A create's basis is empty: any removal is refused.
+	if len(c.Remove) > 0 && c.Check(scope, desiredSet, nil, owned) == nil {
+		return fmt.Errorf("Check accepts removals with no basis")
 	}
 	// A read at apply only narrows the change.
 	narrowed, _ := c.Recheck(scope, basis, live)

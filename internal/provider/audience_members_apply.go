@@ -105,13 +105,13 @@ func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Cli
 				settings.scopeLabel(audienceKey)), nil)
 	}
 	change := private.Change.change()
-	if err := change.Check(scope, changeset.SetOf(desired), owned); err != nil {
+	if err := change.Check(scope, changeset.SetOf(desired), basis, owned); err != nil {
 		return nil, errorDiagnostics("Plan Again",
 			fmt.Sprintf("The change this apply was handed for %s does not follow from its plan: %s. Nothing was sent to Knock. "+
 				"Run terraform plan again.", settings.scopeLabel(audienceKey), err), nil)
 	}
 
-	defer r.provider.claims.lock(audienceKey)()
+	defer r.provider.locks.lock(audienceKey)()
 	var drift changeset.Drift
 	if age, ok := private.age(time.Now()); !ok || age > r.provider.planReadMaxAge() {
 		live, err := client.ListMemberships(ctx, audienceKey)
@@ -223,7 +223,7 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(declared), held, declared); diags != nil {
 		return diags
 	}
-	defer r.provider.claims.lock(audienceKey)()
+	defer r.provider.locks.lock(audienceKey)()
 	toRemove := r.provider.claims.notDeclaredByOthers(audienceKey, owner, declared)
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
 	if err != nil && !knock.IsNotFound(err) {

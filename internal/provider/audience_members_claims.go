@@ -21,8 +21,12 @@ import (
 type claims struct {
 	mu         sync.Mutex
 	byAudience map[string][]claim
-	// locks holds a mutex per audience key, so that the reads and writes of the resources of one audience
-	// in one run never interleave.
+}
+
+// audienceLocks holds a mutex per audience key, so that the reads and writes of the resources of one
+// audience in one provider process never interleave.
+type audienceLocks struct {
+	mu    sync.Mutex
 	locks map[string]*sync.Mutex
 }
 
@@ -41,17 +45,17 @@ type claim struct {
 }
 
 // lock serialises the work of one audience; it returns the unlock.
-func (c *claims) lock(audienceKey string) func() {
-	c.mu.Lock()
-	if c.locks == nil {
-		c.locks = map[string]*sync.Mutex{}
+func (l *audienceLocks) lock(audienceKey string) func() {
+	l.mu.Lock()
+	if l.locks == nil {
+		l.locks = map[string]*sync.Mutex{}
 	}
-	mu := c.locks[audienceKey]
+	mu := l.locks[audienceKey]
 	if mu == nil {
 		mu = &sync.Mutex{}
-		c.locks[audienceKey] = mu
+		l.locks[audienceKey] = mu
 	}
-	c.mu.Unlock()
+	l.mu.Unlock()
 	mu.Lock()
 	return mu.Unlock
 }

@@ -54,15 +54,13 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 	settings := planned.settings()
 	planned.ID = resourceID(planned)
 	planned.MembershipCount = tftypes.NewValue(tftypes.Number, tftypes.UnknownValue)
-	members, err := knownMembers(planned.Members)
+	members, count, err := knownMembers(planned.Members)
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
 		return resp, nil
 	}
-	if planned.Members.IsKnown() && !planned.Members.IsNull() {
-		n := 0
-		_ = planned.Members.each(func(string, string, tenantKind) error { n++; return nil })
-		planned.MembershipCount = countValue(n)
+	if count >= 0 {
+		planned.MembershipCount = countValue(count)
 	}
 	if !creating {
 		for _, attr := range []struct {
@@ -114,11 +112,12 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 	return resp, nil
 }
 
-// knownMembers decodes a members map that is known with every tenant known; nil when any part of it is
-// known only at apply.
-func knownMembers(members membersAttr) (map[string]string, error) {
+// knownMembers decodes a members map in one pass: the map when it is known with every tenant known (nil
+// when any part is known only at apply), and the number of members when the map itself is known (-1 when
+// it is not).
+func knownMembers(members membersAttr) (map[string]string, int, error) {
 	if !members.IsKnown() || members.IsNull() {
-		return nil, nil
+		return nil, -1, nil
 	}
 	out := map[string]string{}
 	allKnown := true
@@ -127,10 +126,13 @@ func knownMembers(members membersAttr) (map[string]string, error) {
 		allKnown = allKnown && kind != tenantUnknown
 		return nil
 	})
-	if err != nil || !allKnown {
-		return nil, err
+	if err != nil {
+		return nil, -1, err
 	}
-	return out, nil
+	if !allKnown {
+		return nil, len(out), nil
+	}
+	return out, len(out), nil
 }
 
 // resourceID is the audience key, or AUDIENCE_KEY/TENANT for a tenant's slice: the import id, and unique
@@ -230,7 +232,7 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 	// which sees only the state, cannot apply a new read deadline before an apply records it.
 	ctx, cancel := withTimeout(ctx, timeouts, "read")
 	defer cancel()
-	unlock := r.provider.claims.lock(audienceKey)
+	unlock := r.provider.locks.lock(audienceKey)
 	live, err := client.ListMemberships(ctx, audienceKey)
 	unlock()
 	private.ReadAt = time.Now().UTC()

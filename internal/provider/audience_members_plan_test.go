@@ -114,19 +114,19 @@ func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
 
 // TestAudienceLock: passes on one audience never interleave; passes on different audiences do not wait.
 func TestAudienceLock(t *testing.T) {
-	var c claims
-	unlock := c.lock("beta")
+	var locks audienceLocks
+	unlock := locks.lock("beta")
 
 	otherDone := make(chan struct{})
 	go func() {
-		c.lock("gamma")()
+		locks.lock("gamma")()
 		close(otherDone)
 	}()
 	waitFor(t, otherDone, "a pass on another audience") // would hang if audiences shared one lock
 
 	sameDone := make(chan struct{})
 	go func() {
-		c.lock("beta")()
+		locks.lock("beta")()
 		close(sameDone)
 	}()
 	select {

@@ -46,6 +46,7 @@ type knockProvider struct {
 	readMaxAge atomic.Int64
 	// claims holds what each resource of this process declares and removes, per audience.
 	claims claims
+	locks  audienceLocks
 }
 
 // planReadMaxAge is how old the plan's read of an audience may be for an update to diff against it.
