@@ -109,6 +109,20 @@ func TestAccAudienceMembersResource_stalePlanLeavesNewMembers(t *testing.T) {
 	out = tf.mustRun("apply", "-auto-approve", "-refresh=false")
 	expectOutput(t, out, `aud: applied \+1 / -0 members`)
 	expectLiveNow(t, srv, "aud", member("late", ""), member("later", ""), member("u1", ""), member("u2", ""), member("u3", ""))
+
+	// The audience gone between plan and apply: the apply stops, sends nothing and says to plan again.
+	tf.write("main.tf", config(`{ "u1" = null, "u2" = null, "u3" = null, "u4" = null }`))
+	tf.mustRun("plan", "-out=gone.tfplan")
+	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 404})
+	srv.ResetRequests()
+	out, code = tf.run("apply", "gone.tfplan")
+	if code == 0 {
+		t.Fatalf("the apply after the audience went away passed:\n%s", out)
+	}
+	expectOutput(t, out, "Audience Changed Since Plan", "Nothing was sent", "Run terraform plan again")
+	if got := srv.Requests(); got[localknock.EndpointAdd]+got[localknock.EndpointRemove] != 0 {
+		t.Errorf("the apply sent %v, want no write", got)
+	}
 }
 
 // A user under several tenants: the memberships the members map cannot show are named in the plan, and the
