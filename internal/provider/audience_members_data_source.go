@@ -211,9 +211,7 @@ func (d *audienceMembersDataSource) ReadDataSource(ctx context.Context, req *tfp
 		return resp, nil
 	}
 	if !config.tenant.IsNull() {
-		tenant := stringOf(config.tenant)
-		keep := func(i int) bool { return memberships[i].Tenant == tenant }
-		memberships, entries = filterMemberships(memberships, entries, keep)
+		memberships, entries = underTenant(memberships, entries, stringOf(config.tenant))
 	}
 	// Terraform turns every string into Unicode normal form C, so such an id would land in state as
 	// another id than Knock's, and a copy would add a user who is not the member.
@@ -230,12 +228,11 @@ func (d *audienceMembersDataSource) ReadDataSource(ctx context.Context, req *tfp
 	return resp, nil
 }
 
-// filterMemberships keeps the memberships for which keep(i) holds, and the entries beside them when
-// there are any.
-func filterMemberships(memberships []knock.Membership, entries []knock.AudienceMember, keep func(int) bool) ([]knock.Membership, []knock.AudienceMember) {
+// underTenant keeps the memberships under tenant, and the entries beside them when there are any.
+func underTenant(memberships []knock.Membership, entries []knock.AudienceMember, tenant string) ([]knock.Membership, []knock.AudienceMember) {
 	kept := 0
 	for i := range memberships {
-		if !keep(i) {
+		if memberships[i].Tenant != tenant {
 			continue
 		}
 		memberships[kept] = memberships[i]
