@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
@@ -36,7 +35,7 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 	}
 	private := parseMembersPrivate(req.PlannedPrivate)
 	if destroying {
-		ctx, cancel := withTimeout(ctx, prior.Timeouts, "delete")
+		ctx, cancel := withTimeout(ctx, prior.get(attrTimeouts), "delete")
 		defer cancel()
 		if resp.Diagnostics = r.delete(ctx, client, prior, private.Owner); !hasError(resp.Diagnostics) {
 			if resp.NewState, err = encodeNull(); err != nil {
@@ -50,7 +49,7 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 	if creating {
 		operation = "create"
 	}
-	ctx, cancel := withTimeout(ctx, planned.Timeouts, operation)
+	ctx, cancel := withTimeout(ctx, planned.get(attrTimeouts), operation)
 	defer cancel()
 	newState, diags := r.execute(ctx, client, prior, planned, private, creating)
 	resp.Diagnostics = diags
@@ -72,7 +71,7 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 			owner := private.Owner
 			if owner == "" {
 				owner = newOwner()
-				r.provider.claims.adopt(stringOf(planned.AudienceKey), fingerprintOf(*newState), owner)
+				r.provider.claims.adopt(stringOf(planned.get(attrAudienceKey)), fingerprintOf(*newState), owner)
 			}
 			resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Owner: owner}.encode()
 		}
@@ -86,7 +85,7 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Client, prior, planned audienceMembersObject, private membersPrivate, creating bool) (*audienceMembersObject, []*tfprotov6.Diagnostic) {
 	settings := planned.settings()
 	scope := settings.scope()
-	audienceKey := stringOf(planned.AudienceKey)
+	audienceKey := stringOf(planned.get(attrAudienceKey))
 	members, err := planned.Members.tenants()
 	if err != nil {
 		return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
@@ -158,7 +157,7 @@ func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Cli
 		state := planned
 		shown, _, count := changeset.Project(scope, held, members, append(owned, desired...))
 		state.Members = membersOf(shown)
-		state.MembershipCount = countValue(count)
+		state.set(attrMembershipCount, countValue(count))
 		return &state
 	}
 	added, err := add(ctx, audienceKey, change.Add)
@@ -215,7 +214,7 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 	if settings.keepOnDestroy {
 		return nil
 	}
-	audienceKey := stringOf(prior.AudienceKey)
+	audienceKey := stringOf(prior.get(attrAudienceKey))
 	declared, held, err := destroyRemovals(prior)
 	if err != nil {
 		return errorDiagnostics("Unable to Remove Audience Members", err.Error(), pathMembers)
@@ -249,9 +248,9 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		resp.Diagnostics = diags
 		return resp, nil
 	}
-	ctx, cancel := withTimeout(ctx, current.Timeouts, "read")
+	ctx, cancel := withTimeout(ctx, current.get(attrTimeouts), "read")
 	defer cancel()
-	audienceKey := stringOf(current.AudienceKey)
+	audienceKey := stringOf(current.get(attrAudienceKey))
 	prior, err := current.Members.tenants()
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), pathMembers)
@@ -296,9 +295,9 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		owned = settings.declared(prior)
 	}
 	members, hidden, count := changeset.Project(settings.scope(), live, prior, owned)
-	current.ID = resourceID(current)
+	current.set(attrID, resourceID(current))
 	current.Members = membersOf(members)
-	current.MembershipCount = countValue(count)
+	current.set(attrMembershipCount, countValue(count))
 	resp.NewState, err = current.encode()
 	if err == nil {
 		resp.NewIdentity, err = identityOf(current)
@@ -334,18 +333,12 @@ func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tf
 			return resp, nil
 		}
 	}
-	settings := map[string]tftypes.Value{}
+	imported := audienceMembersObject{Members: nullMembers}
+	imported.set(attrAudienceKey, stringValue(audienceKey))
 	if tenant != "" {
-		settings["tenant"] = stringValue(tenant)
+		imported.set(attrTenant, stringValue(tenant))
 	}
-	imported := audienceMembersObject{
-		AudienceKey:     stringValue(audienceKey),
-		Members:         nullMembers,
-		MembershipCount: tftypes.NewValue(tftypes.Number, nil),
-		Timeouts:        tftypes.NewValue(timeoutsType, nil),
-		Settings:        settings,
-	}
-	imported.ID = resourceID(imported)
+	imported.set(attrID, resourceID(imported))
 	state, err := imported.encode()
 	var identity *tfprotov6.ResourceIdentityData
 	if err == nil {

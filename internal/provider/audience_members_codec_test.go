@@ -22,12 +22,14 @@ func objectWith(members tftypes.Value, tenant tftypes.Value) tftypes.Value {
 		"audience_key":     stringValue("beta"),
 		"members":          members,
 		"membership_count": tftypes.NewValue(tftypes.Number, tftypes.UnknownValue),
-		"timeouts": tftypes.NewValue(timeoutsType, map[string]tftypes.Value{
+		"timeouts": tftypes.NewValue(audienceMembersType.AttributeTypes[attrTimeouts], map[string]tftypes.Value{
 			"create": stringValue("10m"), "read": nullString, "update": nullString, "delete": nullString,
 		}),
 	}
-	for _, name := range settingNames {
-		attrs[name] = tftypes.NewValue(audienceMembersType.AttributeTypes[name], nil)
+	for _, a := range audienceMembersAttributes {
+		if a.role == optional {
+			attrs[a.name] = tftypes.NewValue(a.typ, nil)
+		}
 	}
 	attrs["tenant"] = tenant
 	attrs["max_removals"] = tftypes.NewValue(tftypes.Number, 25)
@@ -232,4 +234,28 @@ func FuzzDecodeAudienceMembers(f *testing.F) {
 			t.Fatalf("a decoded value does not encode: %v", err)
 		}
 	})
+}
+
+// An attribute an object lacks is encoded as a null of its type: adding one to audienceMembersAttributes
+// cannot make encode panic where a value does not set it.
+func TestEncode_missingAttributesAreTypedNulls(t *testing.T) {
+	obj := audienceMembersObject{}
+	obj.set(attrAudienceKey, stringValue("beta"))
+	dv, err := obj.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, err := dv.Unmarshal(audienceMembersType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := value.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range audienceMembersAttributes {
+		if got := attrs[a.name]; a.name != attrAudienceKey && (!got.IsNull() || !got.Type().Equal(a.typ)) {
+			t.Errorf("%s = %v, want a null %v", a.name, got, a.typ)
+		}
+	}
 }

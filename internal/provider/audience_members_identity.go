@@ -23,15 +23,12 @@ func audienceMembersIdentitySchema() *tfprotov6.ResourceIdentitySchema {
 
 // identityOf returns the identity of a resource value, or nil while its audience or tenant is unknown.
 func identityOf(obj audienceMembersObject) (*tfprotov6.ResourceIdentityData, error) {
-	tenant, ok := obj.Settings["tenant"]
-	if !ok {
-		tenant = tftypes.NewValue(tftypes.String, nil)
-	}
-	if !obj.AudienceKey.IsKnown() || !tenant.IsKnown() {
+	audienceKey, tenant := obj.get(attrAudienceKey), obj.get(attrTenant)
+	if !audienceKey.IsKnown() || !tenant.IsKnown() {
 		return nil, nil
 	}
 	dv, err := tfprotov6.NewDynamicValue(audienceMembersIdentityType, tftypes.NewValue(audienceMembersIdentityType, map[string]tftypes.Value{
-		"audience_key": obj.AudienceKey,
+		"audience_key": audienceKey,
 		"tenant":       tenant,
 	}))
 	if err != nil {

@@ -37,8 +37,8 @@ func TestAudienceMembersIdentity_protocol(t *testing.T) {
 		t.Fatalf("import by identity: %v %v", err, resp.Diagnostics)
 	}
 	state, _, err := decodeAudienceMembers(resp.ImportedResources[0].State)
-	if err != nil || stringOf(state.AudienceKey) != "beta" || stringOf(state.Settings["tenant"]) != "acme" || stringOf(state.ID) != "beta/acme" {
-		t.Errorf("imported state: audience %q tenant %q (%v)", stringOf(state.AudienceKey), stringOf(state.Settings["tenant"]), err)
+	if err != nil || stringOf(state.get(attrAudienceKey)) != "beta" || stringOf(state.get(attrTenant)) != "acme" || stringOf(state.get(attrID)) != "beta/acme" {
+		t.Errorf("imported state: audience %q tenant %q (%v)", stringOf(state.get(attrAudienceKey)), stringOf(state.get(attrTenant)), err)
 	}
 	key, tenant, err := importTarget(resp.ImportedResources[0].Identity)
 	if err != nil || key != "beta" || tenant != "acme" {

@@ -219,11 +219,11 @@ func TestAccAudienceMembersResource_invalidSettings(t *testing.T) {
 			},
 			{
 				Config:      providerConfig(srv) + membersResource("test", "aud", `{ "u1" = null }`, `on_destroy = "forget"`),
-				ExpectError: errorText("Invalid on_destroy", `on_destroy is "forget"`, `["remove" "keep"]`),
+				ExpectError: errorText("Invalid On Destroy", `on_destroy is "forget"`, `["remove" "keep"]`),
 			},
 			{
 				Config:      providerConfig(srv) + membersResource("test", "aud", `{ "u1" = null }`, `max_removal_percent = 150`),
-				ExpectError: errorText("Invalid max_removal_percent", "from 0 to 100"),
+				ExpectError: errorText("Invalid Max Removal Percent", "from 0 to 100"),
 			},
 		},
 	})

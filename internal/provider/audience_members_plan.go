@@ -17,8 +17,6 @@ import (
 // follows from the refreshed state and the memberships the members map cannot show (private state). A
 // create never removes: memberships already in the audience show up in the next plan, by name.
 
-var pathTenant = tftypes.NewAttributePath().WithAttributeName("tenant")
-
 // refreshDeadlineAdvice: Terraform hands a refresh the state, not the configuration, so a raised
 // timeouts.read takes effect only once an apply has recorded it.
 const refreshDeadlineAdvice = "\n\nA refresh uses timeouts.read as recorded in the state. If you have just raised it in the " +
@@ -52,32 +50,22 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 	}
 
 	settings := planned.settings()
-	planned.ID = resourceID(planned)
-	planned.MembershipCount = tftypes.NewValue(tftypes.Number, tftypes.UnknownValue)
+	planned.set(attrID, resourceID(planned))
+	planned.set(attrMembershipCount, tftypes.NewValue(tftypes.Number, tftypes.UnknownValue))
 	members, count, err := knownMembers(planned.Members)
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
 		return resp, nil
 	}
 	if count >= 0 {
-		planned.MembershipCount = countValue(count)
+		planned.set(attrMembershipCount, countValue(count))
 	}
 	if !creating {
-		for _, attr := range []struct {
-			before, after tftypes.Value
-			path          *tftypes.AttributePath
-		}{
-			{prior.AudienceKey, planned.AudienceKey, pathAudienceKey},
-			{prior.Settings["tenant"], planned.Settings["tenant"], pathTenant},
-		} {
-			if !attr.before.Equal(attr.after) {
-				resp.RequiresReplace = append(resp.RequiresReplace, attr.path)
-			}
-		}
+		resp.RequiresReplace = replacedBy(prior, planned)
 	}
 
-	audienceKey := stringOf(planned.AudienceKey)
-	scopeKnown := planned.AudienceKey.IsKnown() && settings.tenantKnown
+	audienceKey := stringOf(planned.get(attrAudienceKey))
+	scopeKnown := planned.get(attrAudienceKey).IsKnown() && settings.tenantKnown
 	switch {
 	case len(resp.RequiresReplace) > 0:
 		// Terraform plans the create half again with no prior state; this call answers for the destroy half.
@@ -85,7 +73,7 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 		resp.PlannedPrivate = req.PriorPrivate
 	case creating && scopeKnown:
 		var private membersPrivate
-		resp.Diagnostics, private = r.planCreate(ctx, audienceKey, settings, members, planned.Timeouts)
+		resp.Diagnostics, private = r.planCreate(ctx, audienceKey, settings, members, planned.get(attrTimeouts))
 		resp.PlannedPrivate = private.encode()
 	case creating:
 		// An audience key or tenant known only at apply: Terraform plans again then, and this plan reads then.
@@ -138,14 +126,14 @@ func knownMembers(members membersAttr) (map[string]string, int, error) {
 // resourceID is the audience key, or AUDIENCE_KEY/TENANT for a tenant's slice: the import id, and unique
 // among the resources that share an audience.
 func resourceID(obj audienceMembersObject) tftypes.Value {
-	tenant, ok := obj.Settings["tenant"]
-	if !obj.AudienceKey.IsKnown() || ok && !tenant.IsKnown() {
+	audienceKey, tenant := obj.get(attrAudienceKey), obj.get(attrTenant)
+	if !audienceKey.IsKnown() || !tenant.IsKnown() {
 		return tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
 	}
-	if obj.AudienceKey.IsNull() {
-		return obj.AudienceKey
+	if audienceKey.IsNull() {
+		return audienceKey
 	}
-	return stringValue(membersImportID(stringOf(obj.AudienceKey), stringOf(tenant)))
+	return stringValue(membersImportID(stringOf(audienceKey), stringOf(tenant)))
 }
 
 // priorBasis is what an update's plan saw of the audience: the refreshed state's memberships, with those
@@ -297,14 +285,14 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 // the configured resource never owned; otherwise the guard rails count what the destroy removes.
 func (r *audienceMembersResource) planReplace(prior audienceMembersObject, priorPrivate membersPrivate, planned audienceMembersObject, settings membersSettings, members map[string]string) []*tfprotov6.Diagnostic {
 	priorSettings := prior.settings()
-	priorKey := stringOf(prior.AudienceKey)
+	priorKey := stringOf(prior.get(attrAudienceKey))
 	if priorPrivate.Imported {
-		want := settings.scopeID(stringOf(planned.AudienceKey))
+		want := settings.scopeID(stringOf(planned.get(attrAudienceKey)))
 		what := fmt.Sprintf("the whole audience %q", priorKey)
 		if priorSettings.tenant != "" {
 			what = fmt.Sprintf("tenant %q of audience %q", priorSettings.tenant, priorKey)
 		}
-		configured := fmt.Sprintf("audience_key = %q", stringOf(planned.AudienceKey))
+		configured := fmt.Sprintf("audience_key = %q", stringOf(planned.get(attrAudienceKey)))
 		if settings.tenant != "" {
 			configured += fmt.Sprintf(" and tenant = %q", settings.tenant)
 		}
@@ -346,7 +334,7 @@ func (r *audienceMembersResource) planReplace(prior audienceMembersObject, prior
 // planDestroy checks a destroy against the guard rails and the other resources of the audience.
 func (r *audienceMembersResource) planDestroy(prior audienceMembersObject, private membersPrivate) []*tfprotov6.Diagnostic {
 	settings := prior.settings()
-	audienceKey := stringOf(prior.AudienceKey)
+	audienceKey := stringOf(prior.get(attrAudienceKey))
 	if settings.keepOnDestroy {
 		return []*tfprotov6.Diagnostic{{
 			Severity: tfprotov6.DiagnosticSeverityWarning,
@@ -375,7 +363,7 @@ func destroyRemovals(prior audienceMembersObject) (removed []knock.Membership, h
 	removed = prior.settings().declared(members)
 	knock.SortMemberships(removed)
 	held = len(removed)
-	if n, ok := knownNumber(prior.MembershipCount); ok {
+	if n, ok := knownNumber(prior.get(attrMembershipCount)); ok {
 		count, _ := n.Int64()
 		held = max(held, int(count))
 	}

@@ -19,10 +19,10 @@ import (
 // objectOf is a knock_audience_members value with members and no settings, as the codec decodes it.
 func objectOf(t *testing.T, members map[string]string) audienceMembersObject {
 	t.Helper()
-	obj := audienceMembersObject{
-		ID: stringValue("beta"), AudienceKey: stringValue("beta"), Members: membersOf(members),
-		MembershipCount: countValue(len(members)), Timeouts: tftypes.NewValue(timeoutsType, nil), Settings: map[string]tftypes.Value{},
-	}
+	obj := audienceMembersObject{Members: membersOf(members)}
+	obj.set(attrID, stringValue("beta"))
+	obj.set(attrAudienceKey, stringValue("beta"))
+	obj.set(attrMembershipCount, countValue(len(members)))
 	dv, err := obj.encode()
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func objectOf(t *testing.T, members map[string]string) audienceMembersObject {
 
 func TestPlanUpdate_summaryGuardAndHiddenRemovals(t *testing.T) {
 	prior := objectOf(t, map[string]string{"u1": "", "u2": "acme"})
-	prior.MembershipCount = countValue(3)
+	prior.set(attrMembershipCount, countValue(3))
 	// u2 is also live under globex, which the members map cannot show.
 	private := membersPrivate{Hidden: pairs{{"u2", "globex"}}}
 	members := map[string]string{"u2": "acme", "u3": ""}
@@ -55,7 +55,7 @@ func TestPlanUpdate_summaryGuardAndHiddenRemovals(t *testing.T) {
 		t.Errorf("planned change removes %v and adds %d, want %v and 1501", change.Remove, len(change.Add), want)
 	}
 
-	planned.Settings["max_removals"] = tftypes.NewValue(tftypes.Number, 1)
+	planned.set(attrMaxRemovals, tftypes.NewValue(tftypes.Number, 1))
 	diags, change = r.planUpdate("beta", planned.settings(), prior, private, planned, members)
 	if len(diags) != 1 || !hasError(diags) || !strings.Contains(diags[0].Detail, "removes 2 memberships") || change != nil {
 		t.Fatalf("guard = %+v, change %v", diags, change)
@@ -82,7 +82,7 @@ func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
 		return newAudienceMembersResource(p)
 	}
 	members := map[string]string{"keep": "", "new": ""}
-	noTimeouts := tftypes.NewValue(timeoutsType, nil)
+	noTimeouts := tftypes.NewValue(audienceMembersType.AttributeTypes[attrTimeouts], nil)
 
 	settings := membersSettings{authoritative: true, tenantKnown: true}
 	diags, private := planner().planCreate(context.Background(), "existing", settings, members, noTimeouts)
@@ -170,8 +170,8 @@ func TestExecute_failedWriteReadsTheAudienceAgain(t *testing.T) {
 	if err != nil || len(tenants) != 2 {
 		t.Fatalf("state members = %v (%v), want u1 and u2", tenants, err)
 	}
-	if n, ok := knownNumber(state.MembershipCount); !ok || n.Cmp(big.NewFloat(2)) != 0 {
-		t.Errorf("membership_count = %v, want 2", state.MembershipCount)
+	if n, ok := knownNumber(state.get(attrMembershipCount)); !ok || n.Cmp(big.NewFloat(2)) != 0 {
+		t.Errorf("membership_count = %v, want 2", state.get(attrMembershipCount))
 	}
 }
 

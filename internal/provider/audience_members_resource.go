@@ -34,108 +34,6 @@ func newAudienceMembersResource(p *knockProvider) *audienceMembersResource {
 	return &audienceMembersResource{provider: p}
 }
 
-var (
-	pathAudienceKey = tftypes.NewAttributePath().WithAttributeName("audience_key")
-	pathMembers     = tftypes.NewAttributePath().WithAttributeName("members")
-)
-
-func audienceMembersSchema() *tfprotov6.Schema {
-	markdown := tfprotov6.StringKindMarkdown
-	return &tfprotov6.Schema{
-		Version: 0,
-		Block: &tfprotov6.SchemaBlock{
-			DescriptionKind: markdown,
-			Description: "Declares the memberships of one Knock audience. By default the resource is authoritative: after " +
-				"apply the audience holds exactly the configured members, and memberships that are not declared are " +
-				"removed. With `tenant` it owns only the memberships under that tenant; with `authoritative = false` it " +
-				"owns only the memberships it declares. Each plan reads the audience's live memberships, so changes made " +
-				"outside Terraform show as drift.\n\n" +
-				"Guard rails: `max_removals` and `max_removal_percent` stop a plan that would remove too many members " +
-				"(an empty data source must not wipe an audience), and a create on an audience that already has other " +
-				"members warns (or, with `on_existing_members = \"error\"`, fails) before anything is sent.\n\n" +
-				"**The plan is the contract.** The apply removes only the memberships its plan showed as removed, by user " +
-				"id and tenant (the plan's one-line summary names the ones `members` cannot show, such as a user's membership " +
-				"under another tenant), never touches a membership outside the resource's scope, and sends nothing the plan " +
-				"did not show when the audience changed after the plan. A create never removes memberships: those already " +
-				"in the audience show as removals in the next plan. `max_removals` and `max_removal_percent` also guard " +
-				"replacements and destroy. The guide \"Choosing an ownership mode\" has the details.\n\n" +
-				"Members are added with their user id only; the provider never changes user properties.",
-			Attributes: []*tfprotov6.SchemaAttribute{
-				{
-					Name: "id", Type: tftypes.String, Computed: true, DescriptionKind: markdown,
-					Description: "The audience key, or `AUDIENCE_KEY/TENANT` for a resource with `tenant` set: the import id. " +
-						"Each part is escaped like a URL path segment (a `/` inside a key or tenant is written `%2F`, a `%` `%25`), " +
-						"as `knock_audience_member`'s ids are.",
-				},
-				{
-					Name: "audience_key", Type: tftypes.String, Required: true, DescriptionKind: markdown,
-					Description: "Key of a static Knock audience that already exists in the environment. Changing it " +
-						"replaces the resource: the old audience loses the declared members and the new one gets them.",
-				},
-				{
-					Name: "members", Type: membersMapType, Required: true, DescriptionKind: markdown,
-					Description: "The audience's members: a map from user id to tenant id, with `null` for a " +
-						"membership without tenant. For a list of ids: `{ for id in local.user_ids : id => null }`. " +
-						"With `tenant` set, every value must be `null`: each member is under that tenant. " +
-						"A map (not a set) keeps plans fast for hundreds of thousands of members. Users that do not exist " +
-						"in Knock yet are created with only their id.",
-				},
-				{
-					Name: "tenant", Type: tftypes.String, Optional: true, DescriptionKind: markdown,
-					Description: "Own only the memberships under this tenant: the resource is authoritative within that " +
-						"slice of the audience and never touches memberships under other tenants or without tenant. " +
-						"Use one resource per tenant (`for_each`) to declare a multi-tenant audience; a user can be a " +
-						"member under several tenants. Changing it replaces the resource.",
-				},
-				{
-					Name: "authoritative", Type: tftypes.Bool, Optional: true, DescriptionKind: markdown,
-					Description: "`true` (the default): memberships in the resource's scope that are not declared are " +
-						"removed. `false` (managed-only): the resource adds what it declares, removes what it declared " +
-						"before and no longer does, and leaves every other membership alone; drift of its own " +
-						"memberships still shows in plans.",
-				},
-				{
-					Name: "create_audience", Type: tftypes.Bool, Optional: true, DescriptionKind: markdown,
-					Description: "Create the audience as a static audience if it does not exist (Knock's " +
-						"`create_audience=true` on add). Default `false`: an unknown audience is an error.",
-				},
-				{
-					Name: "on_destroy", Type: tftypes.String, Optional: true, DescriptionKind: markdown,
-					Description: "What destroying the resource does: `remove` (the default) removes the memberships it " +
-						"declares; `keep` leaves them in Knock and only forgets them.",
-				},
-				{
-					Name: "on_existing_members", Type: tftypes.String, Optional: true, DescriptionKind: markdown,
-					Description: "At create, when the audience (or the tenant's slice of it) already has members that the " +
-						"configuration does not declare: `warn` (the default) shows how many, with examples, in the plan; the " +
-						"create leaves them, and an authoritative resource's next plan shows their removal. `error` fails the " +
-						"plan and shows the import command that adopts the audience instead.",
-				},
-				{
-					Name: "max_removals", Type: tftypes.Number, Optional: true, DescriptionKind: markdown,
-					Description: "Fail the plan (and the apply, before anything is sent) when it would remove more than " +
-						"this many memberships: an update, a replacement (a changed `audience_key` or `tenant`) or a destroy. The " +
-						"protection against an empty data source or file wiping an audience. To destroy a guarded resource on " +
-						"purpose, raise the limit and apply that first, or set `on_destroy = \"keep\"`.",
-				},
-				{
-					Name: "max_removal_percent", Type: tftypes.Number, Optional: true, DescriptionKind: markdown,
-					Description: "Like `max_removals`, as a percentage (0 to 100) of the memberships the resource's scope " +
-						"holds. With both set, the smaller limit applies.",
-				},
-				{
-					Name: "membership_count", Type: tftypes.Number, Computed: true, DescriptionKind: markdown,
-					Description: "Number of memberships in the resource's scope (the whole audience, the tenant's slice, or, " +
-						"with `authoritative = false`, the declared memberships that are live), counting every (user, tenant) pair. " +
-						"It differs from the number of `members` when a user is a member under several tenants, which " +
-						"`members` cannot show; the plan then shows an update that removes the extra memberships, and names them.",
-				},
-			},
-			BlockTypes: []*tfprotov6.SchemaNestedBlock{timeoutsBlock()},
-		},
-	}
-}
-
 func (r *audienceMembersResource) ValidateResourceConfig(_ context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
 	resp := &tfprotov6.ValidateResourceConfigResponse{}
 	config, _, err := decodeAudienceMembers(req.Config)
@@ -143,67 +41,26 @@ func (r *audienceMembersResource) ValidateResourceConfig(_ context.Context, req 
 		resp.Diagnostics = errorDiagnostics("Invalid Configuration", err.Error(), nil)
 		return resp, nil
 	}
-	if config.AudienceKey.IsKnown() && !config.AudienceKey.IsNull() {
-		if key := stringOf(config.AudienceKey); key == "" {
-			resp.Diagnostics = errorDiagnostics("Invalid Audience Key",
-				`audience_key is "" (empty). Set it to the key of a static Knock audience, as shown in the Knock dashboard under Audiences.`,
-				pathAudienceKey)
-		} else if problem := idProblem(key); problem != "" {
-			resp.Diagnostics = errorDiagnostics("Invalid Audience Key",
-				fmt.Sprintf("audience_key is %q, which %s. Write the key exactly as the Knock dashboard shows it under Audiences.", key, problem),
-				pathAudienceKey)
-		}
-	}
+	resp.Diagnostics = checkAttributes(config)
 	membersDiags, withTenant := validateMembers(config.Members)
 	resp.Diagnostics = append(resp.Diagnostics, membersDiags...)
-	resp.Diagnostics = append(resp.Diagnostics, validateSettings(config, withTenant)...)
-	resp.Diagnostics = append(resp.Diagnostics, validateTimeouts(config.Timeouts)...)
+	resp.Diagnostics = append(resp.Diagnostics, checkMemberTenants(config, withTenant)...)
 	return resp, nil
 }
 
-// validateSettings checks the ownership and guard-rail attributes that are known. withTenant counts the
-// members whose value names a tenant.
-func validateSettings(config audienceMembersObject, withTenant tenantedMembers) []*tfprotov6.Diagnostic {
-	var diags []*tfprotov6.Diagnostic
-	attr := func(name string) *tftypes.AttributePath { return tftypes.NewAttributePath().WithAttributeName(name) }
-	oneOf := func(name string, allowed ...string) {
-		v := config.Settings[name]
-		if v.IsKnown() && !v.IsNull() && !slices.Contains(allowed, stringOf(v)) {
-			diags = append(diags, errorDiagnostics("Invalid "+name,
-				fmt.Sprintf("%s is %q; write one of %q.", name, stringOf(v), allowed), attr(name))...)
-		}
+// checkMemberTenants refuses members that name a tenant in a resource with tenant set. withTenant counts
+// the members whose value names a tenant.
+func checkMemberTenants(config audienceMembersObject, withTenant tenantedMembers) []*tfprotov6.Diagnostic {
+	tenant := config.get(attrTenant)
+	if withTenant.count == 0 || !tenant.IsKnown() || tenant.IsNull() || checkTenant(attribute{name: attrTenant}, tenant) != nil {
+		return nil
 	}
-	oneOf("on_destroy", onDestroyRemove, onDestroyKeep)
-	oneOf("on_existing_members", onExistingWarn, onExistingError)
-
-	if v := config.Settings["tenant"]; v.IsKnown() && !v.IsNull() {
-		tenant := stringOf(v)
-		if tenant == "" {
-			diags = append(diags, errorDiagnostics("Invalid Tenant",
-				`tenant is "" (empty). Set it to a tenant id, or remove it to manage the whole audience.`, attr("tenant"))...)
-		} else if problem := idProblem(tenant); problem != "" {
-			diags = append(diags, errorDiagnostics("Invalid Tenant",
-				fmt.Sprintf("tenant is %q, which %s. Write the tenant id exactly as Knock knows it.", tenant, problem), attr("tenant"))...)
-		} else if withTenant.count > 0 {
-			first := withTenant.first
-			diags = append(diags, errorDiagnostics("Member Tenant Set Twice",
-				fmt.Sprintf("This resource has tenant = %q, so every member is under that tenant and the values of members "+
-					"must be null. %s set a tenant of their own, for example members[%q]. Write null for them, or move "+
-					"memberships under other tenants to the resource of that tenant.", tenant, plural(withTenant.count, "member"), first),
-				pathMembers.WithElementKeyString(first))...)
-		}
-	}
-	if n, ok := knownNumber(config.Settings["max_removals"]); ok && (n.Sign() < 0 || !n.IsInt()) {
-		diags = append(diags, errorDiagnostics("Invalid max_removals",
-			fmt.Sprintf("max_removals is %s; write a whole number of memberships, 0 or more (0: never remove).", n.Text('g', 10)), attr("max_removals"))...)
-	}
-	if n, ok := knownNumber(config.Settings["max_removal_percent"]); ok {
-		if f, _ := n.Float64(); f < 0 || f > 100 {
-			diags = append(diags, errorDiagnostics("Invalid max_removal_percent",
-				fmt.Sprintf("max_removal_percent is %g; write a percentage from 0 to 100.", f), attr("max_removal_percent"))...)
-		}
-	}
-	return diags
+	first := withTenant.first
+	return errorDiagnostics("Member Tenant Set Twice",
+		fmt.Sprintf("This resource has tenant = %q, so every member is under that tenant and the values of members "+
+			"must be null. %s set a tenant of their own, for example members[%q]. Write null for them, or move "+
+			"memberships under other tenants to the resource of that tenant.", stringOf(tenant), plural(withTenant.count, "member"), first),
+		pathMembers.WithElementKeyString(first))
 }
 
 // tenantedMembers counts the members whose value names a tenant; first is the smallest of their user ids.
@@ -330,10 +187,7 @@ func (r *audienceMembersResource) GenerateResourceConfig(_ context.Context, req 
 	resp := &tfprotov6.GenerateResourceConfigResponse{}
 	state, _, err := decodeAudienceMembers(req.State)
 	if err == nil {
-		state.ID = tftypes.NewValue(tftypes.String, nil)
-		state.MembershipCount = tftypes.NewValue(tftypes.Number, nil)
-		state.Timeouts = tftypes.NewValue(timeoutsType, nil)
-		resp.Config, err = state.encode()
+		resp.Config, err = configOf(state).encode()
 	}
 	if err != nil {
 		resp.Diagnostics = errorDiagnostics("Unable to Generate Configuration", err.Error(), nil)

@@ -14,7 +14,8 @@ import (
 )
 
 // membersSettings are the ownership and guard-rail settings of one knock_audience_members, with
-// defaults applied. Values unknown at plan time count as their defaults, and known counts as false.
+// defaults applied (audienceMembersAttributes folds them in). Values unknown at plan time count as their
+// defaults, and tenantKnown is false while the tenant is unknown.
 type membersSettings struct {
 	authoritative   bool
 	tenant          string // "" = the whole audience
@@ -33,36 +34,13 @@ const (
 	onExistingError = "error"
 )
 
-func (o audienceMembersObject) settings() membersSettings {
-	s := membersSettings{authoritative: true, tenantKnown: true}
-	if b, ok := knownBool(o.Settings["authoritative"]); ok {
-		s.authoritative = b
-	}
-	if v := o.Settings["tenant"]; !v.IsKnown() {
-		s.tenantKnown = false
-	} else {
-		s.tenant = stringOf(v)
-	}
-	s.createAudience, _ = knownBool(o.Settings["create_audience"])
-	s.keepOnDestroy = stringOf(o.Settings["on_destroy"]) == onDestroyKeep
-	s.errorOnExisting = stringOf(o.Settings["on_existing_members"]) == onExistingError
-	if n, ok := knownNumber(o.Settings["max_removals"]); ok {
-		i, _ := n.Int64()
-		s.maxRemovals = &i
-	}
-	if n, ok := knownNumber(o.Settings["max_removal_percent"]); ok {
-		f, _ := n.Float64()
-		s.maxRemovalPct = &f
-	}
-	return s
-}
-
-func knownBool(v tftypes.Value) (bool, bool) {
+// boolOr returns a known, non-null bool, else def.
+func boolOr(v tftypes.Value, def bool) bool {
 	var b bool
 	if !v.IsKnown() || v.IsNull() || v.As(&b) != nil {
-		return false, false
+		return def
 	}
-	return b, true
+	return b
 }
 
 func knownNumber(v tftypes.Value) (*big.Float, bool) {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -15,21 +16,31 @@ var (
 	membersMapType = tftypes.Map{ElementType: tftypes.String}
 	// audienceMembersType follows from the schema, so that the two cannot disagree.
 	audienceMembersType = audienceMembersSchema().ValueType().(tftypes.Object) //nolint:forcetypeassert // a schema's block is an object; a panic at init is the test
-	timeoutsType        = audienceMembersType.AttributeTypes["timeouts"]
-	// settingNames are the optional, configuration-only attributes that steer ownership and guard rails.
-	settingNames = []string{"authoritative", "tenant", "create_audience", "on_destroy", "on_existing_members", "max_removals", "max_removal_percent"}
 )
 
 // audienceMembersObject is a decoded knock_audience_members value. Attributes stay tftypes values
 // where they may be null or unknown; members stays msgpack until a caller decodes it.
 type audienceMembersObject struct {
-	ID              tftypes.Value
-	AudienceKey     tftypes.Value
-	Members         membersAttr
-	MembershipCount tftypes.Value
-	Timeouts        tftypes.Value
-	// Settings holds the attributes of settingNames, passed through as configured.
-	Settings map[string]tftypes.Value
+	// attrs holds every attribute but members, by name.
+	attrs   map[string]tftypes.Value
+	Members membersAttr
+}
+
+// get returns an attribute's value; one the object lacks is a null of the attribute's type.
+func (o audienceMembersObject) get(name string) tftypes.Value {
+	if v, ok := o.attrs[name]; ok && v.Type() != nil {
+		return v
+	}
+	return tftypes.NewValue(audienceMembersType.AttributeTypes[name], nil)
+}
+
+// set replaces an attribute's value in a copy of the attributes, so that copies of an object stay apart.
+func (o *audienceMembersObject) set(name string, v tftypes.Value) {
+	o.attrs = maps.Clone(o.attrs)
+	if o.attrs == nil {
+		o.attrs = map[string]tftypes.Value{}
+	}
+	o.attrs[name] = v
 }
 
 func decodeAudienceMembers(dv *tfprotov6.DynamicValue) (obj audienceMembersObject, isNull bool, err error) {
@@ -64,29 +75,13 @@ func decodeAudienceMembers(dv *tfprotov6.DynamicValue) (obj audienceMembersObjec
 	if err := value.As(&attrs); err != nil {
 		return obj, false, fmt.Errorf("decoding knock_audience_members: %w", err)
 	}
-	obj = audienceMembersObject{
-		ID: attrs["id"], AudienceKey: attrs["audience_key"], Members: members, MembershipCount: attrs["membership_count"],
-		Timeouts: attrs["timeouts"], Settings: make(map[string]tftypes.Value, len(settingNames)),
-	}
-	for _, name := range settingNames {
-		obj.Settings[name] = attrs[name]
-	}
-	return obj, false, nil
+	return audienceMembersObject{attrs: attrs, Members: members}, false, nil
 }
 
 func (o audienceMembersObject) encode() (*tfprotov6.DynamicValue, error) {
-	attrs := map[string]tftypes.Value{
-		"id":               o.ID,
-		"audience_key":     o.AudienceKey,
-		"membership_count": o.MembershipCount,
-		"timeouts":         o.Timeouts,
-	}
-	for _, name := range settingNames {
-		if value, ok := o.Settings[name]; ok {
-			attrs[name] = value
-		} else {
-			attrs[name] = tftypes.NewValue(audienceMembersType.AttributeTypes[name], nil)
-		}
+	attrs := make(map[string]tftypes.Value, len(restType.AttributeTypes))
+	for name := range restType.AttributeTypes {
+		attrs[name] = o.get(name)
 	}
 	rest, err := tfprotov6.NewDynamicValue(restType, tftypes.NewValue(restType, attrs))
 	if err != nil {
