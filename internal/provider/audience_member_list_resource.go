@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 var (
@@ -61,7 +62,7 @@ func (r *audienceMemberListResource) List(ctx context.Context, req list.ListRequ
 	memberships, err := r.client.ListMemberships(ctx, audienceKey)
 	if err != nil {
 		var diags diag.Diagnostics
-		diags.AddError("Unable to List Audience Members", apiErrorDetail("listing the members of", audienceKey, 0, err))
+		diags.AddError("Unable to List Audience Members", knockdiag.APIErrorDetail("listing the members of", audienceKey, 0, err))
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 var (
@@ -195,7 +196,7 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 	audienceKey, m := plan.AudienceKey.ValueString(), plan.membership()
 	held, err := r.reads.holds(ctx, r.client, audienceKey, m)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Add Audience Member", apiErrorDetail("listing the members of", audienceKey, 0, err))
+		resp.Diagnostics.AddError("Unable to Add Audience Member", knockdiag.APIErrorDetail("listing the members of", audienceKey, 0, err))
 		return
 	}
 	if held {
@@ -203,7 +204,7 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 			fmt.Sprintf("%s already existed, so Terraform adopted it instead of adding it. Destroying this resource removes it.",
 				describeMembership(audienceKey, m)))
 	} else if err := r.reads.add(ctx, r.client, audienceKey, m); err != nil {
-		resp.Diagnostics.AddError("Unable to Add Audience Member", apiErrorDetail("adding members to", audienceKey, 1, err))
+		resp.Diagnostics.AddError("Unable to Add Audience Member", knockdiag.APIErrorDetail("adding members to", audienceKey, 1, err))
 		return
 	}
 	plan.ID = types.StringValue(audienceMemberID(audienceKey, m))
@@ -232,11 +233,11 @@ func (r *audienceMemberResource) Read(ctx context.Context, req resource.ReadRequ
 	case knock.IsNotFound(err):
 		resp.Diagnostics.AddWarning("Audience Not Found",
 			fmt.Sprintf("%s is removed from Terraform state because its audience is gone. %s",
-				describeMembership(audienceKey, m), audienceNotFoundAdvice(audienceKey)))
+				describeMembership(audienceKey, m), knockdiag.AudienceNotFoundAdvice(audienceKey)))
 		resp.State.RemoveResource(ctx)
 		return
 	case err != nil:
-		resp.Diagnostics.AddError("Unable to Read Audience Member", apiErrorDetail("listing the members of", audienceKey, 0, err))
+		resp.Diagnostics.AddError("Unable to Read Audience Member", knockdiag.APIErrorDetail("listing the members of", audienceKey, 0, err))
 		return
 	case !held:
 		tflog.Info(ctx, "Audience membership no longer exists; removing it from state", map[string]any{
@@ -263,7 +264,7 @@ func (r *audienceMemberResource) Delete(ctx context.Context, req resource.Delete
 	audienceKey := state.AudienceKey.ValueString()
 	err := r.reads.remove(ctx, r.client, audienceKey, state.membership())
 	if err != nil && !knock.IsNotFound(err) {
-		resp.Diagnostics.AddError("Unable to Remove Audience Member", apiErrorDetail("removing members from", audienceKey, 1, err))
+		resp.Diagnostics.AddError("Unable to Remove Audience Member", knockdiag.APIErrorDetail("removing members from", audienceKey, 1, err))
 		return
 	}
 	if raw, diags := req.Private.GetKey(ctx, privateOwner); r.claims != nil && !diags.HasError() && raw != nil {
@@ -318,7 +319,7 @@ func audienceMemberID(audienceKey string, m knock.Membership) string {
 func parseAudienceMemberID(id string) (string, knock.Membership, error) {
 	parts := strings.Split(id, "/")
 	if len(parts) != 2 && len(parts) != 3 {
-		return "", knock.Membership{}, fmt.Errorf("has %s separated by \"/\"", plural(len(parts), "part"))
+		return "", knock.Membership{}, fmt.Errorf("has %s separated by \"/\"", knockdiag.Plural(len(parts), "part"))
 	}
 	for i, part := range parts {
 		unescaped, err := url.PathUnescape(part)

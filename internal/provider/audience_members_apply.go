@@ -12,6 +12,7 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 // ApplyResourceChange executes the change set its plan computed: it checks it against the planned values,
@@ -25,21 +26,21 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 	}
 	planned, destroying, err := decodeAudienceMembers(req.PlannedState)
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Apply Audience Members", err.Error(), nil)
 		return resp, nil
 	}
 	prior, creating, err := decodeAudienceMembers(req.PriorState)
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Apply Audience Members", err.Error(), nil)
 		return resp, nil
 	}
 	private := parseMembersPrivate(req.PlannedPrivate)
 	if destroying {
 		ctx, cancel := withTimeout(ctx, prior.get(attrTimeouts), "delete")
 		defer cancel()
-		if resp.Diagnostics = r.delete(ctx, client, prior, private.Owner); !hasError(resp.Diagnostics) {
+		if resp.Diagnostics = r.delete(ctx, client, prior, private.Owner); !knockdiag.HasError(resp.Diagnostics) {
 			if resp.NewState, err = encodeNull(); err != nil {
-				resp.Diagnostics = errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)
+				resp.Diagnostics = knockdiag.Error("Unable to Apply Audience Members", err.Error(), nil)
 			}
 		}
 		return resp, nil
@@ -59,15 +60,15 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 	// A create that fails records nothing: Terraform would mark a recorded object tainted and replace
 	// it, and the replacement's delete would remove members the audience held before this apply. The
 	// next apply's create compares with the live audience, so it sends only what is still missing.
-	if newState != nil && (!creating || !hasError(diags)) {
+	if newState != nil && (!creating || !knockdiag.HasError(diags)) {
 		resp.NewState, err = newState.encode()
 		if err == nil {
 			resp.NewIdentity, err = identityOf(*newState)
 		}
 		if err != nil {
-			resp.Diagnostics = append(resp.Diagnostics, errorDiagnostics("Unable to Apply Audience Members", err.Error(), nil)...)
+			resp.Diagnostics = append(resp.Diagnostics, knockdiag.Error("Unable to Apply Audience Members", err.Error(), nil)...)
 		}
-		if !hasError(resp.Diagnostics) {
+		if !knockdiag.HasError(resp.Diagnostics) {
 			owner := private.Owner
 			if owner == "" {
 				owner = newOwner()
@@ -88,24 +89,24 @@ func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Cli
 	audienceKey := stringOf(planned.get(attrAudienceKey))
 	members, err := planned.Members.tenants()
 	if err != nil {
-		return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
+		return nil, knockdiag.Error("Unable to Apply Audience Members", err.Error(), pathMembers)
 	}
 	desired := settings.declared(members)
 	var basis, owned []knock.Membership
 	if !creating {
 		if basis, owned, err = priorBasis(settings, prior, private); err != nil {
-			return nil, errorDiagnostics("Unable to Apply Audience Members", err.Error(), pathMembers)
+			return nil, knockdiag.Error("Unable to Apply Audience Members", err.Error(), pathMembers)
 		}
 	}
 	if private.Change == nil {
-		return nil, errorDiagnostics("Plan Again",
+		return nil, knockdiag.Error("Plan Again",
 			fmt.Sprintf("The plan that reached this apply of %s carries no change set (it was made by another version of the provider, "+
 				"or members was unknown and Terraform did not plan again). Nothing was sent to Knock. Run terraform plan again.",
 				settings.scopeLabel(audienceKey)), nil)
 	}
 	change := private.Change.change()
 	if err := change.Check(scope, changeset.SetOf(desired), basis, owned); err != nil {
-		return nil, errorDiagnostics("Plan Again",
+		return nil, knockdiag.Error("Plan Again",
 			fmt.Sprintf("The change this apply was handed for %s does not follow from its plan: %s. Nothing was sent to Knock. "+
 				"Run terraform plan again.", settings.scopeLabel(audienceKey), err), nil)
 	}
@@ -118,13 +119,13 @@ func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Cli
 		case knock.IsNotFound(err) && private.AudienceMissing:
 			live = nil
 		case knock.IsNotFound(err):
-			return nil, errorDiagnostics("Audience Changed Since Plan",
-				apiErrorDetail("listing the members of", audienceKey, len(desired), err)+"\n\nThe audience existed when the plan read it. "+
+			return nil, knockdiag.Error("Audience Changed Since Plan",
+				knockdiag.APIErrorDetail("listing the members of", audienceKey, len(desired), err)+"\n\nThe audience existed when the plan read it. "+
 					"Nothing was sent. Run terraform plan again."+createAudienceAdvice, nil)
 		case err != nil:
-			return nil, errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil)
+			return nil, knockdiag.Error("Unable to Read Audience Members", knockdiag.APIErrorDetail("listing the members of", audienceKey, len(desired), err), nil)
 		}
-		if diags := normalFormDiagnostics(audienceKey, live); diags != nil {
+		if diags := knockdiag.NormalFormDiagnostics(audienceKey, live); diags != nil {
 			return nil, diags
 		}
 		if creating {
@@ -162,13 +163,13 @@ func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Cli
 	}
 	added, err := add(ctx, audienceKey, change.Add)
 	if err != nil {
-		return stateAfterFailure(added, nil), errorDiagnostics("Unable to Add Audience Members",
-			apiErrorDetail("adding members to", audienceKey, len(change.Add), err)+"\n\n"+partialDetail(audienceKey, "Added", "to", len(added), len(change.Add), creating), nil)
+		return stateAfterFailure(added, nil), knockdiag.Error("Unable to Add Audience Members",
+			knockdiag.APIErrorDetail("adding members to", audienceKey, len(change.Add), err)+"\n\n"+partialDetail(audienceKey, "Added", "to", len(added), len(change.Add), creating), nil)
 	}
 	removed, err := client.RemoveMembers(ctx, audienceKey, change.Remove)
 	if err != nil {
-		return stateAfterFailure(change.Add, removed), errorDiagnostics("Unable to Remove Audience Members",
-			apiErrorDetail("removing members from", audienceKey, len(change.Remove), err)+"\n\n"+partialDetail(audienceKey, "Removed", "from", len(removed), len(change.Remove), creating), nil)
+		return stateAfterFailure(change.Add, removed), knockdiag.Error("Unable to Remove Audience Members",
+			knockdiag.APIErrorDetail("removing members from", audienceKey, len(change.Remove), err)+"\n\n"+partialDetail(audienceKey, "Removed", "from", len(removed), len(change.Remove), creating), nil)
 	}
 	return &planned, appliedSummary(audienceKey, settings, change, drift)
 }
@@ -179,26 +180,26 @@ func appliedSummary(audienceKey string, settings membersSettings, sent changeset
 		return nil
 	}
 	var detail strings.Builder
-	fmt.Fprintf(&detail, "Sent to Knock: %s added to and %s removed from %s.", plural(len(sent.Add), "membership"),
-		plural(len(sent.Remove), "membership"), settings.scopeLabel(audienceKey))
+	fmt.Fprintf(&detail, "Sent to Knock: %s added to and %s removed from %s.", knockdiag.Plural(len(sent.Add), "membership"),
+		knockdiag.Plural(len(sent.Remove), "membership"), settings.scopeLabel(audienceKey))
 	if n := len(drift.AlreadyAdded) + len(drift.AlreadyRemoved); n > 0 {
-		fmt.Fprintf(&detail, " %s of the plan had happened already and %s not sent again.", plural(n, "change"), map[bool]string{true: "was", false: "were"}[n == 1])
+		fmt.Fprintf(&detail, " %s of the plan had happened already and %s not sent again.", knockdiag.Plural(n, "change"), map[bool]string{true: "was", false: "were"}[n == 1])
 	}
 	if len(drift.Appeared) > 0 {
 		fmt.Fprintf(&detail, " %s appeared in %s since the plan (%s): this apply leaves %s alone, and the next plan shows %s.",
-			plural(len(drift.Appeared), "membership"), settings.scopeLabel(audienceKey), namedList(drift.Appeared, maxReportedEntries),
+			knockdiag.Plural(len(drift.Appeared), "membership"), settings.scopeLabel(audienceKey), knockdiag.NamedList(drift.Appeared, knockdiag.MaxReportedEntries),
 			map[bool]string{true: "it", false: "them"}[len(drift.Appeared) == 1], map[bool]string{true: "it", false: "them"}[len(drift.Appeared) == 1])
 	}
 	return []*tfprotov6.Diagnostic{{
 		Severity: tfprotov6.DiagnosticSeverityWarning,
-		Summary: fmt.Sprintf("%s: applied +%s / -%s members in %s", settings.scopeID(audienceKey), thousands(len(sent.Add)),
-			thousands(len(sent.Remove)), plural(writeRequests(sent), "write request")),
+		Summary: fmt.Sprintf("%s: applied +%s / -%s members in %s", settings.scopeID(audienceKey), knockdiag.Thousands(len(sent.Add)),
+			knockdiag.Thousands(len(sent.Remove)), knockdiag.Plural(writeRequests(sent), "write request")),
 		Detail: detail.String(),
 	}}
 }
 
 func partialDetail(audienceKey, verb, preposition string, done, total int, creating bool) string {
-	detail := fmt.Sprintf("%s %s of %s %s audience %q before the error. ", verb, thousands(done), plural(total, "member"), preposition, audienceKey)
+	detail := fmt.Sprintf("%s %s of %s %s audience %q before the error. ", verb, knockdiag.Thousands(done), knockdiag.Plural(total, "member"), preposition, audienceKey)
 	if creating {
 		return detail + "The resource is not recorded in Terraform state yet, so the next plan proposes to create it again; " +
 			"that apply compares with the live audience and sends only the changes still missing, without duplicates."
@@ -217,7 +218,7 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 	audienceKey := stringOf(prior.get(attrAudienceKey))
 	declared, held, err := destroyRemovals(prior)
 	if err != nil {
-		return errorDiagnostics("Unable to Remove Audience Members", err.Error(), pathMembers)
+		return knockdiag.Error("Unable to Remove Audience Members", err.Error(), pathMembers)
 	}
 	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(declared), held, declared); diags != nil {
 		return diags
@@ -226,9 +227,9 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 	toRemove := r.provider.claims.notDeclaredByOthers(audienceKey, owner, declared)
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
 	if err != nil && !knock.IsNotFound(err) {
-		return errorDiagnostics("Unable to Remove Audience Members",
-			apiErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+
-				fmt.Sprintf("Removed %s of %s before the error; run terraform destroy again to remove the rest.", thousands(len(removed)), plural(len(toRemove), "member")), nil)
+		return knockdiag.Error("Unable to Remove Audience Members",
+			knockdiag.APIErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+
+				fmt.Sprintf("Removed %s of %s before the error; run terraform destroy again to remove the rest.", knockdiag.Thousands(len(removed)), knockdiag.Plural(len(toRemove), "member")), nil)
 	}
 	r.provider.claims.release(audienceKey, owner)
 	return nil
@@ -239,7 +240,7 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	current, isNull, err := decodeAudienceMembers(req.CurrentState)
 	if err != nil || isNull {
 		if err != nil {
-			resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
+			resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), nil)
 		}
 		return resp, nil
 	}
@@ -253,13 +254,13 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	audienceKey := stringOf(current.get(attrAudienceKey))
 	prior, err := current.Members.tenants()
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), pathMembers)
+		resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), pathMembers)
 		return resp, nil
 	}
 	private := parseMembersPrivate(req.Private)
 	live, err := client.ListMemberships(ctx, audienceKey)
 	if knock.IsNotFound(err) && private.Imported {
-		resp.Diagnostics = errorDiagnostics("Cannot Import: Audience Not Found",
+		resp.Diagnostics = knockdiag.Error("Cannot Import: Audience Not Found",
 			fmt.Sprintf("The import names the audience %q, which does not exist in this Knock environment (and branch), so there is "+
 				"nothing to import. Check the import id (AUDIENCE_KEY, or AUDIENCE_KEY/TENANT with each part escaped like a URL path "+
 				"segment), the provider's api_key and branch; to create the audience instead, drop the import and set create_audience = true.", audienceKey), nil)
@@ -274,19 +275,19 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		}}
 		resp.NewState, err = encodeNull()
 		if err != nil {
-			resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
+			resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), nil)
 		}
 		return resp, nil
 	}
 	if err != nil {
-		detail := apiErrorDetail("listing the members of", audienceKey, len(prior), err)
+		detail := knockdiag.APIErrorDetail("listing the members of", audienceKey, len(prior), err)
 		if errors.Is(err, context.DeadlineExceeded) {
 			detail += refreshDeadlineAdvice
 		}
-		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", detail, nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", detail, nil)
 		return resp, nil
 	}
-	if resp.Diagnostics = normalFormDiagnostics(audienceKey, live); resp.Diagnostics != nil {
+	if resp.Diagnostics = knockdiag.NormalFormDiagnostics(audienceKey, live); resp.Diagnostics != nil {
 		return resp, nil
 	}
 	settings := current.settings()
@@ -303,7 +304,7 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		resp.NewIdentity, err = identityOf(current)
 	}
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), nil)
 	}
 	owner := private.Owner
 	if owner == "" {
@@ -319,14 +320,14 @@ func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tf
 	if req.ID == "" && req.Identity != nil {
 		var err error
 		if audienceKey, tenant, err = importTarget(req.Identity); err != nil || audienceKey == "" {
-			resp.Diagnostics = errorDiagnostics("Invalid Import Identity",
+			resp.Diagnostics = knockdiag.Error("Invalid Import Identity",
 				fmt.Sprintf("An import block's identity needs audience_key (and tenant for a resource with tenant set): %v.", err), nil)
 			return resp, nil
 		}
 	} else {
 		var err error
 		if audienceKey, tenant, err = parseMembersImportID(req.ID); err != nil {
-			resp.Diagnostics = errorDiagnostics("Invalid Import ID", fmt.Sprintf("The import id %q %s. Expected AUDIENCE_KEY, or "+
+			resp.Diagnostics = knockdiag.Error("Invalid Import ID", fmt.Sprintf("The import id %q %s. Expected AUDIENCE_KEY, or "+
 				"AUDIENCE_KEY/TENANT for a resource with tenant set, each part escaped like a URL path segment (a \"/\" inside a key "+
 				"is written %%2F, a \"%%\" %%25). For example: terraform import knock_audience_members.beta beta-testers, or, for a "+
 				"resource with tenant = \"acme\", terraform import 'knock_audience_members.beta[\"acme\"]' beta-testers/acme", req.ID, err), nil)
@@ -345,7 +346,7 @@ func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tf
 		identity, err = identityOf(imported)
 	}
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Import Audience Members", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Import Audience Members", err.Error(), nil)
 		return resp, nil
 	}
 	resp.ImportedResources = []*tfprotov6.ImportedResource{{

@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 // The attributes of knock_audience_members, in one table: the schema (and so the docs), the object type,
@@ -93,7 +95,7 @@ var audienceMembersAttributes = []attribute{
 		description: "The audience's members: a map from user id to tenant id, with `null` for a " +
 			"membership without tenant. For a list of ids: `{ for id in local.user_ids : id => null }`. " +
 			"With `tenant` set, every value must be `null`: each member is under that tenant. " +
-			"A map (not a set) keeps plans fast for hundreds of thousands of members. Users that do not exist " +
+			"A map (not a set) keeps plans fast for hundreds of knockdiag.Thousands of members. Users that do not exist " +
 			"in Knock yet are created with only their id.",
 	},
 	{
@@ -253,18 +255,18 @@ func oneOf(allowed ...string) func(attribute, tftypes.Value) []*tfprotov6.Diagno
 		if slices.Contains(allowed, stringOf(v)) {
 			return nil
 		}
-		return errorDiagnostics("Invalid "+a.title(), fmt.Sprintf("%s is %q; write one of %q.", a.name, stringOf(v), allowed), a.path())
+		return knockdiag.Error("Invalid "+a.title(), fmt.Sprintf("%s is %q; write one of %q.", a.name, stringOf(v), allowed), a.path())
 	}
 }
 
 func checkAudienceKey(a attribute, v tftypes.Value) []*tfprotov6.Diagnostic {
 	key := stringOf(v)
 	if key == "" {
-		return errorDiagnostics("Invalid Audience Key",
+		return knockdiag.Error("Invalid Audience Key",
 			`audience_key is "" (empty). Set it to the key of a static Knock audience, as shown in the Knock dashboard under Audiences.`, a.path())
 	}
-	if problem := idProblem(key); problem != "" {
-		return errorDiagnostics("Invalid Audience Key",
+	if problem := knockdiag.IDProblem(key); problem != "" {
+		return knockdiag.Error("Invalid Audience Key",
 			fmt.Sprintf("audience_key is %q, which %s. Write the key exactly as the Knock dashboard shows it under Audiences.", key, problem), a.path())
 	}
 	return nil
@@ -273,11 +275,11 @@ func checkAudienceKey(a attribute, v tftypes.Value) []*tfprotov6.Diagnostic {
 func checkTenant(a attribute, v tftypes.Value) []*tfprotov6.Diagnostic {
 	tenant := stringOf(v)
 	if tenant == "" {
-		return errorDiagnostics("Invalid Tenant",
+		return knockdiag.Error("Invalid Tenant",
 			`tenant is "" (empty). Set it to a tenant id, or remove it to manage the whole audience.`, a.path())
 	}
-	if problem := idProblem(tenant); problem != "" {
-		return errorDiagnostics("Invalid Tenant",
+	if problem := knockdiag.IDProblem(tenant); problem != "" {
+		return knockdiag.Error("Invalid Tenant",
 			fmt.Sprintf("tenant is %q, which %s. Write the tenant id exactly as Knock knows it.", tenant, problem), a.path())
 	}
 	return nil
@@ -285,7 +287,7 @@ func checkTenant(a attribute, v tftypes.Value) []*tfprotov6.Diagnostic {
 
 func checkMaxRemovals(a attribute, v tftypes.Value) []*tfprotov6.Diagnostic {
 	if n, ok := knownNumber(v); ok && (n.Sign() < 0 || !n.IsInt()) {
-		return errorDiagnostics("Invalid "+a.title(),
+		return knockdiag.Error("Invalid "+a.title(),
 			fmt.Sprintf("max_removals is %s; write a whole number of memberships, 0 or more (0: never remove).", n.Text('g', 10)), a.path())
 	}
 	return nil
@@ -294,7 +296,7 @@ func checkMaxRemovals(a attribute, v tftypes.Value) []*tfprotov6.Diagnostic {
 func checkMaxRemovalPercent(a attribute, v tftypes.Value) []*tfprotov6.Diagnostic {
 	if n, ok := knownNumber(v); ok {
 		if f, _ := n.Float64(); f < 0 || f > 100 {
-			return errorDiagnostics("Invalid "+a.title(), fmt.Sprintf("max_removal_percent is %g; write a percentage from 0 to 100.", f), a.path())
+			return knockdiag.Error("Invalid "+a.title(), fmt.Sprintf("max_removal_percent is %g; write a percentage from 0 to 100.", f), a.path())
 		}
 	}
 	return nil

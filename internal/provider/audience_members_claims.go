@@ -9,6 +9,7 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 // claims remembers, for the length of one provider process, what each resource of an audience declares
@@ -77,7 +78,7 @@ func (s membersSettings) claimsFor(audienceKey string, declared, removed []knock
 	}
 	var out []claim
 	if declared != nil {
-		out = append(out, claim{fingerprint: fp, resource: describe + ", declaring " + plural(len(declared), "member"),
+		out = append(out, claim{fingerprint: fp, resource: describe + ", declaring " + knockdiag.Plural(len(declared), "member"),
 			scope: s.scope(), authoritative: s.authoritative, memberships: declared})
 	}
 	if len(removed) > 0 {
@@ -201,7 +202,7 @@ func conflict(a, b claim) *tfprotov6.Diagnostic {
 				"If you renamed the resource, add a moved block (moved { from = OLD_ADDRESS, to = NEW_ADDRESS }). To hand "+
 				"memberships over to another resource, forget the old one without removing anything (a removed block with "+
 				"lifecycle { destroy = false }, or on_destroy = \"keep\" applied first), or remove them in one apply and declare "+
-				"them in the next.", plural(len(shared), "membership"), exampleList(shared), removal.resource,
+				"them in the next.", knockdiag.Plural(len(shared), "membership"), knockdiag.ExampleList(shared), removal.resource,
 				map[bool]string{true: "it", false: "them"}[len(shared) == 1], declaration.resource)}
 	}
 	both := fmt.Sprintf("This resource is %s.\nAnother is %s.", a.resource, b.resource)
@@ -231,7 +232,7 @@ func conflict(a, b claim) *tfprotov6.Diagnostic {
 	}
 	return &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: "Audience Members Declared Twice",
 		Detail: both + fmt.Sprintf("\n\nBoth declare %s (%s). If one of them drops a membership, it removes it although "+
-			"the other still declares it. Declare each membership in one resource.", plural(len(shared), "membership"), exampleList(shared))}
+			"the other still declares it. Declare each membership in one resource.", knockdiag.Plural(len(shared), "membership"), knockdiag.ExampleList(shared))}
 }
 
 func anyUnder(ms []knock.Membership, tenant string) bool {

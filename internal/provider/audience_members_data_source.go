@@ -11,6 +11,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 // The knock_audience_members data source is served at the plugin-protocol level, for the reasons the
@@ -154,19 +155,19 @@ func (d *audienceMembersDataSource) ValidateDataResourceConfig(_ context.Context
 	resp := &tfprotov6.ValidateDataResourceConfigResponse{}
 	config, err := decodeMembersLookup(req.Config)
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Invalid Configuration", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Invalid Configuration", err.Error(), nil)
 		return resp, nil
 	}
 	if key := config.audienceKey; key.IsKnown() && !key.IsNull() {
-		if problem := idProblem(stringOf(key)); problem != "" {
-			resp.Diagnostics = append(resp.Diagnostics, errorDiagnostics("Invalid Audience Key",
+		if problem := knockdiag.IDProblem(stringOf(key)); problem != "" {
+			resp.Diagnostics = append(resp.Diagnostics, knockdiag.Error("Invalid Audience Key",
 				fmt.Sprintf("audience_key is %q, which %s. Write the key exactly as the Knock dashboard shows it under Audiences.", stringOf(key), problem),
 				pathAudienceKey)...)
 		}
 	}
 	if tenant := config.tenant; tenant.IsKnown() && !tenant.IsNull() {
-		if problem := idProblem(stringOf(tenant)); problem != "" {
-			resp.Diagnostics = append(resp.Diagnostics, errorDiagnostics("Invalid Tenant",
+		if problem := knockdiag.IDProblem(stringOf(tenant)); problem != "" {
+			resp.Diagnostics = append(resp.Diagnostics, knockdiag.Error("Invalid Tenant",
 				fmt.Sprintf("tenant is %q, which %s. Write the tenant id exactly as Knock knows it, or remove tenant to read every membership.", stringOf(tenant), problem),
 				pathTenant)...)
 		}
@@ -178,7 +179,7 @@ func (d *audienceMembersDataSource) ReadDataSource(ctx context.Context, req *tfp
 	resp := &tfprotov6.ReadDataSourceResponse{}
 	config, err := decodeMembersLookup(req.Config)
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), nil)
 		return resp, nil
 	}
 	client, diags := d.provider.configuredClient()
@@ -207,7 +208,7 @@ func (d *audienceMembersDataSource) ReadDataSource(ctx context.Context, req *tfp
 		memberships, err = client.ListMemberships(ctx, audienceKey)
 	}
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, 0, err), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", knockdiag.APIErrorDetail("listing the members of", audienceKey, 0, err), nil)
 		return resp, nil
 	}
 	if !config.tenant.IsNull() {
@@ -215,13 +216,13 @@ func (d *audienceMembersDataSource) ReadDataSource(ctx context.Context, req *tfp
 	}
 	// Terraform turns every string into Unicode normal form C, so such an id would land in state as
 	// another id than Knock's, and a copy would add a user who is not the member.
-	if diags := normalFormDiagnostics(audienceKey, memberships); diags != nil {
+	if diags := knockdiag.NormalFormDiagnostics(audienceKey, memberships); diags != nil {
 		resp.Diagnostics = diags
 		return resp, nil
 	}
 	state, err := encodeDataSourceState(config, includeUsers, memberships, entries)
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Audience Members", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), nil)
 		return resp, nil
 	}
 	resp.State = &tfprotov6.DynamicValue{MsgPack: state}

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
@@ -234,7 +235,7 @@ func TestAccAudienceMembersDataSource_example(t *testing.T) {
 	srv.SetUser(localknock.User{ID: "cy", Email: "cy@example.com"})
 	srv.AddMemberships("newsletter", member("ana", ""))
 	srv.CreateAudience("beta-testers-copy")
-	tf.env = append(tf.env, envBaseURL+"="+srv.URL(), envAPIKey+"="+testAPIKey)
+	tf.env = append(tf.env, knockdiag.EnvBaseURL+"="+srv.URL(), knockdiag.EnvAPIKey+"="+testAPIKey)
 
 	out, code := tf.run("plan", "-var=beta_min_members=5")
 	if code != 1 || !errorText("Resource postcondition failed", "beta-testers holds 4 memberships, fewer than 5").MatchString(out) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 // Planning computes the exact change set, as (user, tenant) pairs, and hands it to the apply in the
@@ -31,12 +32,12 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 	resp := &tfprotov6.PlanResourceChangeResponse{}
 	planned, destroying, err := decodeAudienceMembers(req.ProposedNewState)
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Plan Audience Members", err.Error(), nil)
 		return resp, nil
 	}
 	prior, creating, err := decodeAudienceMembers(req.PriorState)
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Plan Audience Members", err.Error(), nil)
 		return resp, nil
 	}
 	priorPrivate := parseMembersPrivate(req.PriorPrivate)
@@ -54,7 +55,7 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 	planned.set(attrMembershipCount, tftypes.NewValue(tftypes.Number, tftypes.UnknownValue))
 	members, count, err := knownMembers(planned.Members)
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
+		resp.Diagnostics = knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers)
 		return resp, nil
 	}
 	if count >= 0 {
@@ -87,7 +88,7 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 		resp.Diagnostics = diags
 		resp.PlannedPrivate = private.encode()
 	}
-	if hasError(resp.Diagnostics) {
+	if knockdiag.HasError(resp.Diagnostics) {
 		return resp, nil
 	}
 	resp.PlannedState, err = planned.encode()
@@ -95,7 +96,7 @@ func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *t
 		resp.PlannedIdentity, err = identityOf(planned)
 	}
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Plan Audience Members", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Plan Audience Members", err.Error(), nil)
 	}
 	return resp, nil
 }
@@ -157,17 +158,17 @@ func (r *audienceMembersResource) planUpdate(audienceKey string, settings member
 	if members == nil {
 		basis, owned, err := priorBasis(settings, prior, private)
 		if err != nil {
-			return errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers), nil
+			return knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers), nil
 		}
 		return knownOnlyAtApply(audienceKey, settings, settings.scope().Slice(basis), owned), nil
 	}
 	desired := settings.declared(members)
 	change := changeset.Change{}
-	// A no-op plan, the common case at hundreds of thousands of members, computes no sets.
+	// A no-op plan, the common case at hundreds of knockdiag.Thousands of members, computes no sets.
 	if !planned.Members.Equal(prior.Members) || len(private.Hidden) > 0 {
 		basis, owned, err := priorBasis(settings, prior, private)
 		if err != nil {
-			return errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers), nil
+			return knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers), nil
 		}
 		change = changeset.Plan(settings.scope(), desired, basis, owned)
 		if diags := settings.checkRemovals(removalsByChange, audienceKey, len(change.Remove), len(settings.scope().Slice(basis)), change.Remove); diags != nil {
@@ -195,7 +196,7 @@ func knownOnlyAtApply(audienceKey string, settings membersSettings, held, owned 
 		Detail: fmt.Sprintf("members is known only at apply, so this plan cannot list the changes. The apply may remove any of the "+
 			"%s that %s holds now (%s) that members then does not declare, and never one that appears after this plan. "+
 			"It checks max_removals and max_removal_percent before it sends anything.",
-			plural(len(candidates), "membership"), settings.scopeLabel(audienceKey), exampleList(candidates)),
+			knockdiag.Plural(len(candidates), "membership"), settings.scopeLabel(audienceKey), knockdiag.ExampleList(candidates)),
 	}}
 }
 
@@ -212,7 +213,7 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 		return nil, private // validation only: nothing to read with
 	}
 	if members != nil {
-		if diags := r.provider.claims.register(audienceKey, "", settings.claimsFor(audienceKey, desired, nil, 0)); hasError(diags) {
+		if diags := r.provider.claims.register(audienceKey, "", settings.claimsFor(audienceKey, desired, nil, 0)); knockdiag.HasError(diags) {
 			return diags, private
 		}
 	}
@@ -234,12 +235,12 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 		private.Change = plannedChangeOf(change)
 		return changeSummary(audienceKey, settings, change, nil), private
 	case knock.IsNotFound(err):
-		return errorDiagnostics("Audience Not Found", apiErrorDetail("listing the members of", audienceKey, len(desired), err)+
+		return knockdiag.Error("Audience Not Found", knockdiag.APIErrorDetail("listing the members of", audienceKey, len(desired), err)+
 			createAudienceAdvice, pathAudienceKey), private
 	case err != nil:
-		return errorDiagnostics("Unable to Read Audience Members", apiErrorDetail("listing the members of", audienceKey, len(desired), err), nil), private
+		return knockdiag.Error("Unable to Read Audience Members", knockdiag.APIErrorDetail("listing the members of", audienceKey, len(desired), err), nil), private
 	}
-	if diags := normalFormDiagnostics(audienceKey, live); diags != nil {
+	if diags := knockdiag.NormalFormDiagnostics(audienceKey, live); diags != nil {
 		return diags, private
 	}
 	existing := settings.scope().Slice(live)
@@ -259,7 +260,7 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 	if members == nil {
 		detail := fmt.Sprintf("members is known only at apply, so this plan cannot tell which memberships stay. %s already holds %s (%s). "+
 			"A create never removes memberships: those the configuration does not declare stay, and the next plan shows their "+
-			"removal, where max_removals applies.", settings.scopeLabel(audienceKey), plural(len(existing), "membership"), exampleList(existing))
+			"removal, where max_removals applies.", settings.scopeLabel(audienceKey), knockdiag.Plural(len(existing), "membership"), knockdiag.ExampleList(existing))
 		if settings.errorOnExisting {
 			detail += " on_existing_members = \"error\" is checked at apply, when members is known."
 		}
@@ -267,9 +268,9 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 			Summary: fmt.Sprintf("%s: members is known only at apply", importID), Detail: detail}), private
 	}
 	detail := fmt.Sprintf("%s already holds %s that this configuration does not declare (%s).", settings.scopeLabel(audienceKey),
-		plural(len(existing), "membership"), exampleList(existing))
+		knockdiag.Plural(len(existing), "membership"), knockdiag.ExampleList(existing))
 	if settings.errorOnExisting {
-		return errorDiagnostics("Audience Already Has Members",
+		return knockdiag.Error("Audience Already Has Members",
 			detail+fmt.Sprintf("\n\non_existing_members = \"error\" stops here. To adopt the audience as it is, import it and "+
 				"then edit members:\n\n  terraform import knock_audience_members.NAME %s\n\nor, to keep those members, set "+
 				"authoritative = false.", importID), nil), private
@@ -296,7 +297,7 @@ func (r *audienceMembersResource) planReplace(prior audienceMembersObject, prior
 		if settings.tenant != "" {
 			configured += fmt.Sprintf(" and tenant = %q", settings.tenant)
 		}
-		return errorDiagnostics("Import ID Does Not Match Configuration",
+		return knockdiag.Error("Import ID Does Not Match Configuration",
 			fmt.Sprintf("This resource was imported with the id %q, which adopts %s, but its configuration has %s. Terraform would "+
 				"replace it, and the replacement's destroy would remove the memberships of %s, which this resource does not own. "+
 				"Nothing was sent to Knock.\n\nRemove the imported state (terraform state rm, or drop the import block) and import it "+
@@ -307,7 +308,7 @@ func (r *audienceMembersResource) planReplace(prior audienceMembersObject, prior
 	}
 	removed, held, err := destroyRemovals(prior)
 	if err != nil {
-		return errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
+		return knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers)
 	}
 	// The configuration's limits guard the replacement: they are what the reviewer sees.
 	guard := settings
@@ -325,9 +326,9 @@ func (r *audienceMembersResource) planReplace(prior audienceMembersObject, prior
 	}
 	return append(diags, &tfprotov6.Diagnostic{
 		Severity: tfprotov6.DiagnosticSeverityWarning,
-		Summary:  fmt.Sprintf("%s: replaced, -%s members", priorSettings.scopeID(priorKey), thousands(len(removed))),
+		Summary:  fmt.Sprintf("%s: replaced, -%s members", priorSettings.scopeID(priorKey), knockdiag.Thousands(len(removed))),
 		Detail: fmt.Sprintf("Changing audience_key or tenant replaces this resource: the destroy removes the %s it declares from %s "+
-			"(%s), and the create adds what members declares.", plural(len(removed), "membership"), priorSettings.scopeLabel(priorKey), exampleList(removed)),
+			"(%s), and the create adds what members declares.", knockdiag.Plural(len(removed), "membership"), priorSettings.scopeLabel(priorKey), knockdiag.ExampleList(removed)),
 	})
 }
 
@@ -345,7 +346,7 @@ func (r *audienceMembersResource) planDestroy(prior audienceMembersObject, priva
 	}
 	removed, held, err := destroyRemovals(prior)
 	if err != nil {
-		return errorDiagnostics("Unable to Plan Audience Members", err.Error(), pathMembers)
+		return knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers)
 	}
 	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(removed), held, removed); diags != nil {
 		return diags
@@ -377,10 +378,10 @@ func changeSummary(audienceKey string, settings membersSettings, change changese
 	if change.Empty() {
 		return nil
 	}
-	detail := fmt.Sprintf("The apply adds %s to and removes %s from %s, and nothing else.", plural(len(change.Add), "membership"),
-		plural(len(change.Remove), "membership"), settings.scopeLabel(audienceKey))
+	detail := fmt.Sprintf("The apply adds %s to and removes %s from %s, and nothing else.", knockdiag.Plural(len(change.Add), "membership"),
+		knockdiag.Plural(len(change.Remove), "membership"), settings.scopeLabel(audienceKey))
 	if len(change.Remove) > 0 {
-		detail += fmt.Sprintf(" Removed: %s.", exampleList(change.Remove))
+		detail += fmt.Sprintf(" Removed: %s.", knockdiag.ExampleList(change.Remove))
 	}
 	if len(hidden) > 0 {
 		hiddenSet := changeset.SetOf(hidden)
@@ -391,13 +392,13 @@ func changeSummary(audienceKey string, settings membersSettings, change changese
 			}
 		}
 		if len(unseen) > 0 {
-			detail += fmt.Sprintf(" Not shown in members above, because the user is also a member under another tenant: %s.", namedList(unseen, maxHiddenNamed))
+			detail += fmt.Sprintf(" Not shown in members above, because the user is also a member under another tenant: %s.", knockdiag.NamedList(unseen, maxHiddenNamed))
 		}
 	}
 	return []*tfprotov6.Diagnostic{{
 		Severity: tfprotov6.DiagnosticSeverityWarning,
-		Summary: fmt.Sprintf("%s: +%s / -%s members, %s", settings.scopeID(audienceKey), thousands(len(change.Add)),
-			thousands(len(change.Remove)), plural(writeRequests(change), "write request")),
+		Summary: fmt.Sprintf("%s: +%s / -%s members, %s", settings.scopeID(audienceKey), knockdiag.Thousands(len(change.Add)),
+			knockdiag.Thousands(len(change.Remove)), knockdiag.Plural(writeRequests(change), "write request")),
 		Detail: detail,
 	}}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
@@ -41,7 +42,7 @@ func TestPlanUpdate_summaryGuardAndHiddenRemovals(t *testing.T) {
 	private := membersPrivate{Hidden: pairs{{"u2", "globex"}}}
 	members := map[string]string{"u2": "acme", "u3": ""}
 	for i := range 1500 {
-		members["new-"+thousands(i)] = ""
+		members["new-"+knockdiag.Thousands(i)] = ""
 	}
 	planned := objectOf(t, members)
 	r := newAudienceMembersResource(&knockProvider{})
@@ -57,7 +58,7 @@ func TestPlanUpdate_summaryGuardAndHiddenRemovals(t *testing.T) {
 
 	planned.set(attrMaxRemovals, tftypes.NewValue(tftypes.Number, 1))
 	diags, change = r.planUpdate("beta", planned.settings(), prior, private, planned, members)
-	if len(diags) != 1 || !hasError(diags) || !strings.Contains(diags[0].Detail, "removes 2 memberships") || change != nil {
+	if len(diags) != 1 || !knockdiag.HasError(diags) || !strings.Contains(diags[0].Detail, "removes 2 memberships") || change != nil {
 		t.Fatalf("guard = %+v, change %v", diags, change)
 	}
 
@@ -86,7 +87,7 @@ func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
 
 	settings := membersSettings{authoritative: true, tenantKnown: true}
 	diags, private := planner().planCreate(context.Background(), "existing", settings, members, noTimeouts)
-	if len(diags) != 2 || hasError(diags) || private.Change == nil {
+	if len(diags) != 2 || knockdiag.HasError(diags) || private.Change == nil {
 		t.Fatalf("diagnostics = %+v", diags)
 	}
 	if diags[0].Summary != "existing: +1 / -0 members, 1 write request" ||
@@ -101,7 +102,7 @@ func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
 
 	settings.errorOnExisting = true
 	diags, _ = planner().planCreate(context.Background(), "existing", settings, members, noTimeouts)
-	if !hasError(diags) || !strings.Contains(diags[0].Detail, "terraform import knock_audience_members.NAME existing") {
+	if !knockdiag.HasError(diags) || !strings.Contains(diags[0].Detail, "terraform import knock_audience_members.NAME existing") {
 		t.Errorf("on_existing_members = error: %+v", diags)
 	}
 
@@ -163,7 +164,7 @@ func TestExecute_failedWriteReadsTheAudienceAgain(t *testing.T) {
 	p := &knockProvider{}
 	p.readMaxAge.Store(int64(time.Minute))
 	state, diags := newAudienceMembersResource(p).execute(context.Background(), client, prior, planned, private, false)
-	if !hasError(diags) || diags[0].Summary != "Unable to Add Audience Members" {
+	if !knockdiag.HasError(diags) || diags[0].Summary != "Unable to Add Audience Members" {
 		t.Fatalf("diagnostics = %+v", diags)
 	}
 	tenants, err := state.Members.tenants()
@@ -189,7 +190,7 @@ func TestExecute_refusesAChangeItsPlanCannotShow(t *testing.T) {
 	private := membersPrivate{ReadAt: time.Now(), Change: &plannedChange{Remove: pairs{{"u1", ""}}}}
 	srv.ResetRequests()
 	_, diags := newAudienceMembersResource(&knockProvider{}).execute(context.Background(), client, prior, planned, private, false)
-	if !hasError(diags) || diags[0].Summary != "Plan Again" || !strings.Contains(diags[0].Detail, `removes user "u1" without tenant, which the configuration declares`) {
+	if !knockdiag.HasError(diags) || diags[0].Summary != "Plan Again" || !strings.Contains(diags[0].Detail, `removes user "u1" without tenant, which the configuration declares`) {
 		t.Fatalf("diagnostics = %+v", diags)
 	}
 	if got := srv.Requests(); got[localknock.EndpointRemove]+got[localknock.EndpointAdd]+got[localknock.EndpointList] != 0 {

@@ -7,10 +7,12 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 // knock_audience_members is served at the plugin-protocol level (terraform-plugin-go), not through
-// terraform-plugin-framework, because its members map holds up to hundreds of thousands of entries and
+// terraform-plugin-framework, because its members map holds up to hundreds of knockdiag.Thousands of entries and
 // the framework walks every element several times per RPC:
 //   - fwserver.MarkComputedNilsAsUnknown and fwserver.NullifyWriteOnlyAttributes (framework v1.19.0)
 //     reassign the captured ctx with logging.FrameworkWithAttributePath for every element they visit, so
@@ -38,7 +40,7 @@ func (r *audienceMembersResource) ValidateResourceConfig(_ context.Context, req 
 	resp := &tfprotov6.ValidateResourceConfigResponse{}
 	config, _, err := decodeAudienceMembers(req.Config)
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Invalid Configuration", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Invalid Configuration", err.Error(), nil)
 		return resp, nil
 	}
 	resp.Diagnostics = checkAttributes(config)
@@ -56,10 +58,10 @@ func checkMemberTenants(config audienceMembersObject, withTenant tenantedMembers
 		return nil
 	}
 	first := withTenant.first
-	return errorDiagnostics("Member Tenant Set Twice",
+	return knockdiag.Error("Member Tenant Set Twice",
 		fmt.Sprintf("This resource has tenant = %q, so every member is under that tenant and the values of members "+
 			"must be null. %s set a tenant of their own, for example members[%q]. Write null for them, or move "+
-			"memberships under other tenants to the resource of that tenant.", stringOf(tenant), plural(withTenant.count, "member"), first),
+			"memberships under other tenants to the resource of that tenant.", stringOf(tenant), knockdiag.Plural(withTenant.count, "member"), first),
 		pathMembers.WithElementKeyString(first))
 }
 
@@ -84,72 +86,68 @@ func validateMembers(members membersAttr) (diags []*tfprotov6.Diagnostic, withTe
 		}
 		switch {
 		case userID == "":
-			diags = append(diags, errorDiagnostics("Invalid Member User ID",
+			diags = append(diags, knockdiag.Error("Invalid Member User ID",
 				`members has an entry with an empty key (""). Each key is a Knock user id: fill in the user id or remove the entry. `+
 					`When the map is built with a for expression, filter out empty ids: { for id in ids : id => null if id != "" }.`,
 				pathMembers)...)
-		case idProblem(userID) != "":
+		case knockdiag.IDProblem(userID) != "":
 			badIDs++
-			if badIDs <= maxReportedEntries {
-				diags = append(diags, errorDiagnostics("Invalid Member User ID",
+			if badIDs <= knockdiag.MaxReportedEntries {
+				diags = append(diags, knockdiag.Error("Invalid Member User ID",
 					fmt.Sprintf("members has the key %q, which %s. Each key is a Knock user id, written exactly as Knock knows it: "+
-						"trim the ids where the map is built, for example { for id in ids : trimspace(id) => null }.", userID, idProblem(userID)),
+						"trim the ids where the map is built, for example { for id in ids : trimspace(id) => null }.", userID, knockdiag.IDProblem(userID)),
 					pathMembers.WithElementKeyString(userID))...)
 			}
 		case kind == tenantKnown && tenant == "":
 			emptyTenants = append(emptyTenants, userID)
-		case kind == tenantKnown && idProblem(tenant) != "":
+		case kind == tenantKnown && knockdiag.IDProblem(tenant) != "":
 			badIDs++
-			if badIDs <= maxReportedEntries {
-				diags = append(diags, errorDiagnostics("Invalid Member Tenant",
+			if badIDs <= knockdiag.MaxReportedEntries {
+				diags = append(diags, knockdiag.Error("Invalid Member Tenant",
 					fmt.Sprintf("members[%q] is %q, which %s. Write the tenant id exactly as Knock knows it, or null for a membership without tenant.",
-						userID, tenant, idProblem(tenant)), pathMembers.WithElementKeyString(userID))...)
+						userID, tenant, knockdiag.IDProblem(tenant)), pathMembers.WithElementKeyString(userID))...)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return errorDiagnostics("Invalid Members", err.Error(), pathMembers), tenantedMembers{}
+		return knockdiag.Error("Invalid Members", err.Error(), pathMembers), tenantedMembers{}
 	}
-	if badIDs > maxReportedEntries {
-		diags = append(diags, errorDiagnostics("Invalid Member User ID",
-			fmt.Sprintf("%d more entries of members have a user id or tenant that Knock would not match (see the errors above).", badIDs-maxReportedEntries),
+	if badIDs > knockdiag.MaxReportedEntries {
+		diags = append(diags, knockdiag.Error("Invalid Member User ID",
+			fmt.Sprintf("%d more entries of members have a user id or tenant that Knock would not match (see the errors above).", badIDs-knockdiag.MaxReportedEntries),
 			pathMembers)...)
 	}
 	slices.Sort(emptyTenants)
 	for i, userID := range emptyTenants {
-		if i == maxReportedEntries {
-			diags = append(diags, errorDiagnostics("Invalid Member Tenant",
+		if i == knockdiag.MaxReportedEntries {
+			diags = append(diags, knockdiag.Error("Invalid Member Tenant",
 				fmt.Sprintf(`%d more members have an empty tenant (""); write null instead for memberships without tenant.`, len(emptyTenants)-i),
 				pathMembers)...)
 			break
 		}
-		diags = append(diags, errorDiagnostics("Invalid Member Tenant",
+		diags = append(diags, knockdiag.Error("Invalid Member Tenant",
 			fmt.Sprintf(`members[%q] is "" (an empty tenant). Write null for a membership without tenant, or the tenant id, for example "%s" = null.`, userID, userID),
 			pathMembers.WithElementKeyString(userID))...)
 	}
 	return diags, withTenant
 }
 
-// maxReportedEntries bounds how many members a diagnostic names one by one (bad entries, examples of
-// removals), so that thousands of them still give a readable message.
-const maxReportedEntries = 5
-
 func (r *audienceMembersResource) UpgradeResourceState(_ context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
 	resp := &tfprotov6.UpgradeResourceStateResponse{}
 	if req.Version != 0 {
-		resp.Diagnostics = errorDiagnostics("Unsupported State Version",
+		resp.Diagnostics = knockdiag.Error("Unsupported State Version",
 			fmt.Sprintf("The state of this knock_audience_members has schema version %d, newer than this provider knows (0). Use the provider version that wrote it, or a newer one.", req.Version), nil)
 		return resp, nil
 	}
 	if req.RawState == nil || req.RawState.JSON == nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Prior State", "The state of this knock_audience_members is not JSON; "+
+		resp.Diagnostics = knockdiag.Error("Unable to Read Prior State", "The state of this knock_audience_members is not JSON; "+
 			"it was not written by this provider. Remove it (terraform state rm) and import the audience.", nil)
 		return resp, nil
 	}
 	upgraded, err := upgradeStateJSON(req.RawState.JSON)
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Prior State", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Read Prior State", err.Error(), nil)
 		return resp, nil
 	}
 	resp.UpgradedState = upgraded
@@ -169,7 +167,7 @@ func (r *audienceMembersResource) UpgradeResourceIdentity(_ context.Context, req
 		dv, err = tfprotov6.NewDynamicValue(audienceMembersIdentityType, value)
 	}
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Read Resource Identity", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Read Resource Identity", err.Error(), nil)
 		return resp, nil
 	}
 	resp.UpgradedIdentity = &tfprotov6.ResourceIdentityData{IdentityData: &dv}
@@ -177,7 +175,7 @@ func (r *audienceMembersResource) UpgradeResourceIdentity(_ context.Context, req
 }
 
 func (r *audienceMembersResource) MoveResourceState(_ context.Context, req *tfprotov6.MoveResourceStateRequest) (*tfprotov6.MoveResourceStateResponse, error) {
-	return &tfprotov6.MoveResourceStateResponse{Diagnostics: errorDiagnostics("Unsupported Resource Move",
+	return &tfprotov6.MoveResourceStateResponse{Diagnostics: knockdiag.Error("Unsupported Resource Move",
 		fmt.Sprintf("knock_audience_members cannot be moved from %s. Remove the old resource from state (terraform state rm) "+
 			"and import the audience instead: terraform import knock_audience_members.NAME AUDIENCE_KEY", req.SourceTypeName), nil)}, nil
 }
@@ -190,20 +188,7 @@ func (r *audienceMembersResource) GenerateResourceConfig(_ context.Context, req 
 		resp.Config, err = configOf(state).encode()
 	}
 	if err != nil {
-		resp.Diagnostics = errorDiagnostics("Unable to Generate Configuration", err.Error(), nil)
+		resp.Diagnostics = knockdiag.Error("Unable to Generate Configuration", err.Error(), nil)
 	}
 	return resp, nil
-}
-
-func errorDiagnostics(summary, detail string, attribute *tftypes.AttributePath) []*tfprotov6.Diagnostic {
-	return []*tfprotov6.Diagnostic{{Severity: tfprotov6.DiagnosticSeverityError, Summary: summary, Detail: detail, Attribute: attribute}}
-}
-
-func hasError(diags []*tfprotov6.Diagnostic) bool {
-	for _, d := range diags {
-		if d.Severity == tfprotov6.DiagnosticSeverityError {
-			return true
-		}
-	}
-	return false
 }

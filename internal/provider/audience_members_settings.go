@@ -11,6 +11,7 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 // membersSettings are the ownership and guard-rail settings of one knock_audience_members, with
@@ -128,7 +129,7 @@ func (s membersSettings) checkRemovals(action, audienceKey string, removals, hel
 	if s.maxRemovalPct != nil {
 		pctLimit := int(*s.maxRemovalPct * float64(held) / 100)
 		if limit < 0 || pctLimit < limit {
-			limit, setting = pctLimit, fmt.Sprintf("max_removal_percent = %g (%s of %s)", *s.maxRemovalPct, thousands(pctLimit), plural(held, "membership"))
+			limit, setting = pctLimit, fmt.Sprintf("max_removal_percent = %g (%s of %s)", *s.maxRemovalPct, knockdiag.Thousands(pctLimit), knockdiag.Plural(held, "membership"))
 		}
 	}
 	if limit < 0 || removals <= limit {
@@ -144,34 +145,7 @@ func (s membersSettings) checkRemovals(action, audienceKey string, removals, hel
 		advice = "To destroy the resource, raise the limit (or remove it) and apply that first, or set on_destroy = \"keep\" to leave " +
 			"the memberships in Knock; a removed block with lifecycle { destroy = false } forgets the resource without removing anything."
 	}
-	return errorDiagnostics("Too Many Audience Members To Remove",
+	return knockdiag.Error("Too Many Audience Members To Remove",
 		fmt.Sprintf("%s removes %s from %s (%s), more than %s allows. Nothing was sent to Knock.\n\n%s",
-			action, plural(removals, "membership"), s.scopeLabel(audienceKey), exampleList(examples), setting, advice), nil)
-}
-
-// exampleList names a few memberships, for diagnostics about many.
-func exampleList(ms []knock.Membership) string {
-	if len(ms) == 0 {
-		return "none listed"
-	}
-	return "for example " + namedList(ms, maxReportedEntries)
-}
-
-// namedList names up to limit memberships, and counts the rest.
-func namedList(ms []knock.Membership, limit int) string {
-	var out strings.Builder
-	for i, m := range ms {
-		if i == limit {
-			fmt.Fprintf(&out, ", and %s more", thousands(len(ms)-i))
-			break
-		}
-		if i > 0 {
-			out.WriteString(", ")
-		}
-		fmt.Fprintf(&out, "%q", m.UserID)
-		if m.Tenant != "" {
-			fmt.Fprintf(&out, " (tenant %q)", m.Tenant)
-		}
-	}
-	return out.String()
+			action, knockdiag.Plural(removals, "membership"), s.scopeLabel(audienceKey), knockdiag.ExampleList(examples), setting, advice), nil)
 }

@@ -25,13 +25,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
-const (
-	envAPIKey  = "KNOCK_API_KEY"
-	envBaseURL = "KNOCK_BASE_URL"
-	envBranch  = "KNOCK_BRANCH"
-)
+// envBranch is the environment variable of the branch setting (knockdiag has the two its advice names).
+const envBranch = "KNOCK_BRANCH"
 
 var (
 	_ provider.Provider                  = (*knockProvider)(nil)
@@ -69,7 +67,7 @@ func (p *knockProvider) configuredClient() (*knock.Client, []*tfprotov6.Diagnost
 	if client := p.client.Load(); client != nil {
 		return client, nil
 	}
-	return nil, errorDiagnostics("Provider Not Configured",
+	return nil, knockdiag.Error("Provider Not Configured",
 		"The knock provider was not configured before a resource was used. This is a bug in the provider or Terraform; please report it.", nil)
 }
 
@@ -85,13 +83,13 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
 				MarkdownDescription: "Secret API key (`sk_...`) of the Knock environment to manage. " +
-					"Defaults to the `" + envAPIKey + "` environment variable. Public keys (`pk_...`) and " +
+					"Defaults to the `" + knockdiag.EnvAPIKey + "` environment variable. Public keys (`pk_...`) and " +
 					"Management API service tokens do not work here.",
 				Optional:  true,
 				Sensitive: true,
 			},
 			"base_url": schema.StringAttribute{
-				MarkdownDescription: "Base URL of Knock's API. Defaults to the `" + envBaseURL + "` environment " +
+				MarkdownDescription: "Base URL of Knock's API. Defaults to the `" + knockdiag.EnvBaseURL + "` environment " +
 					"variable, else `" + knock.DefaultBaseURL + "`. A trailing `/v1` (as in Knock's API reference) is " +
 					"removed, since every request path starts with it. The provider never follows redirects, and sends " +
 					"the API key to this host: see \"Passing the API key safely\" above.",
@@ -150,8 +148,8 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 
-	checkKnown(&resp.Diagnostics, config.APIKey, "api_key", envAPIKey)
-	checkKnown(&resp.Diagnostics, config.BaseURL, "base_url", envBaseURL)
+	checkKnown(&resp.Diagnostics, config.APIKey, "api_key", knockdiag.EnvAPIKey)
+	checkKnown(&resp.Diagnostics, config.BaseURL, "base_url", knockdiag.EnvBaseURL)
 	checkKnown(&resp.Diagnostics, config.Branch, "branch", envBranch)
 	for name, value := range map[string]attr.Value{
 		"max_retries": config.MaxRetries, "write_requests_per_second": config.WriteRequestsPerSecond,
@@ -175,21 +173,21 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	apiKey := valueOrEnv(config.APIKey, envAPIKey)
-	baseURL := valueOrEnv(config.BaseURL, envBaseURL)
+	apiKey := valueOrEnv(config.APIKey, knockdiag.EnvAPIKey)
+	baseURL := valueOrEnv(config.BaseURL, knockdiag.EnvBaseURL)
 	branch := valueOrEnv(config.Branch, envBranch)
 
 	if apiKey == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Knock API Key",
 			"The provider needs the secret API key of a Knock environment. Set api_key in the provider block, "+
-				"or set the "+envAPIKey+" environment variable. Keys are under Developers > API keys in the Knock dashboard.")
+				"or set the "+knockdiag.EnvAPIKey+" environment variable. Keys are under Developers > API keys in the Knock dashboard.")
 		return
 	}
 	// Found here, before any request: sent, a key with a newline fails Go's header check as a network
 	// error (retried for seconds), and a public key gets a 401 that does not say why.
 	if problem := knock.APIKeyProblem(apiKey); problem != "" {
 		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Invalid Knock API Key",
-			fmt.Sprintf("api_key %s. The key comes from api_key in the provider block, else the %s environment variable.", problem, envAPIKey))
+			fmt.Sprintf("api_key %s. The key comes from api_key in the provider block, else the %s environment variable.", problem, knockdiag.EnvAPIKey))
 		return
 	}
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, apiKey)
@@ -211,11 +209,11 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		// The data source, knock_audience_member and the list resource have no timeouts block: each call
 		// they make to Knock gets the default read deadline of knock_audience_members, whose own calls
 		// carry the deadline of their timeouts block.
-		OperationTimeout: defaultTimeouts["read"],
+		OperationTimeout: knockdiag.OperationDeadline,
 	})
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid Knock Base URL",
-			fmt.Sprintf("The base URL (from base_url or %s) cannot be used: %s.", envBaseURL, err))
+			fmt.Sprintf("The base URL (from base_url or %s) cannot be used: %s.", knockdiag.EnvBaseURL, err))
 		return
 	}
 	tflog.Debug(ctx, "Configured Knock client", map[string]any{"base_url": baseURL, "branch": branch})
@@ -262,13 +260,13 @@ var _ validator.String = durationSetting{}
 func (s durationSetting) parse(raw string) (time.Duration, string) {
 	d, err := time.ParseDuration(raw)
 	if err != nil || d < 0 || d > s.max {
-		return 0, fmt.Sprintf("%s is %q; write a duration from 0s to %s, %s.", s.attribute, raw, formatDuration(s.max), s.examples)
+		return 0, fmt.Sprintf("%s is %q; write a duration from 0s to %s, %s.", s.attribute, raw, knockdiag.FormatDuration(s.max), s.examples)
 	}
 	return d, ""
 }
 
 func (s durationSetting) Description(context.Context) string {
-	return fmt.Sprintf("a duration from 0s to %s", formatDuration(s.max))
+	return fmt.Sprintf("a duration from 0s to %s", knockdiag.FormatDuration(s.max))
 }
 
 func (s durationSetting) MarkdownDescription(ctx context.Context) string { return s.Description(ctx) }

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
@@ -151,7 +152,7 @@ func member(userID, tenant string) localknock.Membership {
 }
 
 func TestAccProvider_missingAPIKey(t *testing.T) {
-	t.Setenv(envAPIKey, "")
+	t.Setenv(knockdiag.EnvAPIKey, "")
 	srv := newLocalAPI(t)
 	srv.CreateAudience("aud")
 	resource.Test(t, resource.TestCase{
@@ -173,8 +174,8 @@ data "knock_audience_members" "x" {
 func TestAccProvider_apiKeyFromEnvironment(t *testing.T) {
 	srv := newLocalAPI(t)
 	srv.AddMemberships("aud", member("u1", ""))
-	t.Setenv(envAPIKey, testAPIKey)
-	t.Setenv(envBaseURL, srv.URL())
+	t.Setenv(knockdiag.EnvAPIKey, testAPIKey)
+	t.Setenv(knockdiag.EnvBaseURL, srv.URL())
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{

@@ -8,6 +8,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 // recoveringServer turns a panic in any RPC into an error diagnostic that names the RPC. Neither
@@ -40,7 +42,7 @@ func guard[Req, Resp any](ctx context.Context, name string, rpc func(context.Con
 func panicDiagnostics(ctx context.Context, rpc string, recovered any) []*tfprotov6.Diagnostic {
 	stack := string(debug.Stack())
 	tflog.Error(ctx, "Recovered from a panic in a provider RPC", map[string]any{"rpc": rpc, "panic": fmt.Sprint(recovered), "stack": stack})
-	return errorDiagnostics("Provider Panic in "+rpc,
+	return knockdiag.Error("Provider Panic in "+rpc,
 		fmt.Sprintf("The knock provider failed unexpectedly while serving %s: %v\n\nThis is a bug in the provider; "+
 			"the operation did not complete. Please report it with this message and the stack below. Other "+
 			"operations of this run were not affected.\n\n%s", rpc, recovered, stack), nil)

@@ -7,13 +7,15 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
 // Default deadlines of knock_audience_members operations. Listing is sequential and Knock pages by 50, so
 // a refresh of 1,000,000 members is 20,000 requests: about half an hour at 90 ms a request.
 var defaultTimeouts = map[string]time.Duration{
 	"create": 60 * time.Minute,
-	"read":   60 * time.Minute,
+	"read":   knockdiag.OperationDeadline,
 	"update": 60 * time.Minute,
 	"delete": 30 * time.Minute,
 }
@@ -25,7 +27,7 @@ func timeoutsBlock() *tfprotov6.SchemaNestedBlock {
 		return &tfprotov6.SchemaAttribute{
 			Name: operation, Type: tftypes.String, Optional: true, DescriptionKind: tfprotov6.StringKindMarkdown,
 			Description: fmt.Sprintf("Deadline of the %s operation, a duration such as `30m` or `1h30m` (default `%s`). "+
-				"Retries stop before it.", operation, formatDuration(defaultTimeouts[operation])),
+				"Retries stop before it.", operation, knockdiag.FormatDuration(defaultTimeouts[operation])),
 		}
 	}
 	return &tfprotov6.SchemaNestedBlock{
@@ -37,13 +39,6 @@ func timeoutsBlock() *tfprotov6.SchemaNestedBlock {
 			Attributes:      []*tfprotov6.SchemaAttribute{attribute("create"), attribute("read"), attribute("update"), attribute("delete")},
 		},
 	}
-}
-
-func formatDuration(d time.Duration) string {
-	if d%time.Hour == 0 {
-		return fmt.Sprintf("%dh", d/time.Hour)
-	}
-	return fmt.Sprintf("%dm", d/time.Minute)
 }
 
 // timeoutFor returns the configured deadline of an operation, else its default.
@@ -71,7 +66,7 @@ func validateTimeouts(timeouts tftypes.Value) []*tfprotov6.Diagnostic {
 	var diags []*tfprotov6.Diagnostic
 	for _, operation := range []string{"create", "read", "update", "delete"} {
 		if _, err := timeoutFor(timeouts, operation); err != nil {
-			diags = append(diags, errorDiagnostics("Invalid Timeout", err.Error(), pathTimeouts.WithAttributeName(operation))...)
+			diags = append(diags, knockdiag.Error("Invalid Timeout", err.Error(), pathTimeouts.WithAttributeName(operation))...)
 		}
 	}
 	return diags
