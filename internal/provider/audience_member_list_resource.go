@@ -49,7 +49,9 @@ func (r *audienceMemberListResource) ListResourceConfigSchema(_ context.Context,
 }
 
 func (r *audienceMemberListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFromProviderData(req.ProviderData, "List Resource", &resp.Diagnostics)
+	if data := providerDataFrom(req.ProviderData, "List Resource", &resp.Diagnostics); data != nil {
+		r.client = data.Client
+	}
 }
 
 func (r *audienceMemberListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

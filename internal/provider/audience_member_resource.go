@@ -19,6 +19,7 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 var (
@@ -50,9 +51,9 @@ func NewAudienceMemberResource() resource.Resource {
 }
 
 type audienceMemberResource struct {
-	client *knock.Client
-	reads  *membershipReads
-	claims *claims
+	client    *knock.Client
+	coalescer *providerdata.Coalescer
+	claims    *providerdata.Claims
 }
 
 // privateOwner is the private state key of the resource's owner id (see claims).
@@ -141,8 +142,7 @@ func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequ
 
 func (r *audienceMemberResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if data := providerDataFrom(req.ProviderData, "Resource", &resp.Diagnostics); data != nil {
-		r.client, r.claims = data.client, data.claims
-		r.reads = membershipReadsFor(r.client)
+		r.client, r.coalescer, r.claims = data.Client, data.Coalescer, data.Claims
 	}
 }
 
@@ -168,7 +168,7 @@ func (r *audienceMemberResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	audienceKey := model.AudienceKey.ValueString()
-	for _, d := range r.claims.register(audienceKey, owner, memberClaims(audienceKey, model.membership(), removes)) {
+	for _, d := range r.claims.Register(audienceKey, owner, providerdata.MemberClaims(audienceKey, model.membership(), removes)) {
 		if d.Severity == tfprotov6.DiagnosticSeverityError {
 			resp.Diagnostics.AddError(d.Summary, d.Detail)
 		} else {
@@ -194,7 +194,7 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	audienceKey, m := plan.AudienceKey.ValueString(), plan.membership()
-	held, err := r.reads.holds(ctx, r.client, audienceKey, m)
+	held, err := r.coalescer.Holds(ctx, audienceKey, m)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Add Audience Member", knockdiag.APIErrorDetail("listing the members of", audienceKey, 0, err))
 		return
@@ -203,14 +203,14 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 		resp.Diagnostics.AddWarning("Existing Membership Adopted",
 			fmt.Sprintf("%s already existed, so Terraform adopted it instead of adding it. Destroying this resource removes it.",
 				describeMembership(audienceKey, m)))
-	} else if err := r.reads.add(ctx, r.client, audienceKey, m); err != nil {
+	} else if err := r.coalescer.Add(ctx, audienceKey, m); err != nil {
 		resp.Diagnostics.AddError("Unable to Add Audience Member", knockdiag.APIErrorDetail("adding members to", audienceKey, 1, err))
 		return
 	}
 	plan.ID = types.StringValue(audienceMemberID(audienceKey, m))
 	owner := newOwner()
 	if r.claims != nil {
-		r.claims.adopt(audienceKey, memberClaims(audienceKey, m, false)[0].fingerprint, owner)
+		r.claims.Adopt(audienceKey, providerdata.MemberClaims(audienceKey, m, false)[0].Fingerprint, owner)
 	}
 	ownerJSON, _ := json.Marshal(owner)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
@@ -228,7 +228,7 @@ func (r *audienceMemberResource) Read(ctx context.Context, req resource.ReadRequ
 	// identities existed has none).
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
 	audienceKey, m := state.AudienceKey.ValueString(), state.membership()
-	held, err := r.reads.holds(ctx, r.client, audienceKey, m)
+	held, err := r.coalescer.Holds(ctx, audienceKey, m)
 	switch {
 	case knock.IsNotFound(err):
 		resp.Diagnostics.AddWarning("Audience Not Found",
@@ -262,7 +262,7 @@ func (r *audienceMemberResource) Delete(ctx context.Context, req resource.Delete
 		return
 	}
 	audienceKey := state.AudienceKey.ValueString()
-	err := r.reads.remove(ctx, r.client, audienceKey, state.membership())
+	err := r.coalescer.Remove(ctx, audienceKey, state.membership())
 	if err != nil && !knock.IsNotFound(err) {
 		resp.Diagnostics.AddError("Unable to Remove Audience Member", knockdiag.APIErrorDetail("removing members from", audienceKey, 1, err))
 		return
@@ -270,7 +270,7 @@ func (r *audienceMemberResource) Delete(ctx context.Context, req resource.Delete
 	if raw, diags := req.Private.GetKey(ctx, privateOwner); r.claims != nil && !diags.HasError() && raw != nil {
 		var owner string
 		if json.Unmarshal(raw, &owner) == nil {
-			r.claims.release(audienceKey, owner)
+			r.claims.Release(audienceKey, owner)
 		}
 	}
 }

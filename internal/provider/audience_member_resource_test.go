@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 const memberAddr = "knock_audience_member.test"
@@ -258,9 +259,9 @@ resource "knock_audience_member" "tenanted" {
 // machine's load, so the test widens the write windows to make the counts exact; they are package
 // settings, so it runs alone (resource.Test, not ParallelTest).
 func TestAccAudienceMemberResource_forEach(t *testing.T) {
-	quiet, maxWait := writeQuiet, writeMaxWait
-	writeQuiet, writeMaxWait = time.Second, time.Minute
-	t.Cleanup(func() { writeQuiet, writeMaxWait = quiet, maxWait })
+	quiet, maxWait := providerdata.WriteQuiet, providerdata.WriteMaxWait
+	providerdata.WriteQuiet, providerdata.WriteMaxWait = time.Second, time.Minute
+	t.Cleanup(func() { providerdata.WriteQuiet, providerdata.WriteMaxWait = quiet, maxWait })
 
 	srv := newLocalAPI(t)
 	srv.AddMemberships("many", member("bystander", ""))

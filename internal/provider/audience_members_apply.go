@@ -19,7 +19,7 @@ import (
 // narrows it to what is still to do when the plan's read is stale, sends it, and reports what it sent.
 func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	resp := &tfprotov6.ApplyResourceChangeResponse{Private: req.PlannedPrivate, NewState: req.PriorState}
-	client, diags := r.provider.configuredClient()
+	client, diags := configuredClient(r.data())
 	if diags != nil {
 		resp.Diagnostics = diags
 		return resp, nil
@@ -72,7 +72,7 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 			owner := private.Owner
 			if owner == "" {
 				owner = newOwner()
-				r.provider.claims.adopt(stringOf(planned.get(attrAudienceKey)), fingerprintOf(*newState), owner)
+				r.data().Claims.Adopt(stringOf(planned.get(attrAudienceKey)), fingerprintOf(*newState), owner)
 			}
 			resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Owner: owner}.encode()
 		}
@@ -111,9 +111,9 @@ func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Cli
 				"Run terraform plan again.", settings.scopeLabel(audienceKey), err), nil)
 	}
 
-	defer r.provider.locks.lock(audienceKey)()
+	defer r.data().Locks.Lock(audienceKey)()
 	var drift changeset.Drift
-	if age, ok := private.age(time.Now()); !ok || age > r.provider.planReadMaxAge() {
+	if age, ok := private.age(time.Now()); !ok || age > r.data().PlanReadMaxAge {
 		live, err := client.ListMemberships(ctx, audienceKey)
 		switch {
 		case knock.IsNotFound(err) && private.AudienceMissing:
@@ -223,15 +223,15 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(declared), held, declared); diags != nil {
 		return diags
 	}
-	defer r.provider.locks.lock(audienceKey)()
-	toRemove := r.provider.claims.notDeclaredByOthers(audienceKey, owner, declared)
+	defer r.data().Locks.Lock(audienceKey)()
+	toRemove := r.data().Claims.NotDeclaredByOthers(audienceKey, owner, declared)
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
 	if err != nil && !knock.IsNotFound(err) {
 		return knockdiag.Error("Unable to Remove Audience Members",
 			knockdiag.APIErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+
 				fmt.Sprintf("Removed %s of %s before the error; run terraform destroy again to remove the rest.", knockdiag.Thousands(len(removed)), knockdiag.Plural(len(toRemove), "member")), nil)
 	}
-	r.provider.claims.release(audienceKey, owner)
+	r.data().Claims.Release(audienceKey, owner)
 	return nil
 }
 
@@ -244,7 +244,7 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 		}
 		return resp, nil
 	}
-	client, diags := r.provider.configuredClient()
+	client, diags := configuredClient(r.data())
 	if diags != nil {
 		resp.Diagnostics = diags
 		return resp, nil

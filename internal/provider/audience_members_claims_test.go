@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 func summaries(diags []*tfprotov6.Diagnostic) []string {
@@ -20,23 +21,23 @@ func summaries(diags []*tfprotov6.Diagnostic) []string {
 // TestClaims_followTheResourceAcrossPlans: a resource planned again in the same process (the plan at
 // apply, the next run block of terraform test) replaces its own claim; another resource conflicts.
 func TestClaims_followTheResourceAcrossPlans(t *testing.T) {
-	var c claims
+	var c providerdata.Claims
 	whole := membersSettings{authoritative: true, tenantKnown: true}
 	five := []knock.Membership{{UserID: "a"}, {UserID: "b"}, {UserID: "c"}, {UserID: "d"}, {UserID: "e"}}
 
 	// Run 1 creates the resource: no owner yet, known by its fingerprint; the plan at apply repeats it.
 	for range 2 {
-		if diags := c.register("aud", "", whole.claimsFor("aud", five, nil, 0)); diags != nil {
+		if diags := c.Register("aud", "", whole.claimsFor("aud", five, nil, 0)); diags != nil {
 			t.Fatalf("planning a create twice: %v", summaries(diags))
 		}
 	}
-	c.adopt("aud", fingerprint(whole, five), "owner-1")
+	c.Adopt("aud", fingerprint(whole, five), "owner-1")
 	// Run 2 drops a member: the same owner, so no conflict with run 1's claim.
-	if diags := c.register("aud", "owner-1", whole.claimsFor("aud", five[:4], five[4:], 0)); diags != nil {
+	if diags := c.Register("aud", "owner-1", whole.claimsFor("aud", five[:4], five[4:], 0)); diags != nil {
 		t.Fatalf("the same resource planned again: %v", summaries(diags))
 	}
 	// Another whole-audience resource on the audience.
-	if got := summaries(c.register("aud", "owner-2", whole.claimsFor("aud", five[:1], nil, 0))); !slices.Equal(got, []string{"Audience Claimed Twice"}) {
+	if got := summaries(c.Register("aud", "owner-2", whole.claimsFor("aud", five[:1], nil, 0))); !slices.Equal(got, []string{"Audience Claimed Twice"}) {
 		t.Errorf("a second whole-audience resource: %v", got)
 	}
 }
@@ -45,25 +46,25 @@ func TestClaims_followTheResourceAcrossPlans(t *testing.T) {
 // the destroy half of a replacement, whose create half declares it; at apply, a destroy leaves alone what
 // another resource of the run declares.
 func TestClaims_removedAndDeclared(t *testing.T) {
-	var c claims
+	var c providerdata.Claims
 	managed := membersSettings{tenantKnown: true}
 	declared := []knock.Membership{{UserID: "a"}, {UserID: "b", Tenant: "acme"}}
-	if diags := c.register("aud", "new", managed.claimsFor("aud", declared, nil, 0)); diags != nil {
+	if diags := c.Register("aud", "new", managed.claimsFor("aud", declared, nil, 0)); diags != nil {
 		t.Fatal(summaries(diags))
 	}
-	if got := summaries(c.register("aud", "old", managed.claimsFor("aud", nil, declared[1:], 0))); !slices.Equal(got, []string{"Audience Members Removed And Declared"}) {
+	if got := summaries(c.Register("aud", "old", managed.claimsFor("aud", nil, declared[1:], 0))); !slices.Equal(got, []string{"Audience Members Removed And Declared"}) {
 		t.Errorf("a destroy of what another declares: %v", got)
 	}
 
-	var replacing claims
+	var replacing providerdata.Claims
 	successor := fingerprint(managed, declared)
-	if diags := replacing.register("aud", "old", managed.claimsFor("aud", nil, declared, successor)); diags != nil {
+	if diags := replacing.Register("aud", "old", managed.claimsFor("aud", nil, declared, successor)); diags != nil {
 		t.Fatal(summaries(diags))
 	}
-	if diags := replacing.register("aud", "", managed.claimsFor("aud", declared, nil, 0)); diags != nil {
+	if diags := replacing.Register("aud", "", managed.claimsFor("aud", declared, nil, 0)); diags != nil {
 		t.Errorf("the create half of a replacement: %v", summaries(diags))
 	}
-	if got := replacing.notDeclaredByOthers("aud", "old", append(declared, knock.Membership{UserID: "z"})); !slices.Equal(got, []knock.Membership{{UserID: "z"}}) {
+	if got := replacing.NotDeclaredByOthers("aud", "old", append(declared, knock.Membership{UserID: "z"})); !slices.Equal(got, []knock.Membership{{UserID: "z"}}) {
 		t.Errorf("the destroy half removes %v, want only z", got)
 	}
 }
@@ -71,18 +72,18 @@ func TestClaims_removedAndDeclared(t *testing.T) {
 // TestClaims_memberInsideAnAuthoritativeScope: a knock_audience_member conflicts with a whole-audience
 // resource, and with a tenant resource only under that tenant.
 func TestClaims_memberInsideAnAuthoritativeScope(t *testing.T) {
-	var c claims
+	var c providerdata.Claims
 	acme := membersSettings{authoritative: true, tenantKnown: true, tenant: "acme"}
-	if diags := c.register("aud", "t", acme.claimsFor("aud", []knock.Membership{{UserID: "a", Tenant: "acme"}}, nil, 0)); diags != nil {
+	if diags := c.Register("aud", "t", acme.claimsFor("aud", []knock.Membership{{UserID: "a", Tenant: "acme"}}, nil, 0)); diags != nil {
 		t.Fatal(summaries(diags))
 	}
-	if diags := c.register("aud", "m1", memberClaims("aud", knock.Membership{UserID: "x"}, false)); diags != nil {
+	if diags := c.Register("aud", "m1", providerdata.MemberClaims("aud", knock.Membership{UserID: "x"}, false)); diags != nil {
 		t.Errorf("a member without tenant next to tenant acme's resource: %v", summaries(diags))
 	}
-	if got := summaries(c.register("aud", "m2", memberClaims("aud", knock.Membership{UserID: "x", Tenant: "acme"}, false))); !slices.Equal(got, []string{"Audience Tenant Claimed Twice"}) {
+	if got := summaries(c.Register("aud", "m2", providerdata.MemberClaims("aud", knock.Membership{UserID: "x", Tenant: "acme"}, false))); !slices.Equal(got, []string{"Audience Tenant Claimed Twice"}) {
 		t.Errorf("a member under acme: %v", got)
 	}
-	if got := summaries(c.register("aud", "m3", memberClaims("aud", knock.Membership{UserID: "x"}, false))); !slices.Equal(got, []string{"Audience Members Declared Twice"}) {
+	if got := summaries(c.Register("aud", "m3", providerdata.MemberClaims("aud", knock.Membership{UserID: "x"}, false))); !slices.Equal(got, []string{"Audience Members Declared Twice"}) {
 		t.Errorf("two members for one membership: %v", got)
 	}
 }

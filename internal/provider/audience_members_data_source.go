@@ -12,6 +12,7 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 // The knock_audience_members data source is served at the plugin-protocol level, for the reasons the
@@ -24,11 +25,11 @@ import (
 // with its OperationTimeout (the default read timeout, see provider.go), as it did under the framework.
 
 type audienceMembersDataSource struct {
-	provider *knockProvider
+	data func() *providerdata.Data // as audienceMembersResource's
 }
 
-func newAudienceMembersDataSource(p *knockProvider) *audienceMembersDataSource {
-	return &audienceMembersDataSource{provider: p}
+func newAudienceMembersDataSource(data func() *providerdata.Data) *audienceMembersDataSource {
+	return &audienceMembersDataSource{data: data}
 }
 
 // userPropertyNames are the attributes of each element of users, in the order the schema lists them.
@@ -182,7 +183,7 @@ func (d *audienceMembersDataSource) ReadDataSource(ctx context.Context, req *tfp
 		resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), nil)
 		return resp, nil
 	}
-	client, diags := d.provider.configuredClient()
+	client, diags := configuredClient(d.data())
 	if diags != nil {
 		resp.Diagnostics = diags
 		return resp, nil

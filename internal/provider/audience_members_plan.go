@@ -175,7 +175,7 @@ func (r *audienceMembersResource) planUpdate(audienceKey string, settings member
 			return diags, nil
 		}
 	}
-	diags := r.provider.claims.register(audienceKey, private.Owner, settings.claimsFor(audienceKey, desired, change.Remove, 0))
+	diags := r.data().Claims.Register(audienceKey, private.Owner, settings.claimsFor(audienceKey, desired, change.Remove, 0))
 	return append(diags, changeSummary(audienceKey, settings, change, private.Hidden.memberships())...), plannedChangeOf(change)
 }
 
@@ -208,12 +208,12 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 	if members != nil {
 		desired = settings.declared(members)
 	}
-	client := r.provider.client.Load()
+	client := r.data().Client
 	if client == nil {
 		return nil, private // validation only: nothing to read with
 	}
 	if members != nil {
-		if diags := r.provider.claims.register(audienceKey, "", settings.claimsFor(audienceKey, desired, nil, 0)); knockdiag.HasError(diags) {
+		if diags := r.data().Claims.Register(audienceKey, "", settings.claimsFor(audienceKey, desired, nil, 0)); knockdiag.HasError(diags) {
 			return diags, private
 		}
 	}
@@ -221,7 +221,7 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 	// which sees only the state, cannot apply a new read deadline before an apply records it.
 	ctx, cancel := withTimeout(ctx, timeouts, "read")
 	defer cancel()
-	unlock := r.provider.locks.lock(audienceKey)
+	unlock := r.data().Locks.Lock(audienceKey)
 	live, err := client.ListMemberships(ctx, audienceKey)
 	unlock()
 	private.ReadAt = time.Now().UTC()
@@ -320,7 +320,7 @@ func (r *audienceMembersResource) planReplace(prior audienceMembersObject, prior
 	if members != nil {
 		successor = fingerprint(settings, settings.declared(members))
 	}
-	diags := r.provider.claims.register(priorKey, priorPrivate.Owner, priorSettings.claimsFor(priorKey, nil, removed, successor))
+	diags := r.data().Claims.Register(priorKey, priorPrivate.Owner, priorSettings.claimsFor(priorKey, nil, removed, successor))
 	if len(removed) == 0 {
 		return diags
 	}
@@ -351,7 +351,7 @@ func (r *audienceMembersResource) planDestroy(prior audienceMembersObject, priva
 	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(removed), held, removed); diags != nil {
 		return diags
 	}
-	return r.provider.claims.register(audienceKey, private.Owner, settings.claimsFor(audienceKey, nil, removed, 0))
+	return r.data().Claims.Register(audienceKey, private.Owner, settings.claimsFor(audienceKey, nil, removed, 0))
 }
 
 // destroyRemovals is what destroying the resource of state prior removes, the memberships it declares,

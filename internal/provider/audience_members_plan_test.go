@@ -15,7 +15,15 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
+
+// resourceOf is the resource of a provider process of its own, configured with client and plan_read_max_age
+// (client nil: not configured).
+func resourceOf(client *knock.Client, planReadMaxAge time.Duration) *audienceMembersResource {
+	data := &providerdata.Data{Client: client, PlanReadMaxAge: planReadMaxAge, Claims: &providerdata.Claims{}, Locks: &providerdata.AudienceLocks{}}
+	return newAudienceMembersResource(func() *providerdata.Data { return data })
+}
 
 // objectOf is a knock_audience_members value with members and no settings, as the codec decodes it.
 func objectOf(t *testing.T, members map[string]string) audienceMembersObject {
@@ -45,7 +53,7 @@ func TestPlanUpdate_summaryGuardAndHiddenRemovals(t *testing.T) {
 		members["new-"+knockdiag.Thousands(i)] = ""
 	}
 	planned := objectOf(t, members)
-	r := newAudienceMembersResource(&knockProvider{})
+	r := resourceOf(nil, 0)
 	diags, change := r.planUpdate("beta", planned.settings(), prior, private, planned, members)
 	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityWarning ||
 		diags[0].Summary != "beta: +1,501 / -2 members, 3 write requests" ||
@@ -77,11 +85,7 @@ func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each case plans in a provider process of its own: in one, the cases would claim the audience twice.
-	planner := func() *audienceMembersResource {
-		p := &knockProvider{}
-		p.client.Store(client)
-		return newAudienceMembersResource(p)
-	}
+	planner := func() *audienceMembersResource { return resourceOf(client, 0) }
 	members := map[string]string{"keep": "", "new": ""}
 	noTimeouts := tftypes.NewValue(audienceMembersType.AttributeTypes[attrTimeouts], nil)
 
@@ -113,41 +117,6 @@ func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
 	}
 }
 
-// TestAudienceLock: passes on one audience never interleave; passes on different audiences do not wait.
-func TestAudienceLock(t *testing.T) {
-	var locks audienceLocks
-	unlock := locks.lock("beta")
-
-	otherDone := make(chan struct{})
-	go func() {
-		locks.lock("gamma")()
-		close(otherDone)
-	}()
-	waitFor(t, otherDone, "a pass on another audience") // would hang if audiences shared one lock
-
-	sameDone := make(chan struct{})
-	go func() {
-		locks.lock("beta")()
-		close(sameDone)
-	}()
-	select {
-	case <-sameDone:
-		t.Fatal("a second pass on the same audience started while the first held it")
-	case <-time.After(50 * time.Millisecond):
-	}
-	unlock()
-	waitFor(t, sameDone, "the second pass on the same audience, once the first released it")
-}
-
-func waitFor(t *testing.T, done <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s did not run within 5 s", what)
-	}
-}
-
 // TestExecute_failedWriteReadsTheAudienceAgain: an add whose answer is lost took effect in Knock; the
 // state after the failed update records it, from a new read, instead of assuming the batch failed.
 func TestExecute_failedWriteReadsTheAudienceAgain(t *testing.T) {
@@ -161,9 +130,7 @@ func TestExecute_failedWriteReadsTheAudienceAgain(t *testing.T) {
 	prior := objectOf(t, map[string]string{"u1": ""})
 	planned := objectOf(t, map[string]string{"u1": "", "u2": ""})
 	private := membersPrivate{ReadAt: time.Now(), Change: &plannedChange{Add: pairs{{"u2", ""}}}}
-	p := &knockProvider{}
-	p.readMaxAge.Store(int64(time.Minute))
-	state, diags := newAudienceMembersResource(p).execute(context.Background(), client, prior, planned, private, false)
+	state, diags := resourceOf(nil, time.Minute).execute(context.Background(), client, prior, planned, private, false)
 	if !knockdiag.HasError(diags) || diags[0].Summary != "Unable to Add Audience Members" {
 		t.Fatalf("diagnostics = %+v", diags)
 	}
@@ -189,7 +156,7 @@ func TestExecute_refusesAChangeItsPlanCannotShow(t *testing.T) {
 	planned := objectOf(t, map[string]string{"u1": "", "u2": ""})
 	private := membersPrivate{ReadAt: time.Now(), Change: &plannedChange{Remove: pairs{{"u1", ""}}}}
 	srv.ResetRequests()
-	_, diags := newAudienceMembersResource(&knockProvider{}).execute(context.Background(), client, prior, planned, private, false)
+	_, diags := resourceOf(nil, 0).execute(context.Background(), client, prior, planned, private, false)
 	if !knockdiag.HasError(diags) || diags[0].Summary != "Plan Again" || !strings.Contains(diags[0].Detail, `removes user "u1" without tenant, which the configuration declares`) {
 		t.Fatalf("diagnostics = %+v", diags)
 	}

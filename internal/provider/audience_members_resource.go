@@ -8,7 +8,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 // knock_audience_members is served at the plugin-protocol level (terraform-plugin-go), not through
@@ -29,11 +31,23 @@ const audienceMembersTypeName = "knock_audience_members"
 
 // audienceMembersResource declares every membership of one audience.
 type audienceMembersResource struct {
-	provider *knockProvider
+	// data returns what the provider's Configure published last; built before it runs, the resource
+	// asks at each call.
+	data func() *providerdata.Data
 }
 
-func newAudienceMembersResource(p *knockProvider) *audienceMembersResource {
-	return &audienceMembersResource{provider: p}
+func newAudienceMembersResource(data func() *providerdata.Data) *audienceMembersResource {
+	return &audienceMembersResource{data: data}
+}
+
+// configuredClient returns the client that Configure made, or an error diagnostic when Terraform calls
+// a resource or data source before configuring the provider.
+func configuredClient(data *providerdata.Data) (*knock.Client, []*tfprotov6.Diagnostic) {
+	if data.Client != nil {
+		return data.Client, nil
+	}
+	return nil, knockdiag.Error("Provider Not Configured",
+		"The knock provider was not configured before a resource was used. This is a bug in the provider or Terraform; please report it.", nil)
 }
 
 func (r *audienceMembersResource) ValidateResourceConfig(_ context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {

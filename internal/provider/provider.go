@@ -21,11 +21,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 // envBranch is the environment variable of the branch setting (knockdiag has the two its advice names).
@@ -39,16 +39,19 @@ var (
 
 type knockProvider struct {
 	version string
-	// client and readMaxAge are set by Configure for the resources served outside the framework.
-	client     atomic.Pointer[knock.Client]
-	readMaxAge atomic.Int64
-	// claims holds what each resource of this process declares and removes, per audience.
-	claims claims
-	locks  audienceLocks
+	// data is what Configure published, for the resources served at the protocol level, which are built
+	// before it runs. Until then it holds only the claims and locks, which live as long as the process.
+	data atomic.Pointer[providerdata.Data]
 }
 
-// planReadMaxAge is how old the plan's read of an audience may be for an update to diff against it.
-func (p *knockProvider) planReadMaxAge() time.Duration { return time.Duration(p.readMaxAge.Load()) }
+func newKnockProvider(version string) *knockProvider {
+	p := &knockProvider{version: version}
+	p.data.Store(&providerdata.Data{Claims: &providerdata.Claims{}, Locks: &providerdata.AudienceLocks{}})
+	return p
+}
+
+// currentData returns what Configure published last (its Client is nil before Configure).
+func (p *knockProvider) currentData() *providerdata.Data { return p.data.Load() }
 
 type knockProviderModel struct {
 	APIKey                 types.String `tfsdk:"api_key"`
@@ -59,16 +62,6 @@ type knockProviderModel struct {
 	ReadRequestsPerSecond  types.Int64  `tfsdk:"read_requests_per_second"`
 	WriteConcurrency       types.Int64  `tfsdk:"write_concurrency"`
 	PlanReadMaxAge         types.String `tfsdk:"plan_read_max_age"`
-}
-
-// configuredClient returns the client that Configure made, or an error diagnostic when Terraform calls
-// a resource before configuring the provider.
-func (p *knockProvider) configuredClient() (*knock.Client, []*tfprotov6.Diagnostic) {
-	if client := p.client.Load(); client != nil {
-		return client, nil
-	}
-	return nil, knockdiag.Error("Provider Not Configured",
-		"The knock provider was not configured before a resource was used. This is a bug in the provider or Terraform; please report it.", nil)
 }
 
 func (p *knockProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -218,18 +211,13 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	tflog.Debug(ctx, "Configured Knock client", map[string]any{"base_url": baseURL, "branch": branch})
 
-	p.client.Store(client)
-	p.readMaxAge.Store(int64(readMaxAge))
-	data := &providerData{client: client, claims: &p.claims}
+	prior := p.data.Load()
+	data := &providerdata.Data{Client: client, PlanReadMaxAge: readMaxAge, Claims: prior.Claims, Locks: prior.Locks,
+		Coalescer: providerdata.NewCoalescer(client)}
+	p.data.Store(data)
 	resp.ResourceData = data
+	resp.DataSourceData = data
 	resp.ListResourceData = data
-}
-
-// providerData is what Configure hands to the framework's resources and list resources.
-type providerData struct {
-	client *knock.Client
-	// claims are shared with knock_audience_members, so that conflicts across the two resources show at plan.
-	claims *claims
 }
 
 func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -314,24 +302,16 @@ func (p *knockProvider) ListResources(_ context.Context) []func() list.ListResou
 	}
 }
 
-// providerDataFrom returns what Configure handed to a resource or list resource; nil while Terraform only
-// validates (the provider is not configured yet).
-func providerDataFrom(data any, kind string, diags *diag.Diagnostics) *providerData {
+// providerDataFrom returns what Configure handed to a framework resource or list resource; nil while
+// Terraform only validates (the provider is not configured yet).
+func providerDataFrom(data any, kind string, diags *diag.Diagnostics) *providerdata.Data {
 	if data == nil {
 		return nil
 	}
-	pd, ok := data.(*providerData)
+	pd, ok := data.(*providerdata.Data)
 	if !ok {
 		diags.AddError("Unexpected "+kind+" Configure Type",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
+			fmt.Sprintf("Expected *providerdata.Data, got %T. This is a bug in the provider; please report it.", data))
 	}
 	return pd
-}
-
-// clientFromProviderData returns the client that Configure handed over; nil while Terraform only validates.
-func clientFromProviderData(data any, kind string, diags *diag.Diagnostics) *knock.Client {
-	if pd := providerDataFrom(data, kind, diags); pd != nil {
-		return pd.client
-	}
-	return nil
 }

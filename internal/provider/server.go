@@ -14,11 +14,11 @@ import (
 // becomes an error diagnostic (recovery.go).
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		p := &knockProvider{version: version}
+		p := newKnockProvider(version)
 		return &recoveringServer{next: &server{
 			ProviderServer:  providerserver.NewProtocol6(p)(),
-			audienceMembers: newAudienceMembersResource(p),
-			membersData:     newAudienceMembersDataSource(p),
+			audienceMembers: newAudienceMembersResource(p.currentData),
+			membersData:     newAudienceMembersDataSource(p.currentData),
 		}}
 	}
 }

@@ -1,11 +1,9 @@
-package provider
+package providerdata
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"time"
-	"weak"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -14,8 +12,8 @@ import (
 
 // Knock cannot look up one membership: knowing whether a user is a member means listing the whole
 // audience, 50 entries a request. Asked once per knock_audience_member resource, N resources on an
-// audience would cost N listings of it, and one write each. membershipReads is shared by all the
-// knock_audience_member resources of a configured client so that they cost one listing per audience
+// audience would cost N listings of it, and one write each. A Coalescer is shared by all the
+// knock_audience_member resources of a configured provider so that they cost one listing per audience
 // and one write per batch:
 //   - reads of an audience share one listing: the first caller lists, callers arriving meanwhile wait
 //     for its result, and callers within listingReuse of its start reuse it;
@@ -30,34 +28,18 @@ import (
 // (plan, apply), so a listing never outlives the walk that made it.
 const listingReuse = 30 * time.Second
 
-// The write windows of new membershipReads: how long a batch waits for another write to join (Terraform
+// The write windows of a new Coalescer: how long a batch waits for another write to join (Terraform
 // starts the operations it runs in parallel, 10 by default, within a few milliseconds of each other),
 // and how long it collects at most, however steadily writes join. Variables so that a test can widen them.
 var (
-	writeQuiet   = 20 * time.Millisecond
-	writeMaxWait = 250 * time.Millisecond
+	WriteQuiet   = 20 * time.Millisecond
+	WriteMaxWait = 250 * time.Millisecond
 )
 
-// membershipReadsByClient maps a weak.Pointer[knock.Client] to its *membershipReads. The provider hands
-// resources only the client it configured, so the shared state hangs off the client; the weak key
-// lets a client and its state be collected together (the test binary configures one per command).
-var membershipReadsByClient sync.Map
-
-// membershipReadsFor returns the state shared by the resources using client. It must not keep client
-// reachable, so its methods take the client from their callers.
-func membershipReadsFor(client *knock.Client) *membershipReads {
-	key := weak.Make(client)
-	if reads, ok := membershipReadsByClient.Load(key); ok {
-		return reads.(*membershipReads) //nolint:forcetypeassert // the map holds only *membershipReads
-	}
-	reads, loaded := membershipReadsByClient.LoadOrStore(key, newMembershipReads())
-	if !loaded {
-		runtime.AddCleanup(client, func(key weak.Pointer[knock.Client]) { membershipReadsByClient.Delete(key) }, key)
-	}
-	return reads.(*membershipReads) //nolint:forcetypeassert // the map holds only *membershipReads
-}
-
-type membershipReads struct {
+// Coalescer joins the knock_audience_member resources' reads of an audience into one listing and their
+// writes into batches.
+type Coalescer struct {
+	client *knock.Client
 	// now decides listing reuse, and the write windows decide batching; tests change them.
 	now          func() time.Time
 	writeQuiet   time.Duration
@@ -67,38 +49,39 @@ type membershipReads struct {
 	audiences map[string]*audienceView
 }
 
-func newMembershipReads() *membershipReads {
-	return &membershipReads{
-		now: time.Now, writeQuiet: writeQuiet, writeMaxWait: writeMaxWait,
+// NewCoalescer returns a Coalescer of client's calls.
+func NewCoalescer(client *knock.Client) *Coalescer {
+	return &Coalescer{
+		client: client, now: time.Now, writeQuiet: WriteQuiet, writeMaxWait: WriteMaxWait,
 		audiences: map[string]*audienceView{},
 	}
 }
 
 // audienceView is what the resources know of one audience.
 type audienceView struct {
-	held     map[knock.Membership]bool // the last listing plus our writes since; nil until listed
+	live     map[knock.Membership]bool // the last listing plus our writes since; nil until listed
 	listedAt time.Time
 	listing  *listing // in flight
 	// collecting holds the batch that new writes join, under true for adds and false for removes.
 	collecting map[bool]*writeBatch
 }
 
-// record notes a write that Knock accepted.
-func (v *audienceView) record(m knock.Membership, held bool) {
-	if v.held != nil {
-		setHeld(v.held, m, held)
+// record notes a write that Knock accepted: m is live after an add, gone after a remove.
+func (v *audienceView) record(m knock.Membership, live bool) {
+	if v.live != nil {
+		setLive(v.live, m, live)
 	}
 	if v.listing != nil {
 		// The listing may have read that part of the audience before the write.
-		v.listing.writesMeanwhile[m] = held
+		v.listing.writesMeanwhile[m] = live
 	}
 }
 
-func setHeld(held map[knock.Membership]bool, m knock.Membership, isHeld bool) {
-	if isHeld {
-		held[m] = true
+func setLive(memberships map[knock.Membership]bool, m knock.Membership, live bool) {
+	if live {
+		memberships[m] = true
 	} else {
-		delete(held, m)
+		delete(memberships, m)
 	}
 }
 
@@ -106,7 +89,7 @@ type listing struct {
 	started         time.Time
 	writesMeanwhile map[knock.Membership]bool
 	done            chan struct{}
-	held            map[knock.Membership]bool // set before done closes, with err
+	live            map[knock.Membership]bool // set before done closes, with err
 	err             error
 }
 
@@ -121,7 +104,7 @@ type writeBatch struct {
 
 type sendFunc func(ctx context.Context, audienceKey string, members []knock.Membership) (applied []knock.Membership, err error)
 
-func (r *membershipReads) view(audienceKey string) *audienceView {
+func (r *Coalescer) view(audienceKey string) *audienceView {
 	v := r.audiences[audienceKey]
 	if v == nil {
 		v = &audienceView{collecting: map[bool]*writeBatch{}}
@@ -130,20 +113,20 @@ func (r *membershipReads) view(audienceKey string) *audienceView {
 	return v
 }
 
-// holds reports whether the audience holds the membership, from a listing shared with the other callers.
-func (r *membershipReads) holds(ctx context.Context, client *knock.Client, audienceKey string, m knock.Membership) (bool, error) {
+// Holds reports whether the audience holds the membership, from a listing shared with the other callers.
+func (r *Coalescer) Holds(ctx context.Context, audienceKey string, m knock.Membership) (bool, error) {
 	r.mu.Lock()
 	view := r.view(audienceKey)
-	if view.held != nil && r.now().Sub(view.listedAt) < listingReuse {
+	if view.live != nil && r.now().Sub(view.listedAt) < listingReuse {
 		defer r.mu.Unlock()
-		return view.held[m], nil
+		return view.live[m], nil
 	}
 	current := view.listing
 	if current == nil {
 		current = &listing{started: r.now(), writesMeanwhile: map[knock.Membership]bool{}, done: make(chan struct{})}
 		view.listing = current
 		r.mu.Unlock()
-		r.list(ctx, client, audienceKey, view, current)
+		r.list(ctx, audienceKey, view, current)
 	} else {
 		r.mu.Unlock()
 		select {
@@ -157,23 +140,23 @@ func (r *membershipReads) holds(ctx context.Context, client *knock.Client, audie
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return current.held[m], nil
+	return current.live[m], nil
 }
 
-func (r *membershipReads) list(ctx context.Context, client *knock.Client, audienceKey string, view *audienceView, l *listing) {
-	memberships, err := client.ListMemberships(ctx, audienceKey)
+func (r *Coalescer) list(ctx context.Context, audienceKey string, view *audienceView, l *listing) {
+	memberships, err := r.client.ListMemberships(ctx, audienceKey)
 	r.mu.Lock()
 	view.listing = nil
 	l.err = err
 	if err == nil {
-		l.held = make(map[knock.Membership]bool, len(memberships))
+		l.live = make(map[knock.Membership]bool, len(memberships))
 		for _, m := range memberships {
-			l.held[m] = true
+			l.live[m] = true
 		}
-		for m, held := range l.writesMeanwhile {
-			setHeld(l.held, m, held)
+		for m, live := range l.writesMeanwhile {
+			setLive(l.live, m, live)
 		}
-		view.held, view.listedAt = l.held, l.started
+		view.live, view.listedAt = l.live, l.started
 	}
 	r.mu.Unlock()
 	close(l.done)
@@ -184,19 +167,19 @@ func (r *membershipReads) list(ctx context.Context, client *knock.Client, audien
 	tflog.Debug(ctx, "Listed audience for knock_audience_member reads", fields)
 }
 
-// add adds the membership in a batch with the other adds to the audience that arrive meanwhile.
-func (r *membershipReads) add(ctx context.Context, client *knock.Client, audienceKey string, m knock.Membership) error {
-	return r.write(ctx, audienceKey, m, true, client.AddMembers)
+// Add adds the membership in a batch with the other adds to the audience that arrive meanwhile.
+func (r *Coalescer) Add(ctx context.Context, audienceKey string, m knock.Membership) error {
+	return r.write(ctx, audienceKey, m, true, r.client.AddMembers)
 }
 
-// remove removes the membership in a batch with the other removes from the audience that arrive meanwhile.
-func (r *membershipReads) remove(ctx context.Context, client *knock.Client, audienceKey string, m knock.Membership) error {
-	return r.write(ctx, audienceKey, m, false, client.RemoveMembers)
+// Remove removes the membership in a batch with the other removes from the audience that arrive meanwhile.
+func (r *Coalescer) Remove(ctx context.Context, audienceKey string, m knock.Membership) error {
+	return r.write(ctx, audienceKey, m, false, r.client.RemoveMembers)
 }
 
 // write joins the collecting batch for the audience and direction (adding or not), or opens one and
 // sends it when it is complete. It returns the error of the request that carried m, if any.
-func (r *membershipReads) write(ctx context.Context, audienceKey string, m knock.Membership, adding bool, send sendFunc) error {
+func (r *Coalescer) write(ctx context.Context, audienceKey string, m knock.Membership, adding bool, send sendFunc) error {
 	r.mu.Lock()
 	view := r.view(audienceKey)
 	batch := view.collecting[adding]
@@ -223,7 +206,7 @@ func (r *membershipReads) write(ctx context.Context, audienceKey string, m knock
 	return batch.err
 }
 
-func (r *membershipReads) sendWhenComplete(ctx context.Context, audienceKey string, view *audienceView, adding bool, batch *writeBatch, send sendFunc) {
+func (r *Coalescer) sendWhenComplete(ctx context.Context, audienceKey string, view *audienceView, adding bool, batch *writeBatch, send sendFunc) {
 	members, err := r.collect(ctx, view, adding, batch)
 	var applied []knock.Membership
 	if err == nil {
@@ -245,7 +228,7 @@ func (r *membershipReads) sendWhenComplete(ctx context.Context, audienceKey stri
 
 // collect waits until no write has joined the batch for r.writeQuiet, or the batch has been open for
 // r.writeMaxWait, then closes it to newcomers and returns its members.
-func (r *membershipReads) collect(ctx context.Context, view *audienceView, adding bool, batch *writeBatch) ([]knock.Membership, error) {
+func (r *Coalescer) collect(ctx context.Context, view *audienceView, adding bool, batch *writeBatch) ([]knock.Membership, error) {
 	for {
 		r.mu.Lock()
 		wait := min(r.writeQuiet-time.Since(batch.lastJoined), r.writeMaxWait-time.Since(batch.opened))

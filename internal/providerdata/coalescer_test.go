@@ -1,4 +1,4 @@
-package provider
+package providerdata
 
 import (
 	"context"
@@ -11,18 +11,24 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
-// newReadsTest returns a local API, a client of it and membership reads whose write batches wait long
+const testAPIKey = "sk_test_coalescer"
+
+// newCoalescerTest returns a local API and a Coalescer of a client of it, whose write batches wait long
 // enough for every goroutine of a test to join them, however loaded the machine.
-func newReadsTest(t *testing.T, writeConcurrency int) (*localknock.Server, *knock.Client, *membershipReads) {
+func newCoalescerTest(t *testing.T, writeConcurrency int) (*localknock.Server, *Coalescer) {
 	t.Helper()
-	srv := newLocalAPI(t)
+	srv := localknock.New(testAPIKey)
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
 	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey, WriteConcurrency: writeConcurrency})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reads := newMembershipReads()
-	reads.writeQuiet, reads.writeMaxWait = 300*time.Millisecond, time.Minute
-	return srv, client, reads
+	c := NewCoalescer(client)
+	c.writeQuiet, c.writeMaxWait = 300*time.Millisecond, time.Minute
+	return srv, c
 }
 
 // concurrently runs f(i) for i in [0, n) at once and returns their errors by i.
@@ -53,80 +59,80 @@ func userID(i int) string { return fmt.Sprintf("user-%04d", i) }
 
 func user(i int) knock.Membership { return knock.Membership{UserID: userID(i)} }
 
-func TestMembershipReads_concurrentReadsShareOneListing(t *testing.T) {
-	srv, client, reads := newReadsTest(t, 0)
+func TestCoalescer_concurrentReadsShareOneListing(t *testing.T) {
+	srv, coalescer := newCoalescerTest(t, 0)
 	for i := range 120 {
-		srv.AddMemberships("aud", member(userID(i), ""))
+		srv.AddMemberships("aud", localknock.Membership{UserID: userID(i)})
 	}
 	clock := time.Now()
-	reads.now = func() time.Time { return clock }
+	coalescer.now = func() time.Time { return clock }
 	// The first page answers late, so that every reader arrives while the listing is in flight.
 	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: 300 * time.Millisecond})
 	ctx := context.Background()
 
-	held := make([]bool, 30)
+	live := make([]bool, 30)
 	errs := concurrently(30, func(i int) (err error) {
-		held[i], err = reads.holds(ctx, client, "aud", user(i*5)) // users 0..145: the first 24 are members
+		live[i], err = coalescer.Holds(ctx, "aud", user(i*5)) // users 0..145: the first 24 are members
 		return err
 	})
 	for i, err := range errs {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := i*5 < 120; held[i] != want {
-			t.Errorf("holds(%s) = %v, want %v", userID(i*5), held[i], want)
+		if want := i*5 < 120; live[i] != want {
+			t.Errorf("holds(%s) = %v, want %v", userID(i*5), live[i], want)
 		}
 	}
 	expectCounts(t, srv, 0, 0, 3) // one listing: 3 pages of at most 50
 
 	clock = clock.Add(listingReuse - time.Second)
-	if _, err := reads.holds(ctx, client, "aud", user(1)); err != nil {
+	if _, err := coalescer.Holds(ctx, "aud", user(1)); err != nil {
 		t.Fatal(err)
 	}
 	expectCounts(t, srv, 0, 0, 3)
 
 	clock = clock.Add(time.Second)
-	if _, err := reads.holds(ctx, client, "aud", user(1)); err != nil {
+	if _, err := coalescer.Holds(ctx, "aud", user(1)); err != nil {
 		t.Fatal(err)
 	}
 	expectCounts(t, srv, 0, 0, 6)
 }
 
-func TestMembershipReads_failedListingIsNotReused(t *testing.T) {
-	srv, client, reads := newReadsTest(t, 0)
-	srv.AddMemberships("aud", member(userID(1), ""))
+func TestCoalescer_failedListingIsNotReused(t *testing.T) {
+	srv, coalescer := newCoalescerTest(t, 0)
+	srv.AddMemberships("aud", localknock.Membership{UserID: userID(1)})
 	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 400})
 	ctx := context.Background()
 
-	if _, err := reads.holds(ctx, client, "aud", user(1)); knock.StatusCode(err) != 400 {
+	if _, err := coalescer.Holds(ctx, "aud", user(1)); knock.StatusCode(err) != 400 {
 		t.Fatalf("first read: got %v, want the HTTP 400", err)
 	}
-	if held, err := reads.holds(ctx, client, "aud", user(1)); err != nil || !held {
-		t.Fatalf("second read: got %v, %v, want true, nil", held, err)
+	if live, err := coalescer.Holds(ctx, "aud", user(1)); err != nil || !live {
+		t.Fatalf("second read: got %v, %v, want true, nil", live, err)
 	}
 	expectCounts(t, srv, 0, 0, 2)
 }
 
-func TestMembershipReads_batchesWritesAndRecordsThem(t *testing.T) {
-	srv, client, reads := newReadsTest(t, 0)
-	srv.AddMemberships("aud", member("bystander", ""))
+func TestCoalescer_batchesWritesAndRecordsThem(t *testing.T) {
+	srv, coalescer := newCoalescerTest(t, 0)
+	srv.AddMemberships("aud", localknock.Membership{UserID: "bystander"})
 	ctx := context.Background()
-	if _, err := reads.holds(ctx, client, "aud", user(0)); err != nil {
+	if _, err := coalescer.Holds(ctx, "aud", user(0)); err != nil {
 		t.Fatal(err)
 	}
 	srv.ResetRequests()
 
-	for _, err := range concurrently(25, func(i int) error { return reads.add(ctx, client, "aud", user(i)) }) {
+	for _, err := range concurrently(25, func(i int) error { return coalescer.Add(ctx, "aud", user(i)) }) {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
 	expectCounts(t, srv, 1, 0, 0)
 	if len(srv.Memberships("aud")) != 26 {
-		t.Fatalf("audience holds %s, want the bystander and 25 users", describe(srv.Memberships("aud")))
+		t.Fatalf("audience holds %d memberships, want the bystander and 25 users", len(srv.Memberships("aud")))
 	}
 
-	for _, err := range concurrently(20, func(i int) error { return reads.remove(ctx, client, "aud", user(i)) }) {
+	for _, err := range concurrently(20, func(i int) error { return coalescer.Remove(ctx, "aud", user(i)) }) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,8 +141,8 @@ func TestMembershipReads_batchesWritesAndRecordsThem(t *testing.T) {
 
 	// The shared listing learnt both batches: no new listing, and the right answers.
 	for i, want := range map[int]bool{0: false, 19: false, 20: true, 24: true} {
-		if held, err := reads.holds(ctx, client, "aud", user(i)); err != nil || held != want {
-			t.Errorf("holds(%s) = %v, %v; want %v", userID(i), held, err, want)
+		if live, err := coalescer.Holds(ctx, "aud", user(i)); err != nil || live != want {
+			t.Errorf("holds(%s) = %v, %v; want %v", userID(i), live, err, want)
 		}
 	}
 	expectCounts(t, srv, 1, 1, 0)
@@ -144,12 +150,12 @@ func TestMembershipReads_batchesWritesAndRecordsThem(t *testing.T) {
 
 // TestMembershipReads_eachWriterGetsItsOwnResult: a batch of 1,500 goes out in two requests and the
 // second fails: the 1,000 writers of the first succeed, the other 500 get the error.
-func TestMembershipReads_eachWriterGetsItsOwnResult(t *testing.T) {
-	srv, client, reads := newReadsTest(t, 1)
+func TestCoalescer_eachWriterGetsItsOwnResult(t *testing.T) {
+	srv, coalescer := newCoalescerTest(t, 1)
 	srv.CreateAudience("aud")
 	srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{}, localknock.Fault{Status: 400})
 
-	errs := concurrently(1500, func(i int) error { return reads.add(context.Background(), client, "aud", user(i)) })
+	errs := concurrently(1500, func(i int) error { return coalescer.Add(context.Background(), "aud", user(i)) })
 	live := map[localknock.Membership]bool{}
 	for _, m := range srv.Memberships("aud") {
 		live[m] = true
@@ -157,7 +163,7 @@ func TestMembershipReads_eachWriterGetsItsOwnResult(t *testing.T) {
 	failed := 0
 	for i, err := range errs {
 		switch {
-		case err == nil && !live[member(userID(i), "")]:
+		case err == nil && !live[localknock.Membership{UserID: userID(i)}]:
 			t.Fatalf("%s: no error, but the audience does not hold it", userID(i))
 		case err != nil && knock.StatusCode(err) != 400:
 			t.Fatalf("%s: got %v, want the HTTP 400", userID(i), err)
@@ -172,49 +178,32 @@ func TestMembershipReads_eachWriterGetsItsOwnResult(t *testing.T) {
 }
 
 // TestMembershipReads_writeDuringListing: a membership removed while a listing is in flight, after the
-// listing read its page, is not reported as held.
-func TestMembershipReads_writeDuringListing(t *testing.T) {
-	srv, client, reads := newReadsTest(t, 0)
+// listing read its page, is not reported as live.
+func TestCoalescer_writeDuringListing(t *testing.T) {
+	srv, coalescer := newCoalescerTest(t, 0)
 	for i := range 60 {
-		srv.AddMemberships("aud", member(userID(i), ""))
+		srv.AddMemberships("aud", localknock.Membership{UserID: userID(i)})
 	}
 	srv.InjectFaults(localknock.EndpointList, localknock.Fault{}, localknock.Fault{Delay: time.Second})
-	reads.writeQuiet = time.Millisecond // the remove must land well within the delay
+	coalescer.writeQuiet = time.Millisecond // the remove must land well within the delay
 	ctx := context.Background()
 
 	type answer struct {
-		held bool
+		live bool
 		err  error
 	}
 	listed := make(chan answer)
 	go func() {
-		held, err := reads.holds(ctx, client, "aud", user(0))
-		listed <- answer{held, err}
+		live, err := coalescer.Holds(ctx, "aud", user(0))
+		listed <- answer{live, err}
 	}()
 	for srv.Requests()[localknock.EndpointList] < 2 {
 		time.Sleep(time.Millisecond) // the first page, which holds user-0000, has been read
 	}
-	if err := reads.remove(ctx, client, "aud", user(0)); err != nil {
+	if err := coalescer.Remove(ctx, "aud", user(0)); err != nil {
 		t.Fatal(err)
 	}
-	if got := <-listed; got.err != nil || got.held {
-		t.Fatalf("holds(user-0000) = %v, %v; want false, nil", got.held, got.err)
-	}
-}
-
-func TestMembershipReadsFor_oneStatePerClient(t *testing.T) {
-	newClient := func() *knock.Client {
-		client, err := knock.New(knock.Config{BaseURL: "http://127.0.0.1:1", APIKey: testAPIKey})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return client
-	}
-	a, b := newClient(), newClient()
-	if first, again := membershipReadsFor(a), membershipReadsFor(a); first != again {
-		t.Error("one client got two states")
-	}
-	if membershipReadsFor(a) == membershipReadsFor(b) {
-		t.Error("two clients share one state")
+	if got := <-listed; got.err != nil || got.live {
+		t.Fatalf("holds(user-0000) = %v, %v; want false, nil", got.live, got.err)
 	}
 }

@@ -1,0 +1,213 @@
+package providerdata
+
+import (
+	"fmt"
+	"hash/fnv"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
+)
+
+// Claims remembers, for the length of one provider process, what each resource of an audience declares
+// and removes, so that resources that would undo each other's work, or a destroy that would remove what
+// another resource declares, are reported at plan time. Terraform does not tell a provider the resource's
+// address: a resource is known by its owner, a random id kept in its private state from its create or
+// import on, or, before it has one, by a fingerprint of what it declares. A resource planned again (the
+// plan Terraform makes at apply, or the next run block of `terraform test`, which may keep one provider
+// process) replaces its own claims instead of conflicting with them.
+type Claims struct {
+	mu         sync.Mutex
+	byAudience map[string][]Claim
+}
+
+// Claim is one resource's declared or removed memberships of one audience.
+type Claim struct {
+	Owner       string
+	Fingerprint uint64
+	// Successor, for the destroy half of a replacement, is the fingerprint of the object replacing it.
+	Successor uint64
+	Resource  string // how a diagnostic names the resource
+	// Scope is the slice of the audience an authoritative knock_audience_members owns.
+	Scope         changeset.Scope
+	Authoritative bool
+	Removes       bool
+	Memberships   []knock.Membership
+}
+
+// MemberClaims describes what a knock_audience_member declares, or removes when destroyed.
+func MemberClaims(audienceKey string, m knock.Membership, removes bool) []Claim {
+	tenant := "without tenant"
+	if m.Tenant != "" {
+		tenant = fmt.Sprintf("under tenant %q", m.Tenant)
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "member\x00%s\x00%s", m.UserID, m.Tenant)
+	return []Claim{{
+		Fingerprint: h.Sum64(), Removes: removes, Memberships: []knock.Membership{m},
+		Resource: fmt.Sprintf("a knock_audience_member for user %q (%s) on audience %q", m.UserID, tenant, audienceKey),
+	}}
+}
+
+func (c Claim) sameResource(other Claim) bool {
+	if c.Owner != "" || other.Owner != "" {
+		return c.Owner == other.Owner
+	}
+	return c.Fingerprint == other.Fingerprint
+}
+
+// Register records one resource's claims on an audience, in place of its earlier ones, and reports their
+// conflicts with the other resources' claims.
+func (c *Claims) Register(audienceKey, owner string, next []Claim) []*tfprotov6.Diagnostic {
+	for i := range next {
+		next[i].Owner = owner
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byAudience == nil {
+		c.byAudience = map[string][]Claim{}
+	}
+	var kept []Claim
+	var diags []*tfprotov6.Diagnostic
+	for _, other := range c.byAudience[audienceKey] {
+		if len(next) > 0 && next[0].sameResource(other) || len(next) == 0 && owner != "" && other.Owner == owner {
+			continue // this resource's earlier claim
+		}
+		kept = append(kept, other)
+		for _, mine := range next {
+			if d := conflict(mine, other); d != nil {
+				diags = append(diags, d)
+			}
+		}
+	}
+	c.byAudience[audienceKey] = append(kept, next...)
+	return diags
+}
+
+// Adopt gives a created resource's claims the owner it now has.
+func (c *Claims) Adopt(audienceKey string, fingerprint uint64, owner string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, other := range c.byAudience[audienceKey] {
+		if other.Owner == "" && other.Fingerprint == fingerprint {
+			c.byAudience[audienceKey][i].Owner = owner
+		}
+	}
+}
+
+// Release forgets a destroyed resource's claims.
+func (c *Claims) Release(audienceKey, owner string) {
+	if owner == "" {
+		return
+	}
+	c.Register(audienceKey, owner, nil)
+}
+
+// NotDeclaredByOthers returns the memberships of ms that no other resource's claim declares.
+func (c *Claims) NotDeclaredByOthers(audienceKey, owner string, ms []knock.Membership) []knock.Membership {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	declared := map[knock.Membership]struct{}{}
+	for _, other := range c.byAudience[audienceKey] {
+		if other.Removes || owner != "" && other.Owner == owner {
+			continue
+		}
+		for _, m := range other.Memberships {
+			declared[m] = struct{}{}
+		}
+	}
+	if len(declared) == 0 {
+		return ms
+	}
+	out := make([]knock.Membership, 0, len(ms))
+	for _, m := range ms {
+		if _, ok := declared[m]; !ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func conflict(a, b Claim) *tfprotov6.Diagnostic {
+	if a.Removes && b.Removes {
+		return nil
+	}
+	if a.Removes || b.Removes {
+		removal, declaration := a, b
+		if b.Removes {
+			removal, declaration = b, a
+		}
+		if removal.Successor != 0 && removal.Successor == declaration.Fingerprint && declaration.Owner == "" {
+			return nil // a replacement: the create half declares what its destroy half removes
+		}
+		shared := overlap(removal.Memberships, declaration.Memberships)
+		if len(shared) == 0 {
+			return nil
+		}
+		return &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError, Summary: "Audience Members Removed And Declared",
+			Detail: fmt.Sprintf("This plan removes %s (%s) through %s, and another resource declares %s: %s. Terraform may "+
+				"run the two in either order, so the memberships could end up missing. Nothing was sent to Knock.\n\n"+
+				"If you renamed the resource, add a moved block (moved { from = OLD_ADDRESS, to = NEW_ADDRESS }). To hand "+
+				"memberships over to another resource, forget the old one without removing anything (a removed block with "+
+				"lifecycle { destroy = false }, or on_destroy = \"keep\" applied first), or remove them in one apply and declare "+
+				"them in the next.", knockdiag.Plural(len(shared), "membership"), knockdiag.ExampleList(shared), removal.Resource,
+				map[bool]string{true: "it", false: "them"}[len(shared) == 1], declaration.Resource)}
+	}
+	both := fmt.Sprintf("This resource is %s.\nAnother is %s.", a.Resource, b.Resource)
+	for _, pair := range [][2]Claim{{a, b}, {b, a}} {
+		owner, other := pair[0], pair[1]
+		if !owner.Authoritative {
+			continue
+		}
+		if owner.Scope.Tenant == "" {
+			return &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError, Summary: "Audience Claimed Twice",
+				Detail: both + "\n\nAn authoritative resource for the whole audience removes every membership it does not declare, " +
+					"so each apply would undo the other resource. Declare the audience in one resource, or split it with tenant = ..., " +
+					"or set authoritative = false on the resources that share it."}
+		}
+		if other.Authoritative && other.Scope.Tenant == owner.Scope.Tenant || !other.Authoritative && anyUnder(other.Memberships, owner.Scope.Tenant) {
+			return &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError, Summary: "Audience Tenant Claimed Twice",
+				Detail: both + fmt.Sprintf("\n\nAn authoritative resource for tenant %q removes the memberships under that tenant "+
+					"that it does not declare, so each apply would undo the other. Use one resource per tenant, or authoritative = false on both.", owner.Scope.Tenant)}
+		}
+	}
+	if a.Authoritative || b.Authoritative {
+		return nil
+	}
+	shared := overlap(a.Memberships, b.Memberships)
+	if len(shared) == 0 {
+		return nil
+	}
+	return &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: "Audience Members Declared Twice",
+		Detail: both + fmt.Sprintf("\n\nBoth declare %s (%s). If one of them drops a membership, it removes it although "+
+			"the other still declares it. Declare each membership in one resource.", knockdiag.Plural(len(shared), "membership"), knockdiag.ExampleList(shared))}
+}
+
+func anyUnder(ms []knock.Membership, tenant string) bool {
+	for _, m := range ms {
+		if m.Tenant == tenant {
+			return true
+		}
+	}
+	return false
+}
+
+// overlap returns the memberships in both a and b, sorted.
+func overlap(a, b []knock.Membership) []knock.Membership {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	small := changeset.SetOf(a)
+	var shared []knock.Membership
+	for _, m := range b {
+		if _, ok := small[m]; ok {
+			shared = append(shared, m)
+			delete(small, m)
+		}
+	}
+	knock.SortMemberships(shared)
+	return shared
+}

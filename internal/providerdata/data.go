@@ -1,0 +1,22 @@
+// Package providerdata is what the provider's Configure hands to every resource, data source and list
+// resource, framework or protocol level: the Knock client and the state that the resources of one
+// provider process share (claims, per-audience locks, knock_audience_member's coalesced calls).
+package providerdata
+
+import (
+	"time"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+)
+
+// Data is the one value Configure publishes.
+type Data struct {
+	Client *knock.Client
+	// PlanReadMaxAge is how old the plan's read of an audience may be for an update to diff against it.
+	PlanReadMaxAge time.Duration
+	// Claims and Locks live as long as the provider process: a Configure does not reset them.
+	Claims *Claims
+	Locks  *AudienceLocks
+	// Coalescer serves the knock_audience_member resources of this configuration.
+	Coalescer *Coalescer
+}
