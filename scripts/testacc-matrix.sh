@@ -21,7 +21,7 @@ dir=${MATRIX_DIR:-.cache/matrix}
 run=${MATRIX_RUN:-^TestAcc}
 mkdir -p "$dir"
 # The project's own CLI configuration, as make test uses: not the developer's.
-export TF_CLI_CONFIG_FILE=$PWD/internal/provider/testdata/terraform.rc
+export TF_CLI_CONFIG_FILE=$PWD/internal/acctest/testdata/terraform.rc
 export CHECKPOINT_DISABLE=1
 
 labels=()
@@ -38,9 +38,9 @@ for cli in "$@"; do
   esac
   label="$product-$version"
   labels+=("$label")
-  echo "== $label: go test ./internal/provider/ -run '$run' ($cli)"
+  echo "== $label: go test ./internal/... -run '$run' ($cli)"
   start=$SECONDS
-  env "${env[@]}" go test ./internal/provider/ -run "$run" -count=1 -timeout 30m -json >"$dir/$label.json" 2>"$dir/$label.stderr" || true
+  env "${env[@]}" go test ./internal/... -run "$run" -count=1 -timeout 30m -json >"$dir/$label.json" 2>"$dir/$label.stderr" || true
   echo "$((SECONDS - start))" >"$dir/$label.seconds"
 done
 

@@ -1,4 +1,4 @@
-package provider
+package provider_test
 
 import (
 	"context"
@@ -10,14 +10,17 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
+	"github.com/knock-tf/terraform-provider-knock/internal/provider"
 )
 
 // TestAudienceMemberListResource_protocol lists an audience through the provider server, as
 // `terraform query` (Terraform 1.14+) does, so that CI covers it on any Terraform version.
 func TestAudienceMemberListResource_protocol(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("queried", member("u2", ""), member("u1", "acme"), member("u3", "acme"), member("u4", "globex"))
-	server := NewProtocol6Server("test")()
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("queried", acctest.Member("u2", ""), acctest.Member("u1", "acme"), acctest.Member("u3", "acme"), acctest.Member("u4", "globex"))
+	server := provider.NewProtocol6Server("test")()
 	ctx := context.Background()
 
 	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
@@ -30,8 +33,8 @@ func TestAudienceMemberListResource_protocol(t *testing.T) {
 		providerConfig[name] = tftypes.NewValue(typ, nil)
 	}
 	providerConfig["base_url"] = tftypes.NewValue(tftypes.String, srv.URL())
-	providerConfig["api_key"] = tftypes.NewValue(tftypes.String, testAPIKey)
-	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: dynamic(t, providerType, tftypes.NewValue(providerType, providerConfig))})
+	providerConfig["api_key"] = tftypes.NewValue(tftypes.String, acctest.APIKey)
+	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: dynamic(t, providerType, tftypes.NewValue(providerType, acctest.ProviderConfig))})
 	if err != nil || len(configured.Diagnostics) > 0 {
 		t.Fatalf("ConfigureProvider: %v %v", err, configured.Diagnostics)
 	}
@@ -65,7 +68,7 @@ func TestAudienceMemberListResource_protocol(t *testing.T) {
 	identityType := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"audience_key": tftypes.String, "user_id": tftypes.String, "tenant": tftypes.String}}
 	identity, err := all[0].Identity.IdentityData.Unmarshal(identityType)
 	var attrs map[string]tftypes.Value
-	if err != nil || identity.As(&attrs) != nil || stringOf(attrs["user_id"]) != "u1" || stringOf(attrs["tenant"]) != "acme" {
+	if err != nil || identity.As(&attrs) != nil || !attrs["user_id"].Equal(tftypes.NewValue(tftypes.String, "u1")) || !attrs["tenant"].Equal(tftypes.NewValue(tftypes.String, "acme")) {
 		t.Errorf("identity of the first result = %v (%v)", attrs, err)
 	}
 
@@ -76,14 +79,14 @@ func TestAudienceMemberListResource_protocol(t *testing.T) {
 }
 
 func TestAccAudienceMemberListResource_query(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("queried", member("u1", "acme"), member("u2", ""), member("u3", "globex"))
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("queried", acctest.Member("u1", "acme"), acctest.Member("u2", ""), acctest.Member("u3", "globex"))
 	resource.ParallelTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipOnOpenTofu(openTofuNoQuery), tfversion.SkipBelow(tfversion.Version1_14_0)},
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{acctest.SkipOnOpenTofu(acctest.OpenTofuNoQuery), tfversion.SkipBelow(tfversion.Version1_14_0)},
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			Query: true,
-			Config: providerConfig(srv) + `
+			Config: acctest.ProviderConfig(srv) + `
 list "knock_audience_member" "all" {
   provider = knock
   config {

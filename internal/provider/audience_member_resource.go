@@ -208,7 +208,7 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	plan.ID = types.StringValue(audienceMemberID(audienceKey, m))
-	owner := newOwner()
+	owner := providerdata.NewOwner()
 	if r.claims != nil {
 		r.claims.Adopt(audienceKey, providerdata.MemberClaims(audienceKey, m, false)[0].Fingerprint, owner)
 	}
@@ -285,7 +285,7 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 		m := knock.Membership{UserID: identity.UserID.ValueString(), Tenant: identity.Tenant.ValueString()}
 		imported := memberModel(identity.AudienceKey.ValueString(), m)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
-		ownerJSON, _ := json.Marshal(newOwner())
+		ownerJSON, _ := json.Marshal(providerdata.NewOwner())
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
 		return
 	}
@@ -299,7 +299,7 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 	imported := memberModel(audienceKey, m)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, imported.identity())...)
-	ownerJSON, _ := json.Marshal(newOwner())
+	ownerJSON, _ := json.Marshal(providerdata.NewOwner())
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
 }
 

@@ -1,4 +1,4 @@
-package provider
+package provider_test
 
 import (
 	"context"
@@ -16,7 +16,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+	"github.com/knock-tf/terraform-provider-knock/internal/provider"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
@@ -24,7 +26,7 @@ const memberAddr = "knock_audience_member.test"
 
 // memberConfig declares knock_audience_member.test with the given attributes, plus any further HCL.
 func memberConfig(srv *localknock.Server, attributes string, more ...string) string {
-	return providerConfig(srv) + fmt.Sprintf(`
+	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
 resource "knock_audience_member" "test" {
 %s
 }
@@ -57,8 +59,8 @@ func (checks allStateChecks) CheckState(ctx context.Context, req statecheck.Chec
 }
 
 func TestAccAudienceMemberResource_basic(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("beta", member("bystander", ""))
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("beta", acctest.Member("bystander", ""))
 	config := memberConfig(srv, `
   audience_key = "beta"
   user_id      = "u1"
@@ -70,9 +72,9 @@ resource "knock_audience_member" "tenanted" {
 }
 `)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		// Destroy removes the two declared memberships and leaves the bystander.
-		CheckDestroy: checkLiveAfterDestroy(srv, "beta", member("bystander", "")),
+		CheckDestroy: acctest.CheckLiveAfterDestroy(srv, "beta", acctest.Member("bystander", "")),
 		Steps: []resource.TestStep{
 			{
 				// The listing answers after a second, so both creates wait for it, whenever Terraform
@@ -89,21 +91,21 @@ resource "knock_audience_member" "tenanted" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectMember(memberAddr, "beta/u1", "beta", "u1", ""),
 					expectMember("knock_audience_member.tenanted", "beta/u2/acme", "beta", "u2", "acme"),
-					expectLive(srv, "beta", member("bystander", ""), member("u1", ""), member("u2", "acme")),
-					expectRequests(srv, 1, 0, 1),
+					acctest.ExpectLive(srv, "beta", acctest.Member("bystander", ""), acctest.Member("u1", ""), acctest.Member("u2", "acme")),
+					acctest.ExpectRequests(srv, 1, 0, 1),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
 	})
 }
 
 func TestAccAudienceMemberResource_adoptExisting(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("beta", member("u1", "acme"))
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("beta", acctest.Member("u1", "acme"))
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkLiveAfterDestroy(srv, "beta"),
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             acctest.CheckLiveAfterDestroy(srv, "beta"),
 		Steps: []resource.TestStep{
 			{
 				// The create succeeds with a warning and sends no add.
@@ -111,26 +113,26 @@ func TestAccAudienceMemberResource_adoptExisting(t *testing.T) {
 				Config:    memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"\ntenant = \"acme\""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectMember(memberAddr, "beta/u1/acme", "beta", "u1", "acme"),
-					expectLive(srv, "beta", member("u1", "acme")),
-					expectRequests(srv, 0, 0, 1),
+					acctest.ExpectLive(srv, "beta", acctest.Member("u1", "acme")),
+					acctest.ExpectRequests(srv, 0, 0, 1),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
 	})
 }
 
 func TestAccAudienceMemberResource_removedOutOfBand(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("beta", member("bystander", ""))
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("beta", acctest.Member("bystander", ""))
 	config := memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config},
 			{
 				// Someone removes the membership in the dashboard: the refresh drops it from state.
-				PreConfig:          func() { srv.RemoveMemberships("beta", member("u1", "")) },
+				PreConfig:          func() { srv.RemoveMemberships("beta", acctest.Member("u1", "")) },
 				RefreshState:       true,
 				ExpectNonEmptyPlan: true,
 				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
@@ -145,20 +147,20 @@ func TestAccAudienceMemberResource_removedOutOfBand(t *testing.T) {
 					plancheck.ExpectResourceAction(memberAddr, plancheck.ResourceActionCreate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectLive(srv, "beta", member("bystander", ""), member("u1", "")),
-					expectRequests(srv, 1, 0, 1),
+					acctest.ExpectLive(srv, "beta", acctest.Member("bystander", ""), acctest.Member("u1", "")),
+					acctest.ExpectRequests(srv, 1, 0, 1),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
 	})
 }
 
 func TestAccAudienceMemberResource_audienceGone(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("beta")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"")},
 			{
@@ -175,10 +177,10 @@ func TestAccAudienceMemberResource_audienceGone(t *testing.T) {
 }
 
 func TestAccAudienceMemberResource_tenantChangeReplaces(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("beta")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"")},
 			{
@@ -188,16 +190,16 @@ func TestAccAudienceMemberResource_tenantChangeReplaces(t *testing.T) {
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectMember(memberAddr, "beta/u1/acme", "beta", "u1", "acme"),
-					expectLive(srv, "beta", member("u1", "acme")),
+					acctest.ExpectLive(srv, "beta", acctest.Member("u1", "acme")),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
 	})
 }
 
 func TestAccAudienceMemberResource_import(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("team/eu")
 	// Keys and ids holding "/" are escaped as %2F in the ids.
 	config := memberConfig(srv, "audience_key = \"team/eu\"\nuser_id = \"u1\"", `
@@ -209,14 +211,14 @@ resource "knock_audience_member" "tenanted" {
 `)
 	const tenantedAddr = "knock_audience_member.tenanted"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectMember(memberAddr, "team%2Feu/u1", "team/eu", "u1", ""),
 					expectMember(tenantedAddr, "team%2Feu/group%2F7/acme%2Feu", "team/eu", "group/7", "acme/eu"),
-					expectLive(srv, "team/eu", member("u1", ""), member("group/7", "acme/eu")),
+					acctest.ExpectLive(srv, "team/eu", acctest.Member("u1", ""), acctest.Member("group/7", "acme/eu")),
 				},
 			},
 			{
@@ -263,21 +265,21 @@ func TestAccAudienceMemberResource_forEach(t *testing.T) {
 	providerdata.WriteQuiet, providerdata.WriteMaxWait = time.Second, time.Minute
 	t.Cleanup(func() { providerdata.WriteQuiet, providerdata.WriteMaxWait = quiet, maxWait })
 
-	srv := newLocalAPI(t)
-	srv.AddMemberships("many", member("bystander", ""))
-	config := providerConfig(srv) + `
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("many", acctest.Member("bystander", ""))
+	config := acctest.ProviderConfig(srv) + `
 resource "knock_audience_member" "test" {
   for_each     = toset([for i in range(20) : format("user-%02d", i)])
   audience_key = "many"
   user_id      = each.key
 }
 `
-	all := []localknock.Membership{member("bystander", "")}
+	all := []localknock.Membership{acctest.Member("bystander", "")}
 	for i := range 20 {
-		all = append(all, member(fmt.Sprintf("user-%02d", i), ""))
+		all = append(all, acctest.Member(fmt.Sprintf("user-%02d", i), ""))
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				// 1 listing for the 20 creates, and 2 adds of 10.
@@ -285,8 +287,8 @@ resource "knock_audience_member" "test" {
 				Config:    config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectMember(`knock_audience_member.test["user-07"]`, "many/user-07", "many", "user-07", ""),
-					expectLive(srv, "many", all...),
-					expectRequests(srv, 2, 0, 1),
+					acctest.ExpectLive(srv, "many", all...),
+					acctest.ExpectRequests(srv, 2, 0, 1),
 				},
 			},
 			{
@@ -294,15 +296,15 @@ resource "knock_audience_member" "test" {
 				PreConfig:         srv.ResetRequests,
 				Config:            config,
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, 1)},
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, 0, 0, 1)},
 			},
 			{
 				// Dropping the resources: 1 listing to refresh them, 2 removes of 10; the bystander stays.
 				PreConfig: srv.ResetRequests,
-				Config:    providerConfig(srv),
+				Config:    acctest.ProviderConfig(srv),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectLive(srv, "many", member("bystander", "")),
-					expectRequests(srv, 0, 2, 1),
+					acctest.ExpectLive(srv, "many", acctest.Member("bystander", "")),
+					acctest.ExpectRequests(srv, 0, 2, 1),
 				},
 			},
 		},
@@ -310,20 +312,20 @@ resource "knock_audience_member" "test" {
 }
 
 func TestAccAudienceMemberResource_unknownAudience(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: memberConfig(srv, "audience_key = \"missing\"\nuser_id = \"u1\""),
-			ExpectError: errorText("Unable to Add Audience Member", `listing the members of audience "missing"`, "HTTP 404",
+			ExpectError: acctest.ErrorText("Unable to Add Audience Member", `listing the members of audience "missing"`, "HTTP 404",
 				`The audience "missing" does not exist in this Knock environment`),
 		}},
 	})
 }
 
 func TestAccAudienceMemberResource_invalidImportID(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("beta", member("u1", ""))
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("beta", acctest.Member("u1", ""))
 	config := memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"")
 	importStep := func(id string, parts ...string) resource.TestStep {
 		return resource.TestStep{
@@ -331,12 +333,12 @@ func TestAccAudienceMemberResource_invalidImportID(t *testing.T) {
 			ResourceName:  memberAddr,
 			ImportState:   true,
 			ImportStateId: id,
-			ExpectError:   errorText(append([]string{"Invalid Import ID"}, parts...)...),
+			ExpectError:   acctest.ErrorText(append([]string{"Invalid Import ID"}, parts...)...),
 		}
 	}
 	expected := []string{"Expected `audience_key/user_id`, or `audience_key/user_id/tenant`", "written `%2F`"}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			importStep("beta", append([]string{`The import ID "beta" has 1 part separated by "/"`}, expected...)...),
 			importStep("beta/team/7/acme/eu", `has 5 parts separated by "/"`),
@@ -347,31 +349,31 @@ func TestAccAudienceMemberResource_invalidImportID(t *testing.T) {
 }
 
 func TestAccAudienceMemberResource_invalidConfig(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("beta")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config:      memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"\""),
-				ExpectError: errorText("Invalid Knock ID", `user_id is "", which is empty or only whitespace`),
+				ExpectError: acctest.ErrorText("Invalid Knock ID", `user_id is "", which is empty or only whitespace`),
 			},
 			{
 				Config:      memberConfig(srv, "audience_key = \"\"\nuser_id = \"u1\""),
-				ExpectError: errorText("Invalid Knock ID", `audience_key is "", which is empty or only whitespace`),
+				ExpectError: acctest.ErrorText("Invalid Knock ID", `audience_key is "", which is empty or only whitespace`),
 			},
 			{
 				Config:      memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"\ntenant = \"\""),
-				ExpectError: errorText("Invalid Knock ID", `tenant is "", which is empty or only whitespace`),
+				ExpectError: acctest.ErrorText("Invalid Knock ID", `tenant is "", which is empty or only whitespace`),
 			},
 		},
 	})
 }
 
 func TestAccAudienceMemberResource_importByIdentity(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("identified", member("u1", "acme"))
-	config := providerConfig(srv) + `
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("identified", acctest.Member("u1", "acme"))
+	config := acctest.ProviderConfig(srv) + `
 resource "knock_audience_member" "test" {
   audience_key = "identified"
   user_id      = "u1"
@@ -380,7 +382,7 @@ resource "knock_audience_member" "test" {
 `
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -405,7 +407,7 @@ resource "knock_audience_member" "test" {
 // TestAudienceMemberIdentity_protocol checks the identity schema and import by identity through the
 // provider server, so that CI covers them on Terraform versions before 1.12 too.
 func TestAudienceMemberIdentity_protocol(t *testing.T) {
-	server := NewProtocol6Server("test")()
+	server := provider.NewProtocol6Server("test")()
 	ctx := context.Background()
 	resp, err := server.GetResourceIdentitySchemas(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{})
 	if err != nil || len(resp.Diagnostics) > 0 {
@@ -446,8 +448,8 @@ func TestAudienceMemberIdentity_protocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{"id": "beta/u%2F1/acme", "audience_key": "beta", "user_id": "u/1", "tenant": "acme"} {
-		if got := stringOf(attrs[name]); got != want {
-			t.Errorf("imported %s = %q, want %q", name, got, want)
+		if got := attrs[name]; !got.Equal(tftypes.NewValue(tftypes.String, want)) {
+			t.Errorf("imported %s = %v, want %q", name, got, want)
 		}
 	}
 }

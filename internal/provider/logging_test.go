@@ -1,4 +1,4 @@
-package provider
+package provider_test
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
 )
 
 // TestAccProvider_apiKeyNeverLogged runs with trace logging and checks that the provider's log has the
@@ -16,12 +18,12 @@ func TestAccProvider_apiKeyNeverLogged(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "provider.log")
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_ACC_LOG_PATH", logPath)
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("logged")
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: membersConfig(srv, "logged", `{ "u1" = null }`)},
+			{Config: acctest.MembersConfig(srv, "logged", `{ "u1" = null }`)},
 			{
 				Config: fmt.Sprintf(`
 provider "knock" {
@@ -33,9 +35,9 @@ resource "knock_audience_members" "test" {
   members      = { "u1" = null, "u2" = null }
 }
 `, srv.URL()),
-				ExpectError: errorText("HTTP 401"),
+				ExpectError: acctest.ErrorText("HTTP 401"),
 			},
-			{Config: membersConfig(srv, "logged", `{ "u1" = null }`)},
+			{Config: acctest.MembersConfig(srv, "logged", `{ "u1" = null }`)},
 		},
 	})
 	raw, err := os.ReadFile(logPath)
@@ -54,7 +56,7 @@ resource "knock_audience_members" "test" {
 	if !strings.Contains(log, "Knock API request") || !strings.Contains(log, "request_id") {
 		t.Fatalf("the provider log has no request lines (%d bytes): the check below would prove nothing", len(raw))
 	}
-	for _, secret := range []string{testAPIKey, "sk_test_wrong_and_secret"} {
+	for _, secret := range []string{acctest.APIKey, "sk_test_wrong_and_secret"} {
 		if strings.Contains(log, secret) {
 			t.Errorf("the provider log contains the API key %q", secret)
 		}

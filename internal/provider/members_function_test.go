@@ -1,4 +1,4 @@
-package provider
+package provider_test
 
 import (
 	"context"
@@ -11,46 +11,49 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
+	"github.com/knock-tf/terraform-provider-knock/internal/provider"
 )
 
 func TestAccMembersFunction_buildsMembers(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("fn")
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: membersConfig(srv, "fn", `merge(provider::knock::members(["u1", "u2"]), provider::knock::members(["u3"], "acme"))`),
+				Config: acctest.MembersConfig(srv, "fn", `merge(provider::knock::members(["u1", "u2"]), provider::knock::members(["u3"], "acme"))`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectMembers(map[string]knownvalue.Check{"u1": knownvalue.Null(), "u2": knownvalue.Null(), "u3": knownvalue.StringExact("acme")}),
-					expectLive(srv, "fn", member("u1", ""), member("u2", ""), member("u3", "acme")),
+					acctest.ExpectMembers(map[string]knownvalue.Check{"u1": knownvalue.Null(), "u2": knownvalue.Null(), "u3": knownvalue.StringExact("acme")}),
+					acctest.ExpectLive(srv, "fn", acctest.Member("u1", ""), acctest.Member("u2", ""), acctest.Member("u3", "acme")),
 				},
 			},
 			{
-				Config:      membersConfig(srv, "fn", `provider::knock::members(["u1", "u2", "u1"])`),
-				ExpectError: errorText(`user_ids[2] is "u1", which is also user_ids[0]`, "distinct()"),
+				Config:      acctest.MembersConfig(srv, "fn", `provider::knock::members(["u1", "u2", "u1"])`),
+				ExpectError: acctest.ErrorText(`user_ids[2] is "u1", which is also user_ids[0]`, "distinct()"),
 			},
 			{
-				Config:      membersConfig(srv, "fn", `provider::knock::members(["u1", ""])`),
-				ExpectError: errorText("user_ids[1] is empty"),
+				Config:      acctest.MembersConfig(srv, "fn", `provider::knock::members(["u1", ""])`),
+				ExpectError: acctest.ErrorText("user_ids[1] is empty"),
 			},
 			{
-				Config:      membersConfig(srv, "fn", `provider::knock::members(["u1", null])`),
-				ExpectError: errorText("user_ids[1] is null", `id != null && id != ""`),
+				Config:      acctest.MembersConfig(srv, "fn", `provider::knock::members(["u1", null])`),
+				ExpectError: acctest.ErrorText("user_ids[1] is null", `id != null && id != ""`),
 			},
 			{
 				// The filter that the error and the description suggest drops both nulls and empty ids.
-				Config: membersConfig(srv, "fn", `provider::knock::members([for id in ["u1", null, ""] : id if id != null && id != ""])`),
+				Config: acctest.MembersConfig(srv, "fn", `provider::knock::members([for id in ["u1", null, ""] : id if id != null && id != ""])`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectMembers(map[string]knownvalue.Check{"u1": knownvalue.Null()}),
+					acctest.ExpectMembers(map[string]knownvalue.Check{"u1": knownvalue.Null()}),
 				},
 			},
-			{Config: membersConfig(srv, "fn", `provider::knock::members(["u1"])`)},
+			{Config: acctest.MembersConfig(srv, "fn", `provider::knock::members(["u1"])`)},
 			{
 				// null is "no tenant", as a module's optional tenant variable passes it.
-				Config:            membersConfig(srv, "fn", `provider::knock::members(["u1", "u2"], null)`),
-				ConfigStateChecks: []statecheck.StateCheck{expectMembers(map[string]knownvalue.Check{"u1": knownvalue.Null(), "u2": knownvalue.Null()})},
+				Config:            acctest.MembersConfig(srv, "fn", `provider::knock::members(["u1", "u2"], null)`),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectMembers(map[string]knownvalue.Check{"u1": knownvalue.Null(), "u2": knownvalue.Null()})},
 			},
 		},
 	})
@@ -59,7 +62,7 @@ func TestAccMembersFunction_buildsMembers(t *testing.T) {
 // TestMembersFunction_protocol calls the function through the provider server, so that it is covered
 // on Terraform versions without provider functions too.
 func TestMembersFunction_protocol(t *testing.T) {
-	server := NewProtocol6Server("test")()
+	server := provider.NewProtocol6Server("test")()
 	listType := tftypes.List{ElementType: tftypes.String}
 	call := func(ids []string, tenants ...string) (*tfprotov6.CallFunctionResponse, error) {
 		elems := make([]tftypes.Value, len(ids))
@@ -93,7 +96,7 @@ func TestMembersFunction_protocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got map[string]tftypes.Value
-	if err := result.As(&got); err != nil || len(got) != 2 || stringOf(got["a"]) != "acme" {
+	if err := result.As(&got); err != nil || len(got) != 2 || !got["a"].Equal(tftypes.NewValue(tftypes.String, "acme")) {
 		t.Errorf("members([a b], acme) = %v (%v)", got, err)
 	}
 

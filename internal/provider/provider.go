@@ -28,6 +28,10 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
+// defaultPlanReadMaxAge covers `terraform apply -auto-approve` on a large audience: the refresh ends,
+// Terraform renders the plan, the apply starts.
+const defaultPlanReadMaxAge = 60 * time.Second
+
 // envBranch is the environment variable of the branch setting (knockdiag has the two its advice names).
 const envBranch = "KNOCK_BRANCH"
 

@@ -1,4 +1,4 @@
-package provider
+package provider_test
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
-	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
+	"github.com/knock-tf/terraform-provider-knock/internal/provider"
 )
 
 // dataSourceWithProvider is HCL for the data source on audience aud, with the provider settings given.
@@ -30,34 +31,24 @@ data "knock_audience_members" "x" {
 `, settings)
 }
 
-// expectNoRequests fails the test if the local API got any request.
-func expectNoRequests(t *testing.T, srv *localknock.Server) {
-	t.Helper()
-	for endpoint, n := range srv.Requests() {
-		if n != 0 {
-			t.Errorf("%d requests to %v, want none: the problem is found before any request", n, endpoint)
-		}
-	}
-}
-
 // TestAccProvider_apiKeyProblemsFoundAtConfigure: a key Knock cannot accept is refused with the
 // reason, before any request (a key with a newline was a network error after seconds of retries).
 func TestAccProvider_apiKeyProblemsFoundAtConfigure(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("aud")
 	config := func(key string) string {
 		return dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q", srv.URL(), key))
 	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: config(testAPIKey + "\n"), ExpectError: errorText("Invalid Knock API Key", "api_key has a trailing newline", "trimspace(file(...))", "KNOCK_API_KEY")},
-			{Config: config(" " + testAPIKey), ExpectError: errorText("Invalid Knock API Key", "api_key has leading whitespace")},
-			{Config: config(" " + testAPIKey + " "), ExpectError: errorText("Invalid Knock API Key", "api_key has leading and trailing whitespace")},
-			{Config: config("pk_test_publishable"), ExpectError: errorText("Invalid Knock API Key", "api_key is a publishable key (pk_...)", "secret key (sk_...)")},
+			{Config: config(acctest.APIKey + "\n"), ExpectError: acctest.ErrorText("Invalid Knock API Key", "api_key has a trailing newline", "trimspace(file(...))", "KNOCK_API_KEY")},
+			{Config: config(" " + acctest.APIKey), ExpectError: acctest.ErrorText("Invalid Knock API Key", "api_key has leading whitespace")},
+			{Config: config(" " + acctest.APIKey + " "), ExpectError: acctest.ErrorText("Invalid Knock API Key", "api_key has leading and trailing whitespace")},
+			{Config: config("pk_test_publishable"), ExpectError: acctest.ErrorText("Invalid Knock API Key", "api_key is a publishable key (pk_...)", "secret key (sk_...)")},
 		},
 	})
-	expectNoRequests(t, srv)
+	acctest.ExpectNoRequests(t, srv)
 }
 
 // TestAccProvider_unreachableBaseURL: a host that refuses connections fails after two quick retries,
@@ -70,23 +61,23 @@ func TestAccProvider_unreachableBaseURL(t *testing.T) {
 	refusing := "http://" + listener.Addr().String()
 	_ = listener.Close()
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q\n  max_retries = 10", refusing, testAPIKey)),
-			ExpectError: errorText("Unable to Read Audience Members", `audience "aud"`, "could not connect", "(3 attempts)", "connection refused", "Check base_url"),
+			Config:      dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q\n  max_retries = 10", refusing, acctest.APIKey)),
+			ExpectError: acctest.ErrorText("Unable to Read Audience Members", `audience "aud"`, "could not connect", "(3 attempts)", "connection refused", "Check base_url"),
 		}},
 	})
 }
 
 // TestAccProvider_baseURLEndingInV1: a base URL copied from Knock's API reference works.
 func TestAccProvider_baseURLEndingInV1(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("aud", member("u1", ""))
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("aud", acctest.Member("u1", ""))
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:            dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q", srv.URL()+"/v1/", testAPIKey)),
-			ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, 1)},
+			Config:            dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q", srv.URL()+"/v1/", acctest.APIKey)),
+			ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, 0, 0, 1)},
 		}},
 	})
 }
@@ -94,7 +85,7 @@ func TestAccProvider_baseURLEndingInV1(t *testing.T) {
 // protocolProvider returns the provider server and its configuration type, for calls without Terraform.
 func protocolProvider(t *testing.T) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse) {
 	t.Helper()
-	server := NewProtocol6Server("test")()
+	server := provider.NewProtocol6Server("test")()
 	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +149,7 @@ func TestProvider_keyNeverReachesADiagnostic(t *testing.T) {
 	server, schemas := protocolProvider(t)
 	providerType := schemas.Provider.ValueType().(tftypes.Object)
 	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
-		Config: objectValue(t, providerType, map[string]string{"base_url": echo.URL, "api_key": testAPIKey}),
+		Config: objectValue(t, providerType, map[string]string{"base_url": echo.URL, "api_key": acctest.APIKey}),
 	})
 	if err != nil || len(configured.Diagnostics) > 0 {
 		t.Fatalf("ConfigureProvider: %v %v", err, configured.Diagnostics)
@@ -171,13 +162,13 @@ func TestProvider_keyNeverReachesADiagnostic(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := diagnosticsText(read.Diagnostics)
-	if !strings.Contains(text, "Knock refused the API key") || !strings.Contains(text, "the key [REDACTED] is not valid") || strings.Contains(text, testAPIKey) {
+	if !strings.Contains(text, "Knock refused the API key") || !strings.Contains(text, "the key [REDACTED] is not valid") || strings.Contains(text, acctest.APIKey) {
 		t.Errorf("diagnostics %q: want Knock's refusal with the key redacted", text)
 	}
 
 	server, _ = protocolProvider(t)
 	configured, err = server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
-		Config: objectValue(t, providerType, map[string]string{"base_url": "https://admin:hunter2@api.knock.app/%zz", "api_key": testAPIKey}),
+		Config: objectValue(t, providerType, map[string]string{"base_url": "https://admin:hunter2@api.knock.app/%zz", "api_key": acctest.APIKey}),
 	})
 	if text := diagnosticsText(configured.Diagnostics); err != nil || !strings.Contains(text, "Invalid Knock Base URL") || strings.Contains(text, "hunter2") {
 		t.Errorf("base URL with credentials: diagnostics %q, %v; want an error without the password", text, err)

@@ -6,19 +6,21 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/audiencemembers"
 )
 
 // NewProtocol6Server returns the provider's plugin-protocol server: terraform-plugin-framework serves the
 // provider configuration and everything else, and the knock_audience_members resource and data source are
-// routed to their own protocol-level implementations (see audience_members_resource.go for why). A panic in any call
+// routed to their own protocol-level implementations (see internal/audiencemembers/resource.go for why). A panic in any call
 // becomes an error diagnostic (recovery.go).
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
 		p := newKnockProvider(version)
 		return &recoveringServer{next: &server{
 			ProviderServer:  providerserver.NewProtocol6(p)(),
-			audienceMembers: newAudienceMembersResource(p.currentData),
-			membersData:     newAudienceMembersDataSource(p.currentData),
+			audienceMembers: audiencemembers.NewResource(p.currentData),
+			membersData:     audiencemembers.NewDataSource(p.currentData),
 		}}
 	}
 }
@@ -31,15 +33,15 @@ var (
 // server embeds the framework's server and overrides the calls that concern knock_audience_members.
 type server struct {
 	tfprotov6.ProviderServer
-	audienceMembers *audienceMembersResource
-	membersData     *audienceMembersDataSource
+	audienceMembers *audiencemembers.Resource
+	membersData     *audiencemembers.DataSource
 }
 
 func (s *server) GetMetadata(ctx context.Context, req *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {
 	resp, err := s.ProviderServer.GetMetadata(ctx, req)
 	if err == nil && resp != nil {
-		resp.Resources = append(resp.Resources, tfprotov6.ResourceMetadata{TypeName: audienceMembersTypeName})
-		resp.DataSources = append(resp.DataSources, tfprotov6.DataSourceMetadata{TypeName: audienceMembersTypeName})
+		resp.Resources = append(resp.Resources, tfprotov6.ResourceMetadata{TypeName: audiencemembers.TypeName})
+		resp.DataSources = append(resp.DataSources, tfprotov6.DataSourceMetadata{TypeName: audiencemembers.TypeName})
 	}
 	return resp, err
 }
@@ -50,11 +52,11 @@ func (s *server) GetProviderSchema(ctx context.Context, req *tfprotov6.GetProvid
 		if resp.ResourceSchemas == nil {
 			resp.ResourceSchemas = map[string]*tfprotov6.Schema{}
 		}
-		resp.ResourceSchemas[audienceMembersTypeName] = audienceMembersSchema()
+		resp.ResourceSchemas[audiencemembers.TypeName] = audiencemembers.Schema()
 		if resp.DataSourceSchemas == nil {
 			resp.DataSourceSchemas = map[string]*tfprotov6.Schema{}
 		}
-		resp.DataSourceSchemas[audienceMembersTypeName] = audienceMembersDataSourceSchema()
+		resp.DataSourceSchemas[audiencemembers.TypeName] = audiencemembers.DataSourceSchema()
 	}
 	return resp, err
 }
@@ -65,83 +67,83 @@ func (s *server) GetResourceIdentitySchemas(ctx context.Context, req *tfprotov6.
 		if resp.IdentitySchemas == nil {
 			resp.IdentitySchemas = map[string]*tfprotov6.ResourceIdentitySchema{}
 		}
-		resp.IdentitySchemas[audienceMembersTypeName] = audienceMembersIdentitySchema()
+		resp.IdentitySchemas[audiencemembers.TypeName] = audiencemembers.IdentitySchema()
 	}
 	return resp, err
 }
 
 func (s *server) UpgradeResourceIdentity(ctx context.Context, req *tfprotov6.UpgradeResourceIdentityRequest) (*tfprotov6.UpgradeResourceIdentityResponse, error) {
-	if req.TypeName == audienceMembersTypeName {
+	if req.TypeName == audiencemembers.TypeName {
 		return s.audienceMembers.UpgradeResourceIdentity(ctx, req)
 	}
 	return s.ProviderServer.UpgradeResourceIdentity(ctx, req)
 }
 
 func (s *server) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	if req.TypeName == audienceMembersTypeName {
+	if req.TypeName == audiencemembers.TypeName {
 		return s.audienceMembers.ValidateResourceConfig(ctx, req)
 	}
 	return s.ProviderServer.ValidateResourceConfig(ctx, req)
 }
 
 func (s *server) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	if req.TypeName == audienceMembersTypeName {
+	if req.TypeName == audiencemembers.TypeName {
 		return s.audienceMembers.UpgradeResourceState(ctx, req)
 	}
 	return s.ProviderServer.UpgradeResourceState(ctx, req)
 }
 
 func (s *server) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	if req.TypeName == audienceMembersTypeName {
+	if req.TypeName == audiencemembers.TypeName {
 		return s.audienceMembers.ReadResource(ctx, req)
 	}
 	return s.ProviderServer.ReadResource(ctx, req)
 }
 
 func (s *server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	if req.TypeName == audienceMembersTypeName {
+	if req.TypeName == audiencemembers.TypeName {
 		return s.audienceMembers.PlanResourceChange(ctx, req)
 	}
 	return s.ProviderServer.PlanResourceChange(ctx, req)
 }
 
 func (s *server) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	if req.TypeName == audienceMembersTypeName {
+	if req.TypeName == audiencemembers.TypeName {
 		return s.audienceMembers.ApplyResourceChange(ctx, req)
 	}
 	return s.ProviderServer.ApplyResourceChange(ctx, req)
 }
 
 func (s *server) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	if req.TypeName == audienceMembersTypeName {
+	if req.TypeName == audiencemembers.TypeName {
 		return s.membersData.ValidateDataResourceConfig(ctx, req)
 	}
 	return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
 }
 
 func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	if req.TypeName == audienceMembersTypeName {
+	if req.TypeName == audiencemembers.TypeName {
 		return s.membersData.ReadDataSource(ctx, req)
 	}
 	return s.ProviderServer.ReadDataSource(ctx, req)
 }
 
 func (s *server) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	if req.TypeName == audienceMembersTypeName {
+	if req.TypeName == audiencemembers.TypeName {
 		return s.audienceMembers.ImportResourceState(ctx, req)
 	}
 	return s.ProviderServer.ImportResourceState(ctx, req)
 }
 
 func (s *server) MoveResourceState(ctx context.Context, req *tfprotov6.MoveResourceStateRequest) (*tfprotov6.MoveResourceStateResponse, error) {
-	if req.TargetTypeName == audienceMembersTypeName {
+	if req.TargetTypeName == audiencemembers.TypeName {
 		return s.audienceMembers.MoveResourceState(ctx, req)
 	}
 	return s.ProviderServer.MoveResourceState(ctx, req)
 }
 
 func (s *server) GenerateResourceConfig(ctx context.Context, req *tfprotov6.GenerateResourceConfigRequest) (*tfprotov6.GenerateResourceConfigResponse, error) {
-	if req.TypeName == audienceMembersTypeName {
+	if req.TypeName == audiencemembers.TypeName {
 		return s.audienceMembers.GenerateResourceConfig(ctx, req)
 	}
 	return s.ProviderServer.GenerateResourceConfig(ctx, req)

@@ -1,6 +1,8 @@
 package providerdata
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"hash/fnv"
 	"sync"
@@ -210,4 +212,11 @@ func overlap(a, b []knock.Membership) []knock.Membership {
 	}
 	knock.SortMemberships(shared)
 	return shared
+}
+
+// NewOwner is a random identity for a resource instance: its owner in Claims.
+func NewOwner() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -17,11 +17,7 @@ const testAPIKey = "sk_test_coalescer"
 // enough for every goroutine of a test to join them, however loaded the machine.
 func newCoalescerTest(t *testing.T, writeConcurrency int) (*localknock.Server, *Coalescer) {
 	t.Helper()
-	srv := localknock.New(testAPIKey)
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := localknock.StartForTest(t, testAPIKey)
 	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey, WriteConcurrency: writeConcurrency})
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package provider
+package audiencemembers_test
 
 import (
 	"encoding/json"
@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
@@ -21,7 +22,7 @@ import (
 const dataAddr = "data.knock_audience_members.test"
 
 func dataSourceConfig(srv *localknock.Server, attributes string) string {
-	return providerConfig(srv) + fmt.Sprintf(`
+	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
 data "knock_audience_members" "test" {
 %s
 }
@@ -39,8 +40,8 @@ func stringList(values ...string) knownvalue.Check {
 // newReadersAudience holds u1 without tenant, with properties, and u2 under two tenants.
 func newReadersAudience(t *testing.T) *localknock.Server {
 	t.Helper()
-	srv := newLocalAPI(t)
-	srv.AddMemberships("readers", member("u2", "globex"), member("u1", ""), member("u2", "acme"))
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("readers", acctest.Member("u2", "globex"), acctest.Member("u1", ""), acctest.Member("u2", "acme"))
 	srv.SetUser(localknock.User{ID: "u1", Name: "Ada Lovelace", Email: "ada@example.com", Timezone: "Europe/London"})
 	return srv
 }
@@ -50,7 +51,7 @@ func newReadersAudience(t *testing.T) *localknock.Server {
 func TestAccAudienceMembersDataSource_basic(t *testing.T) {
 	srv := newReadersAudience(t)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: srv.ResetRequests,
 			Config:    dataSourceConfig(srv, `audience_key = "readers"`),
@@ -64,7 +65,7 @@ func TestAccAudienceMembersDataSource_basic(t *testing.T) {
 				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("users"), knownvalue.Null()),
 				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("tenant"), knownvalue.Null()),
 				// Read once, during plan (the apply of a data-source-only configuration reads nothing new).
-				expectRequests(srv, 0, 0, 1),
+				acctest.ExpectRequests(srv, 0, 0, 1),
 			},
 		}},
 	})
@@ -73,7 +74,7 @@ func TestAccAudienceMembersDataSource_basic(t *testing.T) {
 func TestAccAudienceMembersDataSource_tenant(t *testing.T) {
 	srv := newReadersAudience(t)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: dataSourceConfig(srv, "audience_key = \"readers\"\ntenant = \"globex\""),
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -92,7 +93,7 @@ func TestAccAudienceMembersDataSource_tenant(t *testing.T) {
 func TestAccAudienceMembersDataSource_userProperties(t *testing.T) {
 	srv := newReadersAudience(t)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: srv.ResetRequests,
 			Config:    dataSourceConfig(srv, "audience_key = \"readers\"\ninclude_user_properties = true"),
@@ -104,21 +105,21 @@ func TestAccAudienceMembersDataSource_userProperties(t *testing.T) {
 					"timezone":     knownvalue.StringExact("Europe/London"),
 					"phone_number": knownvalue.Null(),
 					"avatar":       knownvalue.Null(),
-					"added_at":     knownvalue.StringRegexp(regexpRFC3339),
-					"created_at":   knownvalue.StringRegexp(regexpRFC3339),
-					"updated_at":   knownvalue.StringRegexp(regexpRFC3339),
+					"added_at":     knownvalue.StringRegexp(acctest.RFC3339),
+					"created_at":   knownvalue.StringRegexp(acctest.RFC3339),
+					"updated_at":   knownvalue.StringRegexp(acctest.RFC3339),
 				})),
 				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("users").AtMapKey("u2").AtMapKey("name"), knownvalue.Null()),
 				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("users"), knownvalue.MapSizeExact(2)),
 				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("members"), knownvalue.MapSizeExact(2)),
 				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(3)),
-				expectRequests(srv, 0, 0, 1),
+				acctest.ExpectRequests(srv, 0, 0, 1),
 			},
 		}, {
 			Config: dataSourceConfig(srv, "audience_key = \"readers\"\ntenant = \"acme\"\ninclude_user_properties = true"),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("users"), knownvalue.MapExact(map[string]knownvalue.Check{
-					"u2": knownvalue.ObjectPartial(map[string]knownvalue.Check{"email": knownvalue.Null(), "added_at": knownvalue.StringRegexp(regexpRFC3339)}),
+					"u2": knownvalue.ObjectPartial(map[string]knownvalue.Check{"email": knownvalue.Null(), "added_at": knownvalue.StringRegexp(acctest.RFC3339)}),
 				})),
 			},
 		}},
@@ -131,7 +132,7 @@ func TestAccAudienceMembersDataSource_copyToResource(t *testing.T) {
 	srv := newReadersAudience(t)
 	srv.CreateAudience("readers-copy")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: dataSourceConfig(srv, `audience_key = "readers"`) + `
 resource "knock_audience_members" "copy" {
@@ -140,19 +141,19 @@ resource "knock_audience_members" "copy" {
 }
 `,
 			ConfigStateChecks: []statecheck.StateCheck{
-				expectLive(srv, "readers-copy", member("u1", ""), member("u2", "acme")),
+				acctest.ExpectLive(srv, "readers-copy", acctest.Member("u1", ""), acctest.Member("u2", "acme")),
 			},
 		}},
 	})
 }
 
 func TestAccAudienceMembersDataSource_manyPages(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	for i := range 120 {
-		srv.AddMemberships("many", member(fmt.Sprintf("user-%03d", i), ""))
+		srv.AddMemberships("many", acctest.Member(fmt.Sprintf("user-%03d", i), ""))
 	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: srv.ResetRequests,
 			Config:    dataSourceConfig(srv, `audience_key = "many"`),
@@ -162,19 +163,19 @@ func TestAccAudienceMembersDataSource_manyPages(t *testing.T) {
 				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("user_ids").AtSliceIndex(119), knownvalue.StringExact("user-119")),
 				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("members").AtMapKey("user-000"), knownvalue.Null()),
 				// Read once during plan: 3 pages of at most 50.
-				expectRequests(srv, 0, 0, 3),
+				acctest.ExpectRequests(srv, 0, 0, 3),
 			},
 		}},
 	})
 }
 
 func TestAccAudienceMembersDataSource_unknownAudience(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      dataSourceConfig(srv, `audience_key = "missing"`),
-			ExpectError: errorText("Unable to Read Audience Members", `audience "missing"`, "HTTP 404", `The audience "missing" does not exist`),
+			ExpectError: acctest.ErrorText("Unable to Read Audience Members", `audience "missing"`, "HTTP 404", `The audience "missing" does not exist`),
 		}},
 	})
 }
@@ -184,18 +185,18 @@ func TestAccAudienceMembersDataSource_invalidIDs(t *testing.T) {
 	srv := newReadersAudience(t)
 	srv.ResetRequests()
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config:      dataSourceConfig(srv, `audience_key = "readers "`),
-				ExpectError: errorText("Invalid Audience Key", `audience_key is "readers ", which has whitespace at the start or end`),
+				ExpectError: acctest.ErrorText("Invalid Audience Key", `audience_key is "readers ", which has whitespace at the start or end`),
 			},
 			{
 				Config:      dataSourceConfig(srv, "audience_key = \"readers\"\ntenant = \"\""),
-				ExpectError: errorText("Invalid Tenant", `tenant is "", which is empty or only whitespace`),
+				ExpectError: acctest.ErrorText("Invalid Tenant", `tenant is "", which is empty or only whitespace`),
 			},
 			{
-				PreConfig: func() { expectNoRequests(t, srv) },
+				PreConfig: func() { acctest.ExpectNoRequests(t, srv) },
 				Config:    dataSourceConfig(srv, `audience_key = "readers"`),
 			},
 		},
@@ -205,13 +206,13 @@ func TestAccAudienceMembersDataSource_invalidIDs(t *testing.T) {
 // TestAccAudienceMembersDataSource_notNormalForm: an id Terraform would store as another id stops the
 // read, instead of landing in state (and in a copy) as a user who is not the member.
 func TestAccAudienceMembersDataSource_notNormalForm(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("accents", member("jose\u0301", ""), member("ana", ""))
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("accents", acctest.Member("jose\u0301", ""), acctest.Member("ana", ""))
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      dataSourceConfig(srv, `audience_key = "accents"`),
-			ExpectError: errorText("Audience Holds IDs Terraform Cannot Name", `audience "accents" holds 1 membership`),
+			ExpectError: acctest.ErrorText("Audience Holds IDs Terraform Cannot Name", `audience "accents" holds 1 membership`),
 		}},
 	})
 }
@@ -221,52 +222,52 @@ func TestAccAudienceMembersDataSource_notNormalForm(t *testing.T) {
 // the users' emails as a sensitive output, and the postcondition that stops the plan, before any write,
 // when the audience is smaller than expected.
 func TestAccAudienceMembersDataSource_example(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
-	tf := newExampleTerraform(t, "data-sources/knock_audience_members")
+	tf := acctest.NewExampleWorkspace(t, "data-sources/knock_audience_members")
 	// The example is a documentation snippet; a root module needs the provider's source address.
 	versions := "terraform {\n  required_providers {\n    knock = {\n      source = \"knock-tf/knock\"\n    }\n  }\n}\n"
-	if err := os.WriteFile(filepath.Join(tf.dir, "versions.tf"), []byte(versions), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tf.Dir, "versions.tf"), []byte(versions), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := newLocalAPI(t)
-	srv.AddMemberships("beta-testers", member("ana", ""), member("bo", "acme"), member("bo", "globex"), member("cy", ""))
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("beta-testers", acctest.Member("ana", ""), acctest.Member("bo", "acme"), acctest.Member("bo", "globex"), acctest.Member("cy", ""))
 	srv.SetUser(localknock.User{ID: "ana", Email: "ana@example.com"})
 	srv.SetUser(localknock.User{ID: "cy", Email: "cy@example.com"})
-	srv.AddMemberships("newsletter", member("ana", ""))
+	srv.AddMemberships("newsletter", acctest.Member("ana", ""))
 	srv.CreateAudience("beta-testers-copy")
-	tf.env = append(tf.env, knockdiag.EnvBaseURL+"="+srv.URL(), knockdiag.EnvAPIKey+"="+testAPIKey)
+	tf.Env = append(tf.Env, knockdiag.EnvBaseURL+"="+srv.URL(), knockdiag.EnvAPIKey+"="+acctest.APIKey)
 
-	out, code := tf.run("plan", "-var=beta_min_members=5")
-	if code != 1 || !errorText("Resource postcondition failed", "beta-testers holds 4 memberships, fewer than 5").MatchString(out) {
+	out, code := tf.Run("plan", "-var=beta_min_members=5")
+	if code != 1 || !acctest.ErrorText("Resource postcondition failed", "beta-testers holds 4 memberships, fewer than 5").MatchString(out) {
 		t.Fatalf("plan with beta_min_members = 5: exit %d, want 1 with the postcondition's message:\n%s", code, out)
 	}
 	if got := srv.Requests()[localknock.EndpointAdd]; got != 0 {
 		t.Errorf("the failed plan sent %d add requests", got)
 	}
 
-	tf.mustRun("apply", "-auto-approve")
-	if err := checkLive(srv, "beta-testers-copy", []localknock.Membership{member("ana", ""), member("bo", "acme"), member("cy", "")}); err != nil {
+	tf.MustRun("apply", "-auto-approve")
+	if err := acctest.CheckLive(srv, "beta-testers-copy", []localknock.Membership{acctest.Member("ana", ""), acctest.Member("bo", "acme"), acctest.Member("cy", "")}); err != nil {
 		t.Error(err)
 	}
 	var notInNewsletter []string
-	if err := json.Unmarshal([]byte(tf.mustRun("output", "-json", "beta_testers_not_in_newsletter")), &notInNewsletter); err != nil {
+	if err := json.Unmarshal([]byte(tf.MustRun("output", "-json", "beta_testers_not_in_newsletter")), &notInNewsletter); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"bo", "cy"}; !slices.Equal(notInNewsletter, want) {
 		t.Errorf("beta_testers_not_in_newsletter = %q, want %q", notInNewsletter, want)
 	}
-	if out := tf.mustRun("output"); !regexp.MustCompile(`beta_emails = <sensitive>`).MatchString(out) {
+	if out := tf.MustRun("output"); !regexp.MustCompile(`beta_emails = <sensitive>`).MatchString(out) {
 		t.Errorf("terraform output shows beta_emails, want it hidden:\n%s", out)
 	}
 	var emails []string
-	if err := json.Unmarshal([]byte(tf.mustRun("output", "-json", "beta_emails")), &emails); err != nil {
+	if err := json.Unmarshal([]byte(tf.MustRun("output", "-json", "beta_emails")), &emails); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"ana@example.com", "cy@example.com"}; !slices.Equal(emails, want) {
 		t.Errorf("beta_emails = %q, want %q", emails, want)
 	}
-	if out, code := tf.run("plan", "-detailed-exitcode"); code != 0 {
+	if out, code := tf.Run("plan", "-detailed-exitcode"); code != 0 {
 		t.Errorf("the plan after apply is not empty (exit %d):\n%s", code, out)
 	}
 }

@@ -1,4 +1,4 @@
-package provider
+package audiencemembers
 
 import (
 	"context"
@@ -13,23 +13,24 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 // ApplyResourceChange executes the change set its plan computed: it checks it against the planned values,
 // narrows it to what is still to do when the plan's read is stale, sends it, and reports what it sent.
-func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	resp := &tfprotov6.ApplyResourceChangeResponse{Private: req.PlannedPrivate, NewState: req.PriorState}
 	client, diags := configuredClient(r.data())
 	if diags != nil {
 		resp.Diagnostics = diags
 		return resp, nil
 	}
-	planned, destroying, err := decodeAudienceMembers(req.PlannedState)
+	planned, destroying, err := decodeObject(req.PlannedState)
 	if err != nil {
 		resp.Diagnostics = knockdiag.Error("Unable to Apply Audience Members", err.Error(), nil)
 		return resp, nil
 	}
-	prior, creating, err := decodeAudienceMembers(req.PriorState)
+	prior, creating, err := decodeObject(req.PriorState)
 	if err != nil {
 		resp.Diagnostics = knockdiag.Error("Unable to Apply Audience Members", err.Error(), nil)
 		return resp, nil
@@ -71,7 +72,7 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 		if !knockdiag.HasError(resp.Diagnostics) {
 			owner := private.Owner
 			if owner == "" {
-				owner = newOwner()
+				owner = providerdata.NewOwner()
 				r.data().Claims.Adopt(stringOf(planned.get(attrAudienceKey)), fingerprintOf(*newState), owner)
 			}
 			resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Owner: owner}.encode()
@@ -83,7 +84,7 @@ func (r *audienceMembersResource) ApplyResourceChange(ctx context.Context, req *
 // execute sends the planned change. The returned state is the planned one when every write succeeded,
 // and what Knock holds when one failed, so that the next plan shows exactly the remainder. A nil state
 // means nothing was written.
-func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Client, prior, planned audienceMembersObject, private membersPrivate, creating bool) (*audienceMembersObject, []*tfprotov6.Diagnostic) {
+func (r *Resource) execute(ctx context.Context, client *knock.Client, prior, planned object, private membersPrivate, creating bool) (*object, []*tfprotov6.Diagnostic) {
 	settings := planned.settings()
 	scope := settings.scope()
 	audienceKey := stringOf(planned.get(attrAudienceKey))
@@ -148,7 +149,7 @@ func (r *audienceMembersResource) execute(ctx context.Context, client *knock.Cli
 	// After a failed write only a new read says what Knock holds: a batch whose answer was lost may have
 	// been applied. If that read fails too, the state assumes the failed batches were not. A failed
 	// create records no state, so it needs no read.
-	stateAfterFailure := func(added, removed []knock.Membership) *audienceMembersObject {
+	stateAfterFailure := func(added, removed []knock.Membership) *object {
 		held := changeset.After(basis, added, removed)
 		if !creating {
 			if reread, err := client.ListMemberships(ctx, audienceKey); err == nil {
@@ -210,7 +211,7 @@ func partialDetail(audienceKey, verb, preposition string, done, total int, creat
 
 // delete removes the memberships this resource declares and leaves any other membership alone, and any
 // that another resource of this run declares (the create half of a create_before_destroy replacement).
-func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Client, prior audienceMembersObject, owner string) []*tfprotov6.Diagnostic {
+func (r *Resource) delete(ctx context.Context, client *knock.Client, prior object, owner string) []*tfprotov6.Diagnostic {
 	settings := prior.settings()
 	if settings.keepOnDestroy {
 		return nil
@@ -235,9 +236,9 @@ func (r *audienceMembersResource) delete(ctx context.Context, client *knock.Clie
 	return nil
 }
 
-func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
 	resp := &tfprotov6.ReadResourceResponse{NewState: req.CurrentState, Private: req.Private}
-	current, isNull, err := decodeAudienceMembers(req.CurrentState)
+	current, isNull, err := decodeObject(req.CurrentState)
 	if err != nil || isNull {
 		if err != nil {
 			resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), nil)
@@ -308,13 +309,13 @@ func (r *audienceMembersResource) ReadResource(ctx context.Context, req *tfproto
 	}
 	owner := private.Owner
 	if owner == "" {
-		owner = newOwner() // a state from before owners: from now on the resource's plans are known as its own
+		owner = providerdata.NewOwner() // a state from before owners: from now on the resource's plans are known as its own
 	}
 	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: owner, Imported: private.Imported}.encode()
 	return resp, nil
 }
 
-func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
+func (r *Resource) ImportResourceState(_ context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
 	resp := &tfprotov6.ImportResourceStateResponse{}
 	var audienceKey, tenant string
 	if req.ID == "" && req.Identity != nil {
@@ -334,7 +335,7 @@ func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tf
 			return resp, nil
 		}
 	}
-	imported := audienceMembersObject{Members: nullMembers}
+	imported := object{Members: nullMembers}
 	imported.set(attrAudienceKey, stringValue(audienceKey))
 	if tenant != "" {
 		imported.set(attrTenant, stringValue(tenant))
@@ -350,8 +351,8 @@ func (r *audienceMembersResource) ImportResourceState(_ context.Context, req *tf
 		return resp, nil
 	}
 	resp.ImportedResources = []*tfprotov6.ImportedResource{{
-		TypeName: audienceMembersTypeName, State: state, Identity: identity,
-		Private: membersPrivate{Owner: newOwner(), Imported: true}.encode(),
+		TypeName: TypeName, State: state, Identity: identity,
+		Private: membersPrivate{Owner: providerdata.NewOwner(), Imported: true}.encode(),
 	}}
 	return resp, nil
 }

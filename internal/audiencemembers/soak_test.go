@@ -1,6 +1,6 @@
 //go:build soak
 
-package provider
+package audiencemembers_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
@@ -39,9 +40,9 @@ func TestSoak(t *testing.T) {
 
 	dir := t.TempDir()
 	rc := filepath.Join(dir, "terraform.rc")
-	writeDevOverrides(t, rc, buildProvider(t))
+	acctest.WriteDevOverrides(t, rc, acctest.BuildProvider(t))
 
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("soak")
 	work := filepath.Join(dir, "config")
 	if err := os.Mkdir(work, 0o755); err != nil {
@@ -88,7 +89,7 @@ resource "knock_audience_members" "soak" {
   audience_key = "soak"
   members      = jsondecode(file("${path.module}/members.json"))
 }
-`, srv.URL(), testAPIKey))
+`, srv.URL(), acctest.APIKey))
 		scheduleRandomFaults(srv, rng)
 
 		_, _, wasInState := soakState(t, terraform)

@@ -1,4 +1,4 @@
-package provider
+package audiencemembers
 
 import (
 	"fmt"
@@ -22,18 +22,18 @@ func objectWith(members tftypes.Value, tenant tftypes.Value) tftypes.Value {
 		"audience_key":     stringValue("beta"),
 		"members":          members,
 		"membership_count": tftypes.NewValue(tftypes.Number, tftypes.UnknownValue),
-		"timeouts": tftypes.NewValue(audienceMembersType.AttributeTypes[attrTimeouts], map[string]tftypes.Value{
+		"timeouts": tftypes.NewValue(objectType.AttributeTypes[attrTimeouts], map[string]tftypes.Value{
 			"create": stringValue("10m"), "read": nullString, "update": nullString, "delete": nullString,
 		}),
 	}
-	for _, a := range audienceMembersAttributes {
+	for _, a := range attributes {
 		if a.role == optional {
 			attrs[a.name] = tftypes.NewValue(a.typ, nil)
 		}
 	}
 	attrs["tenant"] = tenant
 	attrs["max_removals"] = tftypes.NewValue(tftypes.Number, 25)
-	return tftypes.NewValue(audienceMembersType, attrs)
+	return tftypes.NewValue(objectType, attrs)
 }
 
 func randomMembers(rng *rand.Rand, n int) tftypes.Value {
@@ -57,7 +57,7 @@ func randomMembers(rng *rand.Rand, n int) tftypes.Value {
 // assertSameValue fails t unless got decodes, through tftypes, to want.
 func assertSameValue(t *testing.T, want tftypes.Value, got *tfprotov6.DynamicValue) {
 	t.Helper()
-	value, err := got.Unmarshal(audienceMembersType)
+	value, err := got.Unmarshal(objectType)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +84,11 @@ func TestMembersCodec_agreesWithTftypes(t *testing.T) {
 	}
 	for name, want := range cases {
 		t.Run(name, func(t *testing.T) {
-			dv, err := tfprotov6.NewDynamicValue(audienceMembersType, want)
+			dv, err := tfprotov6.NewDynamicValue(objectType, want)
 			if err != nil {
 				t.Fatal(err)
 			}
-			obj, isNull, err := decodeAudienceMembers(&dv)
+			obj, isNull, err := decodeObject(&dv)
 			if err != nil || isNull {
 				t.Fatalf("decode: %v (null %v)", err, isNull)
 			}
@@ -136,21 +136,21 @@ func TestMembersCodec_tenantsAndEqual(t *testing.T) {
 		t.Fatalf("tenants = %v, %v", tenants, err)
 	}
 	// The same map encoded by tftypes (sorted keys) differs in bytes but is equal.
-	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, objectWith(tftypes.NewValue(membersMapType, map[string]tftypes.Value{
+	dv, err := tfprotov6.NewDynamicValue(objectType, objectWith(tftypes.NewValue(membersMapType, map[string]tftypes.Value{
 		"u2": stringValue("acme"), "u1": nullString,
 	}), nullString))
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj, _, err := decodeAudienceMembers(&dv)
+	obj, _, err := decodeObject(&dv)
 	if err != nil || !obj.Members.Equal(members) || obj.Members.Equal(membersOf(map[string]string{"u1": ""})) || obj.Members.Equal(nullMembers) {
 		t.Fatalf("Equal is wrong (%v)", err)
 	}
 	withUnknown := objectWith(tftypes.NewValue(membersMapType, map[string]tftypes.Value{"u1": unknownString}), nullString)
-	if dv, err = tfprotov6.NewDynamicValue(audienceMembersType, withUnknown); err != nil {
+	if dv, err = tfprotov6.NewDynamicValue(objectType, withUnknown); err != nil {
 		t.Fatal(err)
 	}
-	if obj, _, err = decodeAudienceMembers(&dv); err != nil {
+	if obj, _, err = decodeObject(&dv); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := obj.Members.tenants(); err == nil || !strings.Contains(err.Error(), `the tenant of member "u1" is unknown`) {
@@ -163,7 +163,7 @@ func TestMembersCodec_tenantsAndEqual(t *testing.T) {
 func TestUpgradeStateJSON_agreesWithTftypes(t *testing.T) {
 	raw := []byte(`{"id":"beta/acme","audience_key":"beta","tenant":"acme","members":{"u1":null,"u2":"acme"},` +
 		`"membership_count":2,"max_removals":null,"timeouts":null,"retired_attribute":true}`)
-	want, err := (&tfprotov6.RawState{JSON: raw}).UnmarshalWithOpts(audienceMembersType, tfprotov6.UnmarshalOpts{
+	want, err := (&tfprotov6.RawState{JSON: raw}).UnmarshalWithOpts(objectType, tfprotov6.UnmarshalOpts{
 		ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true},
 	})
 	if err != nil {
@@ -188,13 +188,13 @@ func BenchmarkMembersCodec(b *testing.B) {
 	for i := range 100000 {
 		elems[fmt.Sprintf("user-%07d", i)] = nullString
 	}
-	dv, err := tfprotov6.NewDynamicValue(audienceMembersType, objectWith(tftypes.NewValue(membersMapType, elems), nullString))
+	dv, err := tfprotov6.NewDynamicValue(objectType, objectWith(tftypes.NewValue(membersMapType, elems), nullString))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		obj, _, err := decodeAudienceMembers(&dv)
+		obj, _, err := decodeObject(&dv)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -217,14 +217,14 @@ func FuzzDecodeAudienceMembers(f *testing.F) {
 		tftypes.NewValue(membersMapType, tftypes.UnknownValue),
 		tftypes.NewValue(membersMapType, map[string]tftypes.Value{"u1": nullString, "u2": stringValue("acme"), "u3": unknownString}),
 	} {
-		dv, err := tfprotov6.NewDynamicValue(audienceMembersType, objectWith(members, nullString))
+		dv, err := tfprotov6.NewDynamicValue(objectType, objectWith(members, nullString))
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(dv.MsgPack)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		obj, isNull, err := decodeAudienceMembers(&tfprotov6.DynamicValue{MsgPack: data})
+		obj, isNull, err := decodeObject(&tfprotov6.DynamicValue{MsgPack: data})
 		if err != nil || isNull {
 			return
 		}
@@ -236,16 +236,16 @@ func FuzzDecodeAudienceMembers(f *testing.F) {
 	})
 }
 
-// An attribute an object lacks is encoded as a null of its type: adding one to audienceMembersAttributes
+// An attribute an object lacks is encoded as a null of its type: adding one to attributes
 // cannot make encode panic where a value does not set it.
 func TestEncode_missingAttributesAreTypedNulls(t *testing.T) {
-	obj := audienceMembersObject{}
+	obj := object{}
 	obj.set(attrAudienceKey, stringValue("beta"))
 	dv, err := obj.encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	value, err := dv.Unmarshal(audienceMembersType)
+	value, err := dv.Unmarshal(objectType)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestEncode_missingAttributesAreTypedNulls(t *testing.T) {
 	if err := value.As(&attrs); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range audienceMembersAttributes {
+	for _, a := range attributes {
 		if got := attrs[a.name]; a.name != attrAudienceKey && (!got.IsNull() || !got.Type().Equal(a.typ)) {
 			t.Errorf("%s = %v, want a null %v", a.name, got, a.typ)
 		}

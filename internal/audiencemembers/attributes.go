@@ -1,4 +1,4 @@
-package provider
+package audiencemembers
 
 import (
 	"fmt"
@@ -77,7 +77,7 @@ func (a attribute) title() string {
 	return strings.Join(words, " ")
 }
 
-var audienceMembersAttributes = []attribute{
+var attributes = []attribute{
 	{
 		name: attrID, typ: tftypes.String, role: computed,
 		description: "The audience key, or `AUDIENCE_KEY/TENANT` for a resource with `tenant` set: the import id. " +
@@ -90,7 +90,7 @@ var audienceMembersAttributes = []attribute{
 			"replaces the resource: the old audience loses the declared members and the new one gets them.",
 	},
 	{
-		// Validated with the other members (validateMembers) and carried as msgpack (audience_members_codec.go).
+		// Validated with the other members (validateMembers) and carried as msgpack (value.go).
 		name: attrMembers, typ: membersMapType, role: required,
 		description: "The audience's members: a map from user id to tenant id, with `null` for a " +
 			"membership without tenant. For a list of ids: `{ for id in local.user_ids : id => null }`. " +
@@ -171,7 +171,7 @@ var audienceMembersAttributes = []attribute{
 	},
 }
 
-func audienceMembersSchema() *tfprotov6.Schema {
+func Schema() *tfprotov6.Schema {
 	markdown := tfprotov6.StringKindMarkdown
 	schema := &tfprotov6.Schema{
 		Version: 0,
@@ -194,7 +194,7 @@ func audienceMembersSchema() *tfprotov6.Schema {
 				"Members are added with their user id only; the provider never changes user properties.",
 		},
 	}
-	for _, a := range audienceMembersAttributes {
+	for _, a := range attributes {
 		if a.role == block {
 			schema.Block.BlockTypes = append(schema.Block.BlockTypes, a.nested)
 			continue
@@ -208,9 +208,9 @@ func audienceMembersSchema() *tfprotov6.Schema {
 }
 
 // checkAttributes validates every known, non-null configured value that has a check.
-func checkAttributes(config audienceMembersObject) []*tfprotov6.Diagnostic {
+func checkAttributes(config object) []*tfprotov6.Diagnostic {
 	var diags []*tfprotov6.Diagnostic
-	for _, a := range audienceMembersAttributes {
+	for _, a := range attributes {
 		if v := config.get(a.name); a.check != nil && v.IsKnown() && !v.IsNull() {
 			diags = append(diags, a.check(a, v)...)
 		}
@@ -219,9 +219,9 @@ func checkAttributes(config audienceMembersObject) []*tfprotov6.Diagnostic {
 }
 
 // settings folds the configured settings into membersSettings, with their defaults.
-func (o audienceMembersObject) settings() membersSettings {
+func (o object) settings() membersSettings {
 	var s membersSettings
-	for _, a := range audienceMembersAttributes {
+	for _, a := range attributes {
 		if a.set != nil {
 			a.set(&s, o.get(a.name))
 		}
@@ -230,9 +230,9 @@ func (o audienceMembersObject) settings() membersSettings {
 }
 
 // replacedBy returns the paths of the attributes whose change from prior to planned replaces the resource.
-func replacedBy(prior, planned audienceMembersObject) []*tftypes.AttributePath {
+func replacedBy(prior, planned object) []*tftypes.AttributePath {
 	var paths []*tftypes.AttributePath
-	for _, a := range audienceMembersAttributes {
+	for _, a := range attributes {
 		if a.replaces && !prior.get(a.name).Equal(planned.get(a.name)) {
 			paths = append(paths, a.path())
 		}
@@ -241,8 +241,8 @@ func replacedBy(prior, planned audienceMembersObject) []*tftypes.AttributePath {
 }
 
 // configOf is the configuration that declares a value as it is: the computed attributes and blocks null.
-func configOf(state audienceMembersObject) audienceMembersObject {
-	for _, a := range audienceMembersAttributes {
+func configOf(state object) object {
+	for _, a := range attributes {
 		if a.role == computed || a.role == block {
 			state.set(a.name, tftypes.NewValue(a.typ, nil))
 		}

@@ -1,4 +1,4 @@
-package provider
+package audiencemembers_test
 
 import (
 	"fmt"
@@ -14,159 +14,121 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
-const membersAddr = "knock_audience_members.test"
-
-// membersConfig declares knock_audience_members.test on audienceKey with the given members HCL.
-func membersConfig(srv *localknock.Server, audienceKey, members string) string {
-	return providerConfig(srv) + membersResource("test", audienceKey, members, "")
-}
-
-func expectMembers(members map[string]knownvalue.Check) statecheck.StateCheck {
-	return statecheck.ExpectKnownValue(membersAddr, tfjsonpath.New("members"), knownvalue.MapExact(members))
-}
-
-func expectMembershipCount(n int64) statecheck.StateCheck {
-	return statecheck.ExpectKnownValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(n))
-}
-
-// emptyPlanAfterRefresh is the step that proves a plan after the previous apply is empty.
-func emptyPlanAfterRefresh() resource.TestStep {
-	return resource.TestStep{
-		RefreshState:      true,
-		RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-	}
-}
-
-// checkAudienceEmptied is a CheckDestroy that requires the audience to hold none of the given memberships.
-func checkAudienceEmptied(srv *localknock.Server, audienceKey string, declared ...localknock.Membership) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		live := map[localknock.Membership]bool{}
-		for _, m := range srv.Memberships(audienceKey) {
-			live[m] = true
-		}
-		for _, m := range declared {
-			if live[m] {
-				return fmt.Errorf("after destroy, audience %q still holds %s/%s", audienceKey, m.UserID, m.Tenant)
-			}
-		}
-		return nil
-	}
-}
-
 func TestAccAudienceMembersResource_basic(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("beta-testers")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkAudienceEmptied(srv, "beta-testers", member("user-1", ""), member("user-2", "acme"), member("user-3", "")),
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             acctest.CheckAudienceEmptied(srv, "beta-testers", acctest.Member("user-1", ""), acctest.Member("user-2", "acme"), acctest.Member("user-3", "")),
 		Steps: []resource.TestStep{
 			{
 				PreConfig: srv.ResetRequests,
-				Config:    membersConfig(srv, "beta-testers", `{ "user-1" = null, "user-2" = "acme" }`),
+				Config:    acctest.MembersConfig(srv, "beta-testers", `{ "user-1" = null, "user-2" = "acme" }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionCreate),
-					plancheck.ExpectKnownValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(2)),
+					plancheck.ExpectResourceAction(acctest.MembersAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(acctest.MembersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(2)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(membersAddr, tfjsonpath.New("id"), knownvalue.StringExact("beta-testers")),
-					expectMembers(map[string]knownvalue.Check{"user-1": knownvalue.Null(), "user-2": knownvalue.StringExact("acme")}),
-					expectMembershipCount(2),
-					expectLive(srv, "beta-testers", member("user-1", ""), member("user-2", "acme")),
+					statecheck.ExpectKnownValue(acctest.MembersAddr, tfjsonpath.New("id"), knownvalue.StringExact("beta-testers")),
+					acctest.ExpectMembers(map[string]knownvalue.Check{"user-1": knownvalue.Null(), "user-2": knownvalue.StringExact("acme")}),
+					acctest.ExpectMembershipCount(2),
+					acctest.ExpectLive(srv, "beta-testers", acctest.Member("user-1", ""), acctest.Member("user-2", "acme")),
 					// The plan reads the audience to warn about members a create would remove; Terraform plans
 					// again at apply, and the apply uses that second read.
-					expectRequests(srv, 1, 0, 2),
+					acctest.ExpectRequests(srv, 1, 0, 2),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 			{
 				// Add one and remove one in the same apply: one list to refresh; the apply diffs against it.
 				PreConfig: srv.ResetRequests,
-				Config:    membersConfig(srv, "beta-testers", `{ "user-2" = "acme", "user-3" = null }`),
+				Config:    acctest.MembersConfig(srv, "beta-testers", `{ "user-2" = "acme", "user-3" = null }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(acctest.MembersAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectMembers(map[string]knownvalue.Check{"user-2": knownvalue.StringExact("acme"), "user-3": knownvalue.Null()}),
-					expectLive(srv, "beta-testers", member("user-2", "acme"), member("user-3", "")),
-					expectRequests(srv, 1, 1, 1),
+					acctest.ExpectMembers(map[string]knownvalue.Check{"user-2": knownvalue.StringExact("acme"), "user-3": knownvalue.Null()}),
+					acctest.ExpectLive(srv, "beta-testers", acctest.Member("user-2", "acme"), acctest.Member("user-3", "")),
+					acctest.ExpectRequests(srv, 1, 1, 1),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 			{
 				// An unchanged configuration refreshes and writes nothing.
 				PreConfig:         srv.ResetRequests,
-				Config:            membersConfig(srv, "beta-testers", `{ "user-2" = "acme", "user-3" = null }`),
+				Config:            acctest.MembersConfig(srv, "beta-testers", `{ "user-2" = "acme", "user-3" = null }`),
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, 1)},
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, 0, 0, 1)},
 			},
 		},
 	})
 }
 
 func TestAccAudienceMembersResource_tenants(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("tenants")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: membersConfig(srv, "tenants", `{ "u1" = null, "u2" = "acme", "u3" = "globex" }`),
+				Config: acctest.MembersConfig(srv, "tenants", `{ "u1" = null, "u2" = "acme", "u3" = "globex" }`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectLive(srv, "tenants", member("u1", ""), member("u2", "acme"), member("u3", "globex")),
+					acctest.ExpectLive(srv, "tenants", acctest.Member("u1", ""), acctest.Member("u2", "acme"), acctest.Member("u3", "globex")),
 				},
 			},
 			{
 				// Moving members between tenants adds the new memberships before removing the old ones.
-				Config: membersConfig(srv, "tenants", `{ "u1" = "acme", "u2" = null, "u3" = "globex" }`),
+				Config: acctest.MembersConfig(srv, "tenants", `{ "u1" = "acme", "u2" = null, "u3" = "globex" }`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectMembers(map[string]knownvalue.Check{
+					acctest.ExpectMembers(map[string]knownvalue.Check{
 						"u1": knownvalue.StringExact("acme"), "u2": knownvalue.Null(), "u3": knownvalue.StringExact("globex"),
 					}),
-					expectLive(srv, "tenants", member("u1", "acme"), member("u2", ""), member("u3", "globex")),
+					acctest.ExpectLive(srv, "tenants", acctest.Member("u1", "acme"), acctest.Member("u2", ""), acctest.Member("u3", "globex")),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 			{
 				// A user made a member under a second tenant outside Terraform: members cannot show it, the
 				// count does, and the apply removes the extra membership.
-				PreConfig: func() { srv.AddMemberships("tenants", member("u3", "initech")) },
-				Config:    membersConfig(srv, "tenants", `{ "u1" = "acme", "u2" = null, "u3" = "globex" }`),
+				PreConfig: func() { srv.AddMemberships("tenants", acctest.Member("u3", "initech")) },
+				Config:    acctest.MembersConfig(srv, "tenants", `{ "u1" = "acme", "u2" = null, "u3" = "globex" }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(3)),
+					plancheck.ExpectResourceAction(acctest.MembersAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(acctest.MembersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(3)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectMembershipCount(3),
-					expectLive(srv, "tenants", member("u1", "acme"), member("u2", ""), member("u3", "globex")),
+					acctest.ExpectMembershipCount(3),
+					acctest.ExpectLive(srv, "tenants", acctest.Member("u1", "acme"), acctest.Member("u2", ""), acctest.Member("u3", "globex")),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
 	})
 }
 
 func TestAccAudienceMembersResource_drift(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("drift")
-	config := membersConfig(srv, "drift", `{ "u1" = null, "u2" = null, "u3" = "acme" }`)
+	config := acctest.MembersConfig(srv, "drift", `{ "u1" = null, "u2" = null, "u3" = "acme" }`)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config},
 			{
 				// Someone removes u1, moves u3 to another tenant and adds an intruder in the dashboard.
 				PreConfig: func() {
-					srv.RemoveMemberships("drift", member("u1", ""), member("u3", "acme"))
-					srv.AddMemberships("drift", member("u3", "globex"), member("intruder", ""))
+					srv.RemoveMemberships("drift", acctest.Member("u1", ""), acctest.Member("u3", "acme"))
+					srv.AddMemberships("drift", acctest.Member("u3", "globex"), acctest.Member("intruder", ""))
 				},
 				RefreshState:       true,
 				ExpectNonEmptyPlan: true,
 				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
-					expectPriorValue(tfjsonpath.New("members"), knownvalue.MapExact(map[string]knownvalue.Check{
+					plancheck.ExpectResourceAction(acctest.MembersAddr, plancheck.ResourceActionUpdate),
+					acctest.ExpectPriorValue(tfjsonpath.New("members"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"u2": knownvalue.Null(), "u3": knownvalue.StringExact("globex"), "intruder": knownvalue.Null(),
 					})),
 				}},
@@ -174,34 +136,34 @@ func TestAccAudienceMembersResource_drift(t *testing.T) {
 			{
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(acctest.MembersAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectLive(srv, "drift", member("u1", ""), member("u2", ""), member("u3", "acme")),
+					acctest.ExpectLive(srv, "drift", acctest.Member("u1", ""), acctest.Member("u2", ""), acctest.Member("u3", "acme")),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
 	})
 }
 
 func TestAccAudienceMembersResource_import(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("imported", member("u1", ""), member("u2", "acme"))
-	config := membersConfig(srv, "imported", `{ "u1" = null, "u2" = "acme" }`)
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("imported", acctest.Member("u1", ""), acctest.Member("u2", "acme"))
+	config := acctest.MembersConfig(srv, "imported", `{ "u1" = null, "u2" = "acme" }`)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				// Adopting the audience as it is: nothing to add or remove.
 				PreConfig:         srv.ResetRequests,
 				Config:            config,
-				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, 2)},
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, 0, 0, 2)},
 			},
 			{
 				// terraform import knock_audience_members.test imported: then the imported state equals the applied one.
 				Config:            config,
-				ResourceName:      membersAddr,
+				ResourceName:      acctest.MembersAddr,
 				ImportState:       true,
 				ImportStateId:     "imported",
 				ImportStateVerify: true,
@@ -209,7 +171,7 @@ func TestAccAudienceMembersResource_import(t *testing.T) {
 			{
 				// An import block on the audience plans a no-op import.
 				Config:          config,
-				ResourceName:    membersAddr,
+				ResourceName:    acctest.MembersAddr,
 				ImportState:     true,
 				ImportStateId:   "imported",
 				ImportStateKind: resource.ImportBlockWithID,
@@ -220,44 +182,44 @@ func TestAccAudienceMembersResource_import(t *testing.T) {
 
 func TestAccAudienceMembersResource_largeAudience(t *testing.T) {
 	const n = 2600
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("large")
-	all := hclUserMap("user-", 0, n, "null")
+	all := acctest.HCLUserMap("user-", 0, n, "null")
 	// Drop 1,100 members (users 0..1099) and add 50 new ones.
-	changed := fmt.Sprintf(`merge(%s, %s)`, hclUserMap("user-", 1100, n, "null"), hclUserMap("new-", 0, 50, `"acme"`))
+	changed := fmt.Sprintf(`merge(%s, %s)`, acctest.HCLUserMap("user-", 1100, n, "null"), acctest.HCLUserMap("new-", 0, 50, `"acme"`))
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				// Create: the empty audience read by the plan and by the apply's plan, ceil(2600/1000) = 3 adds.
 				PreConfig:         srv.ResetRequests,
-				Config:            membersConfig(srv, "large", all),
-				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(n), expectRequests(srv, 3, 0, 2)},
+				Config:            acctest.MembersConfig(srv, "large", all),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectMembershipCount(n), acctest.ExpectRequests(srv, 3, 0, 2)},
 			},
 			{
 				// No change: the plan's refresh pages through 2,600 members (52 pages of 50), no write.
 				PreConfig:         srv.ResetRequests,
-				Config:            membersConfig(srv, "large", all),
+				Config:            acctest.MembersConfig(srv, "large", all),
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, 52)},
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, 0, 0, 52)},
 			},
 			{
 				// Update: 52 lists to refresh (the apply diffs against that read), 1 add, ceil(1100/1000) = 2 removes.
 				PreConfig:         srv.ResetRequests,
-				Config:            membersConfig(srv, "large", changed),
-				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(1550), expectRequests(srv, 1, 2, 52)},
+				Config:            acctest.MembersConfig(srv, "large", changed),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectMembershipCount(1550), acctest.ExpectRequests(srv, 1, 2, 52)},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
-		CheckDestroy: checkLiveAfterDestroy(srv, "large"),
+		CheckDestroy: acctest.CheckLiveAfterDestroy(srv, "large"),
 	})
 }
 
 func TestAccAudienceMembersResource_wrongAPIKey(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("aud")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
 provider "knock" {
@@ -269,43 +231,43 @@ resource "knock_audience_members" "test" {
   members      = { "u1" = null }
 }
 `, srv.URL()),
-			ExpectError: errorText("Unable to Read Audience Members", "HTTP 401", "request id req_local_", "Knock refused the API key", "KNOCK_API_KEY"),
+			ExpectError: acctest.ErrorText("Unable to Read Audience Members", "HTTP 401", "request id req_local_", "Knock refused the API key", "KNOCK_API_KEY"),
 		}},
 	})
 }
 
 func TestAccAudienceMembersResource_unknownAudience(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      membersConfig(srv, "no-such-audience", `{ "u1" = null }`),
-			ExpectError: errorText("HTTP 404", "resource_missing", `The audience "no-such-audience" does not exist in this Knock environment`),
+			Config:      acctest.MembersConfig(srv, "no-such-audience", `{ "u1" = null }`),
+			ExpectError: acctest.ErrorText("HTTP 404", "resource_missing", `The audience "no-such-audience" does not exist in this Knock environment`),
 		}},
 	})
 }
 
 func TestAccAudienceMembersResource_invalidMembers(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("aud")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      membersConfig(srv, "aud", `{ "" = null }`),
-				ExpectError: errorText("Invalid Member User ID", `empty key ("")`, "fill in the user id or remove the entry"),
+				Config:      acctest.MembersConfig(srv, "aud", `{ "" = null }`),
+				ExpectError: acctest.ErrorText("Invalid Member User ID", `empty key ("")`, "fill in the user id or remove the entry"),
 			},
 			{
-				Config:      membersConfig(srv, "aud", `{ "u1" = "" }`),
-				ExpectError: errorText("Invalid Member Tenant", `members["u1"] is ""`, "Write null for a membership without tenant"),
+				Config:      acctest.MembersConfig(srv, "aud", `{ "u1" = "" }`),
+				ExpectError: acctest.ErrorText("Invalid Member Tenant", `members["u1"] is ""`, "Write null for a membership without tenant"),
 			},
 			{
-				Config:      membersConfig(srv, "aud", `{ for i in range(8) : "u${i}" => "" }`),
-				ExpectError: errorText("3 more members have an empty tenant"),
+				Config:      acctest.MembersConfig(srv, "aud", `{ for i in range(8) : "u${i}" => "" }`),
+				ExpectError: acctest.ErrorText("3 more members have an empty tenant"),
 			},
 			{
-				Config:      membersConfig(srv, "", `{ "u1" = null }`),
-				ExpectError: errorText("Invalid Audience Key", `audience_key is "" (empty)`),
+				Config:      acctest.MembersConfig(srv, "", `{ "u1" = null }`),
+				ExpectError: acctest.ErrorText("Invalid Audience Key", `audience_key is "" (empty)`),
 			},
 		},
 	})
@@ -317,31 +279,31 @@ func TestAccAudienceMembersResource_requestFloor(t *testing.T) {
 	ceil := func(a, b int) int { return (a + b - 1) / b }
 	for _, n := range []int{1, 1000, 1001, 5000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			srv := newLocalAPI(t)
+			srv := acctest.NewLocalAPI(t)
 			audienceKey := fmt.Sprintf("floor-%d", n)
 			srv.CreateAudience(audienceKey)
 			changes := max(n/100, 2) // half leave, half join
-			all := hclUserMap("user-", 0, n, "null")
-			changed := fmt.Sprintf("merge(%s, %s)", hclUserMap("user-", changes/2, n, "null"), hclUserMap("new-", 0, changes/2, "null"))
+			all := acctest.HCLUserMap("user-", 0, n, "null")
+			changed := fmt.Sprintf("merge(%s, %s)", acctest.HCLUserMap("user-", changes/2, n, "null"), acctest.HCLUserMap("new-", 0, changes/2, "null"))
 			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ProtoV6ProviderFactories: acctest.ProviderFactories,
 				Steps: []resource.TestStep{
 					{
 						PreConfig:         srv.ResetRequests,
-						Config:            membersConfig(srv, audienceKey, all),
-						ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, ceil(n, 1000), 0, 2)},
+						Config:            acctest.MembersConfig(srv, audienceKey, all),
+						ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, ceil(n, 1000), 0, 2)},
 					},
 					{
 						PreConfig:         srv.ResetRequests,
-						Config:            membersConfig(srv, audienceKey, all),
+						Config:            acctest.MembersConfig(srv, audienceKey, all),
 						ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-						ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 0, 0, ceil(n, 50))},
+						ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, 0, 0, ceil(n, 50))},
 					},
 					{
 						// The refresh reads the audience once; the apply diffs against that read.
 						PreConfig:         srv.ResetRequests,
-						Config:            membersConfig(srv, audienceKey, changed),
-						ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, ceil(changes/2, 1000), ceil(changes/2, 1000), ceil(n, 50))},
+						Config:            acctest.MembersConfig(srv, audienceKey, changed),
+						ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, ceil(changes/2, 1000), ceil(changes/2, 1000), ceil(n, 50))},
 					},
 				},
 			})
@@ -352,15 +314,15 @@ func TestAccAudienceMembersResource_requestFloor(t *testing.T) {
 // TestAccAudienceMembersResource_partialFailure: a batch fails for good after another succeeded; the
 // state records what the audience holds, and the next apply sends exactly the remainder.
 func TestAccAudienceMembersResource_partialFailure(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("partial")
 	config := func(members string) string {
-		return providerConfig(srv, "max_retries = 0", "write_concurrency = 1") + membersResource("test", "partial", members, "")
+		return acctest.ProviderConfig(srv, "max_retries = 0", "write_concurrency = 1") + acctest.MembersResource("test", "partial", members, "")
 	}
-	initial := hclUserMap("user-", 0, 100, "null")
-	grown := fmt.Sprintf("merge(%s, %s)", initial, hclUserMap("new-", 0, 2500, `"acme"`))
+	initial := acctest.HCLUserMap("user-", 0, 100, "null")
+	grown := fmt.Sprintf("merge(%s, %s)", initial, acctest.HCLUserMap("new-", 0, 2500, `"acme"`))
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config(initial)},
 			{
@@ -369,7 +331,7 @@ func TestAccAudienceMembersResource_partialFailure(t *testing.T) {
 					srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{}, localknock.Fault{Status: 503})
 				},
 				Config: config(grown),
-				ExpectError: errorText("Unable to Add Audience Members", `adding members to audience "partial" (2,500 members)`,
+				ExpectError: acctest.ErrorText("Unable to Add Audience Members", `adding members to audience "partial" (2,500 members)`,
 					"HTTP 503", "request id req_local_", "Added 1,000 of 2,500 members to audience", "next apply finishes them"),
 			},
 			{
@@ -377,33 +339,33 @@ func TestAccAudienceMembersResource_partialFailure(t *testing.T) {
 				PreConfig: srv.ResetRequests,
 				Config:    config(grown),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
-					expectPriorValue(tfjsonpath.New("membership_count"), knownvalue.Int64Exact(1100)),
+					plancheck.ExpectResourceAction(acctest.MembersAddr, plancheck.ResourceActionUpdate),
+					acctest.ExpectPriorValue(tfjsonpath.New("membership_count"), knownvalue.Int64Exact(1100)),
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2600), expectRequests(srv, 2, 0, 22)},
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectMembershipCount(2600), acctest.ExpectRequests(srv, 2, 0, 22)},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
 	})
 }
 
 func TestAccAudienceMembersResource_timeouts(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("slow")
 	config := func(members, timeouts string) string {
-		return providerConfig(srv) + membersResource("test", "slow", members, "timeouts {\n    "+timeouts+"\n  }")
+		return acctest.ProviderConfig(srv) + acctest.MembersResource("test", "slow", members, "timeouts {\n    "+timeouts+"\n  }")
 	}
 	one, two := `{ "u1" = null }`, `{ "u1" = null, "u2" = null }`
 	short := "update = \"1s\"\n    read   = \"1s\"\n    delete = \"1s\""
 	deadline := func(summary string) *regexp.Regexp {
-		return errorText(summary, "context deadline exceeded", "ran past its deadline", "timeouts block")
+		return acctest.ErrorText(summary, "context deadline exceeded", "ran past its deadline", "timeouts block")
 	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config:      config(one, `create = "soon"`),
-				ExpectError: errorText("Invalid Timeout", `timeouts.create is "soon"`, `write it like "30m"`),
+				ExpectError: acctest.ErrorText("Invalid Timeout", `timeouts.create is "soon"`, `write it like "30m"`),
 			},
 			{
 				// Knock answers the list after 3 s: the plan that introduces timeouts.read uses it for its read.
@@ -419,7 +381,7 @@ func TestAccAudienceMembersResource_timeouts(t *testing.T) {
 			},
 			{
 				Config:            config(one, `create = "1m"`),
-				ConfigStateChecks: []statecheck.StateCheck{expectLive(srv, "slow", member("u1", ""))},
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectLive(srv, "slow", acctest.Member("u1", ""))},
 			},
 			{
 				PreConfig:   func() { srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{Delay: 3 * time.Second}) },
@@ -430,7 +392,7 @@ func TestAccAudienceMembersResource_timeouts(t *testing.T) {
 				// A refresh uses the read deadline recorded in state, here by the failed update.
 				PreConfig:   func() { srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: 3 * time.Second}) },
 				Config:      config(two, short),
-				ExpectError: errorText("Unable to Read Audience Members", "ran past its deadline", "terraform apply -refresh=false"),
+				ExpectError: acctest.ErrorText("Unable to Read Audience Members", "ran past its deadline", "terraform apply -refresh=false"),
 			},
 			{
 				PreConfig:   func() { srv.InjectFaults(localknock.EndpointRemove, localknock.Fault{Delay: 3 * time.Second}) },
@@ -445,33 +407,33 @@ func TestAccAudienceMembersResource_timeouts(t *testing.T) {
 // TestAccAudienceMembersResource_createFailsPartWay: a create that fails records nothing, and the next
 // create sends only what is missing.
 func TestAccAudienceMembersResource_createFailsPartWay(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("fresh", member("user-00000", ""), member("legacy", ""))
-	config := providerConfig(srv, "max_retries = 0", "write_concurrency = 1") + membersResource("test", "fresh", hclUserMap("user-", 0, 2001, "null"), "")
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("fresh", acctest.Member("user-00000", ""), acctest.Member("legacy", ""))
+	config := acctest.ProviderConfig(srv, "max_retries = 0", "write_concurrency = 1") + acctest.MembersResource("test", "fresh", acctest.HCLUserMap("user-", 0, 2001, "null"), "")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() { srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{}, localknock.Fault{Status: 500}) },
 				Config:    config,
-				ExpectError: errorText("Unable to Add Audience Members", "Added 1,000 of 2,000 members to audience",
+				ExpectError: acctest.ErrorText("Unable to Add Audience Members", "Added 1,000 of 2,000 members to audience",
 					"not recorded in Terraform state yet", "only the changes still missing"),
 			},
 			{
 				// The pre-existing declared member was never out of the audience.
 				PreConfig: func() {
-					if !slices.Contains(srv.Memberships("fresh"), member("user-00000", "")) {
+					if !slices.Contains(srv.Memberships("fresh"), acctest.Member("user-00000", "")) {
 						t.Error("user-00000, a member before the apply, is no longer in the audience")
 					}
 					srv.ResetRequests()
 				},
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(acctest.MembersAddr, plancheck.ResourceActionCreate),
 				}},
 				// 1,000 still missing: one add. "legacy" is not declared, but a create never removes: it stays for the
 				// next plan to show. The 1,002 live members are read by the plan and by the apply's plan (21 pages each).
-				ConfigStateChecks:  []statecheck.StateCheck{expectMembershipCount(2001), expectRequests(srv, 1, 0, 42)},
+				ConfigStateChecks:  []statecheck.StateCheck{acctest.ExpectMembershipCount(2001), acctest.ExpectRequests(srv, 1, 0, 42)},
 				ExpectNonEmptyPlan: true,
 			},
 			{
@@ -479,12 +441,12 @@ func TestAccAudienceMembersResource_createFailsPartWay(t *testing.T) {
 				PreConfig: srv.ResetRequests,
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(membersAddr, plancheck.ResourceActionUpdate),
-					expectPriorValue(tfjsonpath.New("members").AtMapKey("legacy"), knownvalue.Null()),
+					plancheck.ExpectResourceAction(acctest.MembersAddr, plancheck.ResourceActionUpdate),
+					acctest.ExpectPriorValue(tfjsonpath.New("members").AtMapKey("legacy"), knownvalue.Null()),
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(2001), expectRequests(srv, 0, 1, 41)},
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectMembershipCount(2001), acctest.ExpectRequests(srv, 0, 1, 41)},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
 	})
 }
@@ -492,12 +454,12 @@ func TestAccAudienceMembersResource_createFailsPartWay(t *testing.T) {
 // TestAccAudienceMembersResource_faults: rate limiting, server errors, dropped connections and cut-off
 // answers during create and update are retried; each apply converges and nothing is lost or doubled.
 func TestAccAudienceMembersResource_faults(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("faulty")
-	all := hclUserMap("user-", 0, 2600, "null")
-	changed := fmt.Sprintf("merge(%s, %s)", hclUserMap("user-", 1200, 2600, "null"), hclUserMap("new-", 0, 300, `"acme"`))
+	all := acctest.HCLUserMap("user-", 0, 2600, "null")
+	changed := fmt.Sprintf("merge(%s, %s)", acctest.HCLUserMap("user-", 1200, 2600, "null"), acctest.HCLUserMap("new-", 0, 300, `"acme"`))
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
@@ -506,13 +468,13 @@ func TestAccAudienceMembersResource_faults(t *testing.T) {
 						localknock.Fault{Status: 429, RetryAfterMs: 50}, localknock.Fault{DropConnection: true},
 						localknock.Fault{Status: 503, RetryAfter: "0"}, localknock.Fault{Status: 429})
 				},
-				Config: membersConfig(srv, "faulty", all),
+				Config: acctest.MembersConfig(srv, "faulty", all),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectMembershipCount(2600),
-					statecheck.ExpectKnownValue(membersAddr, tfjsonpath.New("members").AtMapKey("user-02599"), knownvalue.Null()),
+					acctest.ExpectMembershipCount(2600),
+					statecheck.ExpectKnownValue(acctest.MembersAddr, tfjsonpath.New("members").AtMapKey("user-02599"), knownvalue.Null()),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 			{
 				PreConfig: func() {
 					srv.InjectFaults(localknock.EndpointList, localknock.Fault{}, localknock.Fault{Status: 500, RetryAfterMs: 10},
@@ -520,16 +482,16 @@ func TestAccAudienceMembersResource_faults(t *testing.T) {
 					srv.InjectFaults(localknock.EndpointRemove, localknock.Fault{Status: 502, Body: "<html>Bad gateway</html>"},
 						localknock.Fault{DropConnection: true})
 				},
-				Config:            membersConfig(srv, "faulty", changed),
-				ConfigStateChecks: []statecheck.StateCheck{expectMembershipCount(1700)},
+				Config:            acctest.MembersConfig(srv, "faulty", changed),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectMembershipCount(1700)},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
 		CheckDestroy: func(*terraform.State) error {
 			if n := srv.FaultsInjected(); n != 9 {
 				return fmt.Errorf("%d faults injected, want all 9", n)
 			}
-			return checkLive(srv, "faulty", nil)
+			return acctest.CheckLive(srv, "faulty", nil)
 		},
 	})
 }
@@ -537,24 +499,24 @@ func TestAccAudienceMembersResource_faults(t *testing.T) {
 // TestAccAudienceMembersResource_planReadMaxAge: with plan_read_max_age = "0s" an update reads the
 // audience again instead of trusting the plan's read, and sees what changed in between.
 func TestAccAudienceMembersResource_planReadMaxAge(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("reread")
 	config := func(maxAge, members string) string {
-		return providerConfig(srv, fmt.Sprintf("plan_read_max_age = %q", maxAge)) + membersResource("test", "reread", members, "")
+		return acctest.ProviderConfig(srv, fmt.Sprintf("plan_read_max_age = %q", maxAge)) + acctest.MembersResource("test", "reread", members, "")
 	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config("0s", `{ "u1" = null }`)},
 			{
 				// One list to refresh, one more before the writes.
 				PreConfig:         srv.ResetRequests,
 				Config:            config("0s", `{ "u1" = null, "u2" = null }`),
-				ConfigStateChecks: []statecheck.StateCheck{expectRequests(srv, 1, 0, 2)},
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, 1, 0, 2)},
 			},
 			{
 				Config:      config("soon", `{ "u1" = null, "u2" = null }`),
-				ExpectError: errorText("Invalid Plan Read Max Age", `plan_read_max_age is "soon"`, "from 0s to 1h"),
+				ExpectError: acctest.ErrorText("Invalid Plan Read Max Age", `plan_read_max_age is "soon"`, "from 0s to 1h"),
 			},
 			{Config: config("60s", `{ "u1" = null, "u2" = null }`), PlanOnly: true},
 		},
@@ -564,46 +526,46 @@ func TestAccAudienceMembersResource_planReadMaxAge(t *testing.T) {
 // TestAccAudienceMembersResource_knownOnlyAtApply plans members whose tenants, and then whose keys, come
 // from another resource, so that Terraform sends them as unknown (refined, from Terraform 1.6) at plan.
 func TestAccAudienceMembersResource_knownOnlyAtApply(t *testing.T) {
-	srv := newLocalAPI(t)
+	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("aud")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: `resource "terraform_data" "tenant" {
   input = "acme"
 }
-` + membersConfig(srv, "aud", `{ "u1" = terraform_data.tenant.output, "u2" = null }`),
+` + acctest.MembersConfig(srv, "aud", `{ "u1" = terraform_data.tenant.output, "u2" = null }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectUnknownValue(membersAddr, tfjsonpath.New("members").AtMapKey("u1")),
-					plancheck.ExpectKnownValue(membersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(2)),
+					plancheck.ExpectUnknownValue(acctest.MembersAddr, tfjsonpath.New("members").AtMapKey("u1")),
+					plancheck.ExpectKnownValue(acctest.MembersAddr, tfjsonpath.New("membership_count"), knownvalue.Int64Exact(2)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectMembers(map[string]knownvalue.Check{"u1": knownvalue.StringExact("acme"), "u2": knownvalue.Null()}),
-					expectMembershipCount(2),
+					acctest.ExpectMembers(map[string]knownvalue.Check{"u1": knownvalue.StringExact("acme"), "u2": knownvalue.Null()}),
+					acctest.ExpectMembershipCount(2),
 				},
 			},
 			{
 				Config: `resource "terraform_data" "ids" {
   input = ["u2", "u3"]
 }
-` + membersConfig(srv, "aud", `{ for id in terraform_data.ids.output : id => null }`),
+` + acctest.MembersConfig(srv, "aud", `{ for id in terraform_data.ids.output : id => null }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectUnknownValue(membersAddr, tfjsonpath.New("members")),
+					plancheck.ExpectUnknownValue(acctest.MembersAddr, tfjsonpath.New("members")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectMembers(map[string]knownvalue.Check{"u2": knownvalue.Null(), "u3": knownvalue.Null()}),
-					expectMembershipCount(2),
+					acctest.ExpectMembers(map[string]knownvalue.Check{"u2": knownvalue.Null(), "u3": knownvalue.Null()}),
+					acctest.ExpectMembershipCount(2),
 				},
 				Check: func(*terraform.State) error {
-					want := []localknock.Membership{member("u2", ""), member("u3", "")}
+					want := []localknock.Membership{acctest.Member("u2", ""), acctest.Member("u3", "")}
 					if got := srv.Memberships("aud"); !slices.Equal(got, want) {
 						return fmt.Errorf("the audience holds %v, want %v", got, want)
 					}
 					return nil
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 		},
 	})
 }

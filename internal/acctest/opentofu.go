@@ -1,4 +1,4 @@
-package provider
+package acctest
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 
 // Reasons for skipping on OpenTofu, one per feature it does not have. (Resource identities it has:
 // OpenTofu 1.12 passes the identity tests.)
-const openTofuNoQuery = "OpenTofu has no list resources and no query command (Terraform 1.14+)"
+const OpenTofuNoQuery = "OpenTofu has no list resources and no query command (Terraform 1.14+)"
 
 // cliIsOpenTofu reports whether the CLI of the acceptance tests is OpenTofu: the first line of its
 // `version` output, else TF_ACC_PROVIDER_HOST, which OpenTofu runs need anyway.
@@ -30,8 +30,8 @@ var cliIsOpenTofu = sync.OnceValue(func() bool {
 	return os.Getenv("TF_ACC_PROVIDER_HOST") == "registry.opentofu.org"
 })
 
-// skipOnOpenTofu is a TerraformVersionCheck that skips the test on OpenTofu, with the reason.
-func skipOnOpenTofu(reason string) tfversion.TerraformVersionCheck {
+// SkipOnOpenTofu is a TerraformVersionCheck that skips the test on OpenTofu, with the reason.
+func SkipOnOpenTofu(reason string) tfversion.TerraformVersionCheck {
 	return openTofuCheck{reason: reason}
 }
 
@@ -43,8 +43,8 @@ func (c openTofuCheck) CheckTerraformVersion(_ context.Context, _ tfversion.Chec
 	}
 }
 
-// skipTestOnOpenTofu skips a test that runs the CLI itself (not through resource.Test) on OpenTofu.
-func skipTestOnOpenTofu(t *testing.T, reason string) {
+// SkipTestOnOpenTofu skips a test that runs the CLI itself (not through resource.Test) on OpenTofu.
+func SkipTestOnOpenTofu(t *testing.T, reason string) {
 	t.Helper()
 	if cliIsOpenTofu() {
 		t.Skip(reason)

@@ -1,4 +1,4 @@
-package provider
+package examples_test
 
 // Tests of what examples/ promises: two Knock environments stay separate, every example configuration
 // validates against the provider's real schema, the module-testing example's `terraform test` suites
@@ -10,7 +10,6 @@ package provider
 // terraform-plugin-testing cannot show (every alias of a provider name shares its one in-process server).
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,11 +17,9 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -35,6 +32,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"gopkg.in/yaml.v3"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
@@ -90,7 +88,7 @@ func checkEnvironmentLive(srv *localknock.Server, apiKey, audienceKey string, wa
 		return err
 	}
 	if !slices.Equal(sortedMemberships(got), sortedMemberships(want)) {
-		return fmt.Errorf("audience %q of the environment of %s holds %s, want %s", audienceKey, apiKey, describe(got), describe(want))
+		return fmt.Errorf("audience %q of the environment of %s holds %s, want %s", audienceKey, apiKey, acctest.Describe(got), acctest.Describe(want))
 	}
 	return nil
 }
@@ -103,7 +101,7 @@ func sortedMemberships(ms []localknock.Membership) []localknock.Membership {
 	return out
 }
 
-// expectEnvironmentLive is expectLive for any environment of srv, read through the HTTP API.
+// expectEnvironmentLive is acctest.ExpectLive for any environment of srv, read through the HTTP API.
 func expectEnvironmentLive(srv *localknock.Server, apiKey, audienceKey string, want ...localknock.Membership) statecheck.StateCheck {
 	return environmentLiveCheck{srv: srv, apiKey: apiKey, audienceKey: audienceKey, want: want}
 }
@@ -145,8 +143,8 @@ func TestAccEnvironments_providerPerEnvironment(t *testing.T) {
 	srv.CreateAudience("beta-testers")
 	createAudienceIn(t, srv, productionKey, "beta-testers")
 	factories := map[string]func() (tfprotov6.ProviderServer, error){
-		"knock":           testAccProtoV6ProviderFactories["knock"],
-		"knockproduction": testAccProtoV6ProviderFactories["knock"],
+		"knock":           acctest.ProviderFactories["knock"],
+		"knockproduction": acctest.ProviderFactories["knock"],
 	}
 	config := func(development, production string) string {
 		return fmt.Sprintf(`
@@ -176,7 +174,7 @@ resource "knock_audience_members" "production" {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
 		CheckDestroy: func(*terraform.State) error {
-			return errors.Join(checkLive(srv, "beta-testers", nil), checkEnvironmentLive(srv, productionKey, "beta-testers"))
+			return errors.Join(acctest.CheckLive(srv, "beta-testers", nil), checkEnvironmentLive(srv, productionKey, "beta-testers"))
 		},
 		Steps: []resource.TestStep{
 			{
@@ -186,11 +184,11 @@ resource "knock_audience_members" "production" {
 					statecheck.ExpectKnownValue(prodAddr, tfjsonpath.New("members"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"alice": knownvalue.Null(), "bob": knownvalue.StringExact("acme"),
 					})),
-					expectLive(srv, "beta-testers", member("dev-alice", ""), member("qa-robot", "")),
-					expectEnvironmentLive(srv, productionKey, "beta-testers", member("alice", ""), member("bob", "acme")),
+					acctest.ExpectLive(srv, "beta-testers", acctest.Member("dev-alice", ""), acctest.Member("qa-robot", "")),
+					expectEnvironmentLive(srv, productionKey, "beta-testers", acctest.Member("alice", ""), acctest.Member("bob", "acme")),
 				},
 			},
-			emptyPlanAfterRefresh(),
+			acctest.EmptyPlanAfterRefresh(),
 			{
 				// A change in development leaves production alone.
 				Config: config(`{ "dev-alice" = null }`, `{ "alice" = null, "bob" = "acme" }`),
@@ -199,8 +197,8 @@ resource "knock_audience_members" "production" {
 					plancheck.ExpectResourceAction(prodAddr, plancheck.ResourceActionNoop),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectLive(srv, "beta-testers", member("dev-alice", "")),
-					expectEnvironmentLive(srv, productionKey, "beta-testers", member("alice", ""), member("bob", "acme")),
+					acctest.ExpectLive(srv, "beta-testers", acctest.Member("dev-alice", "")),
+					expectEnvironmentLive(srv, productionKey, "beta-testers", acctest.Member("alice", ""), acctest.Member("bob", "acme")),
 				},
 			},
 			{
@@ -220,8 +218,8 @@ resource "knock_audience_members" "production" {
 					plancheck.ExpectResourceAction(prodAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectLive(srv, "beta-testers", member("dev-alice", "")),
-					expectEnvironmentLive(srv, productionKey, "beta-testers", member("alice", ""), member("bob", "acme")),
+					acctest.ExpectLive(srv, "beta-testers", acctest.Member("dev-alice", "")),
+					expectEnvironmentLive(srv, productionKey, "beta-testers", acctest.Member("alice", ""), acctest.Member("bob", "acme")),
 				},
 			},
 		},
@@ -233,12 +231,12 @@ resource "knock_audience_members" "production" {
 // only its own members after create, update and destroy, that a second plan is empty, and that the
 // example refuses the same key for both aliases.
 func TestAccEnvironments_aliasesExample(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
-	tf := newExampleTerraform(t, "environments")
+	tf := acctest.NewExampleWorkspace(t, "environments")
 	srv := newTwoEnvironmentAPI(t)
 	srv.CreateAudience("beta-testers") // as knock-local-api -audience does: in the first environment only
-	tf.env = append(tf.env,
+	tf.Env = append(tf.Env,
 		"TF_VAR_knock_base_url="+srv.URL(),
 		"TF_VAR_knock_development_api_key="+developmentKey,
 		"TF_VAR_knock_production_api_key="+productionKey,
@@ -249,7 +247,7 @@ func TestAccEnvironments_aliasesExample(t *testing.T) {
 	}
 	expectEnvironments := func(development, production []localknock.Membership) {
 		t.Helper()
-		if err := checkLive(srv, "beta-testers", development); err != nil {
+		if err := acctest.CheckLive(srv, "beta-testers", development); err != nil {
 			t.Errorf("development: %v", err)
 		}
 		if err := checkEnvironmentLive(srv, productionKey, "beta-testers", production...); err != nil {
@@ -258,46 +256,46 @@ func TestAccEnvironments_aliasesExample(t *testing.T) {
 	}
 
 	// The guide's local instructions: the production audience is created by the apply.
-	tf.mustRun("apply", "-auto-approve", "-var=create_audience=true", members([]string{"dev-alice", "qa-robot"}, []string{"alice", "bob"}))
-	expectEnvironments([]localknock.Membership{member("dev-alice", ""), member("qa-robot", "")},
-		[]localknock.Membership{member("alice", ""), member("bob", "")})
+	tf.MustRun("apply", "-auto-approve", "-var=create_audience=true", members([]string{"dev-alice", "qa-robot"}, []string{"alice", "bob"}))
+	expectEnvironments([]localknock.Membership{acctest.Member("dev-alice", ""), acctest.Member("qa-robot", "")},
+		[]localknock.Membership{acctest.Member("alice", ""), acctest.Member("bob", "")})
 	var counts map[string]int
-	if err := json.Unmarshal([]byte(tf.mustRun("output", "-json", "membership_count")), &counts); err != nil {
+	if err := json.Unmarshal([]byte(tf.MustRun("output", "-json", "membership_count")), &counts); err != nil {
 		t.Fatal(err)
 	}
 	if want := map[string]int{"development": 2, "production": 2}; !maps.Equal(counts, want) {
 		t.Errorf("output membership_count = %v, want %v", counts, want)
 	}
-	if out, code := tf.run("plan", "-detailed-exitcode", "-var=create_audience=true", members([]string{"dev-alice", "qa-robot"}, []string{"alice", "bob"})); code != 0 {
+	if out, code := tf.Run("plan", "-detailed-exitcode", "-var=create_audience=true", members([]string{"dev-alice", "qa-robot"}, []string{"alice", "bob"})); code != 0 {
 		t.Errorf("the plan after apply is not empty (exit %d):\n%s", code, out)
 	}
 
-	tf.mustRun("apply", "-auto-approve", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
-	expectEnvironments([]localknock.Membership{member("dev-alice", "")},
-		[]localknock.Membership{member("alice", ""), member("bob", ""), member("carol", "")})
+	tf.MustRun("apply", "-auto-approve", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
+	expectEnvironments([]localknock.Membership{acctest.Member("dev-alice", "")},
+		[]localknock.Membership{acctest.Member("alice", ""), acctest.Member("bob", ""), acctest.Member("carol", "")})
 
 	// The same key for both aliases would write both resources to one environment.
 	sameKey := *tf
-	sameKey.env = append(slices.Clone(tf.env), "TF_VAR_knock_production_api_key="+developmentKey)
-	out, code := sameKey.run("plan", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
-	if code != 1 || !errorText("Resource precondition failed", "production and development keys are the same").MatchString(out) {
+	sameKey.Env = append(slices.Clone(tf.Env), "TF_VAR_knock_production_api_key="+developmentKey)
+	out, code := sameKey.Run("plan", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
+	if code != 1 || !acctest.ErrorText("Resource precondition failed", "production and development keys are the same").MatchString(out) {
 		t.Errorf("a plan with one key for both environments: exit %d, want 1 with the example's precondition error:\n%s", code, out)
 	}
 
 	// The production guard rail holds for destroy too, until the example's variable lifts it.
-	out, code = tf.run("destroy", "-auto-approve", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
-	if code != 1 || !errorText("Too Many Audience Members To Remove", "Destroying this resource removes 3 memberships").MatchString(out) {
+	out, code = tf.Run("destroy", "-auto-approve", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
+	if code != 1 || !acctest.ErrorText("Too Many Audience Members To Remove", "Destroying this resource removes 3 memberships").MatchString(out) {
 		t.Errorf("destroying production under max_removal_percent = 10: exit %d, want 1 with the guard rail's error:\n%s", code, out)
 	}
-	tf.mustRun("apply", "-auto-approve", "-var=production_max_removal_percent=100", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
-	tf.mustRun("destroy", "-auto-approve", "-var=production_max_removal_percent=100", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
+	tf.MustRun("apply", "-auto-approve", "-var=production_max_removal_percent=100", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
+	tf.MustRun("destroy", "-auto-approve", "-var=production_max_removal_percent=100", members([]string{"dev-alice"}, []string{"alice", "bob", "carol"}))
 	expectEnvironments(nil, nil)
 }
 
 // TestAccExamples_validate runs terraform validate on every example that is a root module (a directory
 // whose .tf files hold a terraform block), so that the examples parse against the provider's schema.
 func TestAccExamples_validate(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
 	var roots []string
 	err := filepath.WalkDir(examplesDir, func(path string, d fs.DirEntry, err error) error {
@@ -329,18 +327,18 @@ func TestAccExamples_validate(t *testing.T) {
 			t.Fatalf("examples/%s is not among the examples found (%v)", required, roots)
 		}
 	}
-	bin := buildExamplesProvider(t)
-	version := terraformVersion(t)
+	bin := acctest.BuildExamplesProvider(t)
+	version := acctest.TerraformVersion(t)
 	for _, root := range roots {
 		t.Run(root, func(t *testing.T) {
-			tf := newExampleTerraformWith(t, root, bin)
-			if tests, _ := filepath.Glob(filepath.Join(tf.dir, "tests", "*.tftest.hcl")); len(tests) > 0 {
-				if !atLeastVersion(version, 1, 7) {
+			tf := acctest.NewExampleWorkspaceWith(t, root, bin)
+			if tests, _ := filepath.Glob(filepath.Join(tf.Dir, "tests", "*.tftest.hcl")); len(tests) > 0 {
+				if !acctest.AtLeastVersion(version, 1, 7) {
 					t.Skipf("terraform %s: validate checks test files too, and these need Terraform 1.7", version)
 				}
-				tf.mustRun("get") // the modules that test files use; local paths only
+				tf.MustRun("get") // the modules that test files use; local paths only
 			}
-			out, _ := tf.run("validate", "-json")
+			out, _ := tf.Run("validate", "-json")
 			var result struct {
 				Valid       bool `json:"valid"`
 				Diagnostics []struct {
@@ -369,15 +367,15 @@ func TestAccExamples_validate(t *testing.T) {
 // local Knock API whose address and key are passed with -var, which must change the audience and
 // leave it empty after their teardown.
 func TestAccExamples_moduleTesting(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
 	const module = "module-testing/beta-audience"
-	version := terraformVersion(t)
-	if !atLeastVersion(version, 1, 7) {
+	version := acctest.TerraformVersion(t)
+	if !acctest.AtLeastVersion(version, 1, 7) {
 		t.Skipf("terraform %s cannot run examples/%s: terraform test needs Terraform 1.6, and mock_provider and "+
 			"provider blocks that read run outputs need 1.7", version, module)
 	}
-	tf := newExampleTerraform(t, module)
+	tf := acctest.NewExampleWorkspace(t, module)
 	const apiKey = "sk_test_module_testing"
 	srv := localknock.New(apiKey)
 	if err := srv.Start("127.0.0.1:0"); err != nil {
@@ -387,229 +385,27 @@ func TestAccExamples_moduleTesting(t *testing.T) {
 	srv.CreateAudience("beta-testers")
 
 	// Installs the local helper modules of the test files; with dev_overrides there is no terraform init.
-	if out := tf.mustRun("get"); strings.Contains(out, "Downloading") {
+	if out := tf.MustRun("get"); strings.Contains(out, "Downloading") {
 		t.Errorf("terraform get downloaded something:\n%s", out)
 	}
 
 	t.Run("unit", func(t *testing.T) {
 		srv.ResetRequests()
-		out := tf.expectTestsPass(t, "tests/unit.tftest.hcl")
+		out := expectTestsPass(t, tf, "tests/unit.tftest.hcl")
 		if got := srv.Requests(); got[localknock.EndpointAdd]+got[localknock.EndpointRemove]+got[localknock.EndpointList] != 0 {
 			t.Errorf("the mocked unit tests sent requests to the local Knock API: %v\n%s", got, out)
 		}
 	})
 	t.Run("integration", func(t *testing.T) {
 		srv.ResetRequests()
-		out := tf.expectTestsPass(t, "tests/integration.tftest.hcl", "-var=knock_base_url="+srv.URL(), "-var=knock_api_key="+apiKey)
+		out := expectTestsPass(t, tf, "tests/integration.tftest.hcl", "-var=knock_base_url="+srv.URL(), "-var=knock_api_key="+apiKey)
 		if got := srv.Requests(); got[localknock.EndpointAdd] == 0 || got[localknock.EndpointRemove] == 0 {
 			t.Errorf("the integration tests did not add and remove members in the local Knock API: %v\n%s", got, out)
 		}
 		if live := srv.Memberships("beta-testers"); len(live) != 0 {
-			t.Errorf("after the integration tests' teardown the audience still holds %s", describe(live))
+			t.Errorf("after the integration tests' teardown the audience still holds %s", acctest.Describe(live))
 		}
 	})
-}
-
-// expectTestsPass runs `terraform test` on one test file and requires every run block in it to pass.
-func (tf *exampleTerraform) expectTestsPass(t *testing.T, file string, args ...string) string {
-	t.Helper()
-	content, err := os.ReadFile(filepath.Join(tf.dir, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs := len(runBlock.FindAll(content, -1))
-	sub := *tf
-	sub.t = t // failures belong to the subtest
-	out, code := sub.run(append([]string{"test", "-filter=" + file}, args...)...)
-	if code != 0 {
-		t.Fatalf("terraform test %s: exit %d\n%s", file, code, out)
-	}
-	if want := fmt.Sprintf("Success! %d passed, 0 failed.", runs); !strings.Contains(out, want) {
-		t.Errorf("terraform test %s: want %q in the output:\n%s", file, want, out)
-	}
-	return out
-}
-
-// exampleTerraform runs the real terraform CLI in a copy of one example, with the provider built from
-// this tree (dev_overrides, no terraform init) and an environment free of the developer's Knock and
-// Terraform variables.
-type exampleTerraform struct {
-	t    *testing.T
-	path string // the terraform binary
-	dir  string // the copy of the example
-	env  []string
-}
-
-func newExampleTerraform(t *testing.T, example string) *exampleTerraform {
-	t.Helper()
-	return newExampleTerraformWith(t, example, buildExamplesProvider(t))
-}
-
-func newExampleTerraformWith(t *testing.T, example, providerDir string) *exampleTerraform {
-	t.Helper()
-	terraformPath := terraformForExamples(t)
-	work := t.TempDir()
-	rc := filepath.Join(work, "terraform.rc")
-	writeDevOverrides(t, rc, providerDir)
-	dir := filepath.Join(work, "example")
-	copyExample(t, filepath.Join(examplesDir, filepath.FromSlash(example)), dir)
-
-	env := append(cleanTerraformEnv(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
-	return &exampleTerraform{t: t, path: terraformPath, dir: dir, env: env}
-}
-
-// cleanTerraformEnv is this process's environment without the developer's Knock and Terraform variables.
-func cleanTerraformEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		// TF_LOG would mix logs into the output that the tests parse.
-		if strings.HasPrefix(name, "KNOCK_") || strings.HasPrefix(name, "TF_VAR_") || strings.HasPrefix(name, "TF_CLI_") ||
-			strings.HasPrefix(name, "TF_LOG") || name == "TF_WORKSPACE" || name == "TF_DATA_DIR" {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-// run runs terraform in the example's copy and returns its combined output and exit code.
-func (tf *exampleTerraform) run(args ...string) (string, int) {
-	tf.t.Helper()
-	full := []string{"-chdir=" + tf.dir}
-	if len(args) > 0 {
-		full = append(full, args[0], "-no-color")
-		args = args[1:]
-	}
-	cmd := exec.Command(tf.path, append(full, args...)...)
-	cmd.Env = tf.env
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-		return out.String(), 0
-	case errors.As(err, &exitErr):
-		return out.String(), exitErr.ExitCode()
-	}
-	tf.t.Fatalf("running %s: %v", strings.Join(cmd.Args, " "), err)
-	return "", -1
-}
-
-// mustRun is run that requires success.
-func (tf *exampleTerraform) mustRun(args ...string) string {
-	tf.t.Helper()
-	out, code := tf.run(args...)
-	if code != 0 {
-		tf.t.Fatalf("terraform %s: exit %d\n%s", strings.Join(args, " "), code, out)
-	}
-	return out
-}
-
-// terraformForExamples is the terraform binary of the acceptance tests: TF_ACC_TERRAFORM_PATH, which
-// make test sets, else the one on PATH.
-func terraformForExamples(t *testing.T) string {
-	t.Helper()
-	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
-		return path
-	}
-	path, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Fatal("no terraform: set TF_ACC_TERRAFORM_PATH or put terraform on PATH (make test does)")
-	}
-	return path
-}
-
-// terraformVersion is the version that terraform version -json reports, such as "1.11.4".
-func terraformVersion(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command(terraformForExamples(t), "version", "-json").Output()
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err != nil || json.Unmarshal(out, &v) != nil || v.Version == "" {
-		t.Fatalf("terraform version -json: %v\n%s", err, out)
-	}
-	return v.Version
-}
-
-// atLeastVersion reports whether version (such as "1.11.4" or "1.7.0-beta1") is major.minor or later.
-func atLeastVersion(version string, major, minor int) bool {
-	m := regexp.MustCompile(`^(\d+)\.(\d+)\.`).FindStringSubmatch(version)
-	if m == nil {
-		return false
-	}
-	gotMajor, _ := strconv.Atoi(m[1])
-	gotMinor, _ := strconv.Atoi(m[2])
-	return gotMajor > major || gotMajor == major && gotMinor >= minor
-}
-
-// skipUnlessAcceptance skips a test that runs the terraform CLI itself unless TF_ACC is set, as
-// resource.Test does.
-func skipUnlessAcceptance(t *testing.T) {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
-	}
-}
-
-// buildExamplesProvider builds the provider from this tree into a directory of the test's own and returns
-// the directory, for a dev_overrides CLI configuration.
-func buildExamplesProvider(t *testing.T) string {
-	t.Helper()
-	skipUnlessAcceptance(t)
-	return buildProvider(t)
-}
-
-// buildProvider builds the provider from this tree into a directory of the test's own and returns it.
-func buildProvider(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-knock"), "../..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
-	return dir
-}
-
-// writeDevOverrides writes a Terraform CLI configuration that uses the provider in providerDir instead of
-// the registry, so that no terraform init is needed.
-func writeDevOverrides(t *testing.T, path, providerDir string) {
-	t.Helper()
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"knock-tf/knock\" = %q\n  }\n  direct {}\n}\n", providerDir)
-	if err := os.WriteFile(path, []byte(rc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// copyExample copies an example directory, without Terraform's working files.
-func copyExample(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, path)
-		name := d.Name()
-		if d.IsDir() {
-			if name == ".terraform" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		if name == ".terraform.lock.hcl" || strings.HasSuffix(name, ".tfstate") || strings.Contains(name, ".tfstate.") {
-			return nil
-		}
-		content, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), content, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestExamples_ciWorkflows parses every YAML file under examples/ and checks the shape of the CI
@@ -802,4 +598,22 @@ func yamlList(t *testing.T, parent map[string]any, key string) []any {
 		t.Fatalf("%s: want a list, got %T", key, parent[key])
 	}
 	return l
+}
+
+// expectTestsPass runs `terraform test` on one test file and requires every run block in it to pass.
+func expectTestsPass(t *testing.T, tf *acctest.Workspace, file string, args ...string) string {
+	t.Helper()
+	content, err := os.ReadFile(filepath.Join(tf.Dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := len(runBlock.FindAll(content, -1))
+	out, code := tf.In(t).Run(append([]string{"test", "-filter=" + file}, args...)...)
+	if code != 0 {
+		t.Fatalf("terraform test %s: exit %d\n%s", file, code, out)
+	}
+	if want := fmt.Sprintf("Success! %d passed, 0 failed.", runs); !strings.Contains(out, want) {
+		t.Errorf("terraform test %s: want %q in the output:\n%s", file, want, out)
+	}
+	return out
 }

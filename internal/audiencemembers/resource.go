@@ -1,4 +1,4 @@
-package provider
+package audiencemembers
 
 import (
 	"context"
@@ -27,17 +27,17 @@ import (
 // growth (the upstream fix is `ctx :=` in both closures) and the walks get cheap, this resource can move
 // back to the framework; the acceptance tests describe its behaviour either way.
 
-const audienceMembersTypeName = "knock_audience_members"
+const TypeName = "knock_audience_members"
 
-// audienceMembersResource declares every membership of one audience.
-type audienceMembersResource struct {
+// Resource declares every membership of one audience.
+type Resource struct {
 	// data returns what the provider's Configure published last; built before it runs, the resource
 	// asks at each call.
 	data func() *providerdata.Data
 }
 
-func newAudienceMembersResource(data func() *providerdata.Data) *audienceMembersResource {
-	return &audienceMembersResource{data: data}
+func NewResource(data func() *providerdata.Data) *Resource {
+	return &Resource{data: data}
 }
 
 // configuredClient returns the client that Configure made, or an error diagnostic when Terraform calls
@@ -50,9 +50,9 @@ func configuredClient(data *providerdata.Data) (*knock.Client, []*tfprotov6.Diag
 		"The knock provider was not configured before a resource was used. This is a bug in the provider or Terraform; please report it.", nil)
 }
 
-func (r *audienceMembersResource) ValidateResourceConfig(_ context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
+func (r *Resource) ValidateResourceConfig(_ context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
 	resp := &tfprotov6.ValidateResourceConfigResponse{}
-	config, _, err := decodeAudienceMembers(req.Config)
+	config, _, err := decodeObject(req.Config)
 	if err != nil {
 		resp.Diagnostics = knockdiag.Error("Invalid Configuration", err.Error(), nil)
 		return resp, nil
@@ -66,7 +66,7 @@ func (r *audienceMembersResource) ValidateResourceConfig(_ context.Context, req 
 
 // checkMemberTenants refuses members that name a tenant in a resource with tenant set. withTenant counts
 // the members whose value names a tenant.
-func checkMemberTenants(config audienceMembersObject, withTenant tenantedMembers) []*tfprotov6.Diagnostic {
+func checkMemberTenants(config object, withTenant tenantedMembers) []*tfprotov6.Diagnostic {
 	tenant := config.get(attrTenant)
 	if withTenant.count == 0 || !tenant.IsKnown() || tenant.IsNull() || checkTenant(attribute{name: attrTenant}, tenant) != nil {
 		return nil
@@ -147,7 +147,7 @@ func validateMembers(members membersAttr) (diags []*tfprotov6.Diagnostic, withTe
 	return diags, withTenant
 }
 
-func (r *audienceMembersResource) UpgradeResourceState(_ context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
+func (r *Resource) UpgradeResourceState(_ context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
 	resp := &tfprotov6.UpgradeResourceStateResponse{}
 	if req.Version != 0 {
 		resp.Diagnostics = knockdiag.Error("Unsupported State Version",
@@ -168,9 +168,9 @@ func (r *audienceMembersResource) UpgradeResourceState(_ context.Context, req *t
 	return resp, nil
 }
 
-func (r *audienceMembersResource) UpgradeResourceIdentity(_ context.Context, req *tfprotov6.UpgradeResourceIdentityRequest) (*tfprotov6.UpgradeResourceIdentityResponse, error) {
+func (r *Resource) UpgradeResourceIdentity(_ context.Context, req *tfprotov6.UpgradeResourceIdentityRequest) (*tfprotov6.UpgradeResourceIdentityResponse, error) {
 	resp := &tfprotov6.UpgradeResourceIdentityResponse{}
-	value, err := req.RawIdentity.UnmarshalWithOpts(audienceMembersIdentityType, tfprotov6.UnmarshalOpts{
+	value, err := req.RawIdentity.UnmarshalWithOpts(identityType, tfprotov6.UnmarshalOpts{
 		ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true},
 	})
 	if err == nil && req.Version != 0 {
@@ -178,7 +178,7 @@ func (r *audienceMembersResource) UpgradeResourceIdentity(_ context.Context, req
 	}
 	var dv tfprotov6.DynamicValue
 	if err == nil {
-		dv, err = tfprotov6.NewDynamicValue(audienceMembersIdentityType, value)
+		dv, err = tfprotov6.NewDynamicValue(identityType, value)
 	}
 	if err != nil {
 		resp.Diagnostics = knockdiag.Error("Unable to Read Resource Identity", err.Error(), nil)
@@ -188,16 +188,16 @@ func (r *audienceMembersResource) UpgradeResourceIdentity(_ context.Context, req
 	return resp, nil
 }
 
-func (r *audienceMembersResource) MoveResourceState(_ context.Context, req *tfprotov6.MoveResourceStateRequest) (*tfprotov6.MoveResourceStateResponse, error) {
+func (r *Resource) MoveResourceState(_ context.Context, req *tfprotov6.MoveResourceStateRequest) (*tfprotov6.MoveResourceStateResponse, error) {
 	return &tfprotov6.MoveResourceStateResponse{Diagnostics: knockdiag.Error("Unsupported Resource Move",
 		fmt.Sprintf("knock_audience_members cannot be moved from %s. Remove the old resource from state (terraform state rm) "+
 			"and import the audience instead: terraform import knock_audience_members.NAME AUDIENCE_KEY", req.SourceTypeName), nil)}, nil
 }
 
 // GenerateResourceConfig writes the configuration that adopts an imported audience as it is.
-func (r *audienceMembersResource) GenerateResourceConfig(_ context.Context, req *tfprotov6.GenerateResourceConfigRequest) (*tfprotov6.GenerateResourceConfigResponse, error) {
+func (r *Resource) GenerateResourceConfig(_ context.Context, req *tfprotov6.GenerateResourceConfigRequest) (*tfprotov6.GenerateResourceConfigResponse, error) {
 	resp := &tfprotov6.GenerateResourceConfigResponse{}
-	state, _, err := decodeAudienceMembers(req.State)
+	state, _, err := decodeObject(req.State)
 	if err == nil {
 		resp.Config, err = configOf(state).encode()
 	}

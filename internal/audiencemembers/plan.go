@@ -1,4 +1,4 @@
-package provider
+package audiencemembers
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 )
 
 // Planning computes the exact change set, as (user, tenant) pairs, and hands it to the apply in the
-// planned private state; the apply checks and executes it (audience_members_apply.go). An update's change
+// planned private state; the apply checks and executes it (apply.go). An update's change
 // follows from the refreshed state and the memberships the members map cannot show (private state). A
 // create never removes: memberships already in the audience show up in the next plan, by name.
 
@@ -28,14 +28,14 @@ const createAudienceAdvice = "\n\nTo let Terraform create it as a static audienc
 
 // PlanResourceChange plans id as the audience key and membership_count as the number of declared
 // members, computes the change set, applies the guard rails and reports conflicting resources.
-func (r *audienceMembersResource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
 	resp := &tfprotov6.PlanResourceChangeResponse{}
-	planned, destroying, err := decodeAudienceMembers(req.ProposedNewState)
+	planned, destroying, err := decodeObject(req.ProposedNewState)
 	if err != nil {
 		resp.Diagnostics = knockdiag.Error("Unable to Plan Audience Members", err.Error(), nil)
 		return resp, nil
 	}
-	prior, creating, err := decodeAudienceMembers(req.PriorState)
+	prior, creating, err := decodeObject(req.PriorState)
 	if err != nil {
 		resp.Diagnostics = knockdiag.Error("Unable to Plan Audience Members", err.Error(), nil)
 		return resp, nil
@@ -126,7 +126,7 @@ func knownMembers(members membersAttr) (map[string]string, int, error) {
 
 // resourceID is the audience key, or AUDIENCE_KEY/TENANT for a tenant's slice: the import id, and unique
 // among the resources that share an audience.
-func resourceID(obj audienceMembersObject) tftypes.Value {
+func resourceID(obj object) tftypes.Value {
 	audienceKey, tenant := obj.get(attrAudienceKey), obj.get(attrTenant)
 	if !audienceKey.IsKnown() || !tenant.IsKnown() {
 		return tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
@@ -139,7 +139,7 @@ func resourceID(obj audienceMembersObject) tftypes.Value {
 
 // priorBasis is what an update's plan saw of the audience: the refreshed state's memberships, with those
 // its members map cannot show; and, for a managed-only resource, what it declared before.
-func priorBasis(settings membersSettings, prior audienceMembersObject, private membersPrivate) (basis, owned []knock.Membership, err error) {
+func priorBasis(settings membersSettings, prior object, private membersPrivate) (basis, owned []knock.Membership, err error) {
 	priorMembers, err := prior.Members.tenants()
 	if err != nil {
 		return nil, nil, err
@@ -154,7 +154,7 @@ func priorBasis(settings membersSettings, prior audienceMembersObject, private m
 // planUpdate computes an update's change set from the refreshed state, checks it against the guard rails
 // and the other resources of the audience, and sums it up. With members known only at apply, it says what
 // the apply will check; Terraform plans again then, and that plan computes the change.
-func (r *audienceMembersResource) planUpdate(audienceKey string, settings membersSettings, prior audienceMembersObject, private membersPrivate, planned audienceMembersObject, members map[string]string) ([]*tfprotov6.Diagnostic, *plannedChange) {
+func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prior object, private membersPrivate, planned object, members map[string]string) ([]*tfprotov6.Diagnostic, *plannedChange) {
 	if members == nil {
 		basis, owned, err := priorBasis(settings, prior, private)
 		if err != nil {
@@ -202,7 +202,7 @@ func knownOnlyAtApply(audienceKey string, settings membersSettings, held, owned 
 
 // planCreate reads the audience before a create, to say which memberships are there already (a create
 // never removes them: the next plan shows them), and keeps the read and the change set for the apply.
-func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members map[string]string, timeouts tftypes.Value) ([]*tfprotov6.Diagnostic, membersPrivate) {
+func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members map[string]string, timeouts tftypes.Value) ([]*tfprotov6.Diagnostic, membersPrivate) {
 	private := membersPrivate{}
 	var desired []knock.Membership
 	if members != nil {
@@ -284,7 +284,7 @@ func (r *audienceMembersResource) planCreate(ctx context.Context, audienceKey st
 // planReplace answers for the destroy half of a replacement (a changed audience_key or tenant): a state
 // that an import made with an id of another scope is refused, since its destroy would remove memberships
 // the configured resource never owned; otherwise the guard rails count what the destroy removes.
-func (r *audienceMembersResource) planReplace(prior audienceMembersObject, priorPrivate membersPrivate, planned audienceMembersObject, settings membersSettings, members map[string]string) []*tfprotov6.Diagnostic {
+func (r *Resource) planReplace(prior object, priorPrivate membersPrivate, planned object, settings membersSettings, members map[string]string) []*tfprotov6.Diagnostic {
 	priorSettings := prior.settings()
 	priorKey := stringOf(prior.get(attrAudienceKey))
 	if priorPrivate.Imported {
@@ -333,7 +333,7 @@ func (r *audienceMembersResource) planReplace(prior audienceMembersObject, prior
 }
 
 // planDestroy checks a destroy against the guard rails and the other resources of the audience.
-func (r *audienceMembersResource) planDestroy(prior audienceMembersObject, private membersPrivate) []*tfprotov6.Diagnostic {
+func (r *Resource) planDestroy(prior object, private membersPrivate) []*tfprotov6.Diagnostic {
 	settings := prior.settings()
 	audienceKey := stringOf(prior.get(attrAudienceKey))
 	if settings.keepOnDestroy {
@@ -356,7 +356,7 @@ func (r *audienceMembersResource) planDestroy(prior audienceMembersObject, priva
 
 // destroyRemovals is what destroying the resource of state prior removes, the memberships it declares,
 // sorted, and how many its scope holds, for the percentage guard rail.
-func destroyRemovals(prior audienceMembersObject) (removed []knock.Membership, held int, err error) {
+func destroyRemovals(prior object) (removed []knock.Membership, held int, err error) {
 	members, err := prior.Members.tenants()
 	if err != nil {
 		return nil, 0, err

@@ -1,4 +1,4 @@
-package provider
+package audiencemembers
 
 import (
 	"context"
@@ -18,17 +18,20 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
+// testAPIKey is the key of the local Knock APIs of the unit tests.
+const testAPIKey = "sk_test_unit"
+
 // resourceOf is the resource of a provider process of its own, configured with client and plan_read_max_age
 // (client nil: not configured).
-func resourceOf(client *knock.Client, planReadMaxAge time.Duration) *audienceMembersResource {
+func resourceOf(client *knock.Client, planReadMaxAge time.Duration) *Resource {
 	data := &providerdata.Data{Client: client, PlanReadMaxAge: planReadMaxAge, Claims: &providerdata.Claims{}, Locks: &providerdata.AudienceLocks{}}
-	return newAudienceMembersResource(func() *providerdata.Data { return data })
+	return NewResource(func() *providerdata.Data { return data })
 }
 
 // objectOf is a knock_audience_members value with members and no settings, as the codec decodes it.
-func objectOf(t *testing.T, members map[string]string) audienceMembersObject {
+func objectOf(t *testing.T, members map[string]string) object {
 	t.Helper()
-	obj := audienceMembersObject{Members: membersOf(members)}
+	obj := object{Members: membersOf(members)}
 	obj.set(attrID, stringValue("beta"))
 	obj.set(attrAudienceKey, stringValue("beta"))
 	obj.set(attrMembershipCount, countValue(len(members)))
@@ -36,7 +39,7 @@ func objectOf(t *testing.T, members map[string]string) audienceMembersObject {
 	if err != nil {
 		t.Fatal(err)
 	}
-	decoded, _, err := decodeAudienceMembers(dv)
+	decoded, _, err := decodeObject(dv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,16 +81,16 @@ func TestPlanUpdate_summaryGuardAndHiddenRemovals(t *testing.T) {
 // TestPlanCreate_namesExistingMembersAndNeverRemovesThem asserts the plan-time warning (plugin-testing
 // cannot see warnings), its error form, and that a create's change set removes nothing.
 func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("existing", member("old-1", ""), member("old-2", "acme"), member("keep", ""))
+	srv := localknock.StartForTest(t, testAPIKey)
+	srv.AddMemberships("existing", localknock.Membership{UserID: "old-1"}, localknock.Membership{UserID: "old-2", Tenant: "acme"}, localknock.Membership{UserID: "keep"})
 	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Each case plans in a provider process of its own: in one, the cases would claim the audience twice.
-	planner := func() *audienceMembersResource { return resourceOf(client, 0) }
+	planner := func() *Resource { return resourceOf(client, 0) }
 	members := map[string]string{"keep": "", "new": ""}
-	noTimeouts := tftypes.NewValue(audienceMembersType.AttributeTypes[attrTimeouts], nil)
+	noTimeouts := tftypes.NewValue(objectType.AttributeTypes[attrTimeouts], nil)
 
 	settings := membersSettings{authoritative: true, tenantKnown: true}
 	diags, private := planner().planCreate(context.Background(), "existing", settings, members, noTimeouts)
@@ -120,8 +123,8 @@ func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
 // TestExecute_failedWriteReadsTheAudienceAgain: an add whose answer is lost took effect in Knock; the
 // state after the failed update records it, from a new read, instead of assuming the batch failed.
 func TestExecute_failedWriteReadsTheAudienceAgain(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("beta", member("u1", ""))
+	srv := localknock.StartForTest(t, testAPIKey)
+	srv.AddMemberships("beta", localknock.Membership{UserID: "u1"})
 	srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{TruncateBody: true})
 	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey}) // no retries
 	if err != nil {
@@ -146,8 +149,8 @@ func TestExecute_failedWriteReadsTheAudienceAgain(t *testing.T) {
 // TestExecute_refusesAChangeItsPlanCannotShow: a change set that does not follow from the planned values
 // (here: it removes a declared member) is refused before anything is sent.
 func TestExecute_refusesAChangeItsPlanCannotShow(t *testing.T) {
-	srv := newLocalAPI(t)
-	srv.AddMemberships("beta", member("u1", ""), member("u2", ""))
+	srv := localknock.StartForTest(t, testAPIKey)
+	srv.AddMemberships("beta", localknock.Membership{UserID: "u1"}, localknock.Membership{UserID: "u2"})
 	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey})
 	if err != nil {
 		t.Fatal(err)

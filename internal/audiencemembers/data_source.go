@@ -1,4 +1,4 @@
-package provider
+package audiencemembers
 
 import (
 	"bytes"
@@ -16,20 +16,20 @@ import (
 )
 
 // The knock_audience_members data source is served at the plugin-protocol level, for the reasons the
-// resource of that name is (audience_members_resource.go): through the framework, a list of ten-attribute
+// resource of that name is (resource.go): through the framework, a list of ten-attribute
 // objects cost a value per member and attribute, and a plan reading 100,000 members took 41 s and 1.16 GB.
 // Here the answer is written straight to msgpack from the listing, so the provider holds the memberships
 // once, as Go strings, and their encoding.
 //
 // Its calls to Knock carry no deadline of their own: the client bounds every call whose context has none
-// with its OperationTimeout (the default read timeout, see provider.go), as it did under the framework.
+// with its OperationTimeout (knockdiag.OperationDeadline, set by the provider), as it did under the framework.
 
-type audienceMembersDataSource struct {
-	data func() *providerdata.Data // as audienceMembersResource's
+type DataSource struct {
+	data func() *providerdata.Data // as Resource's
 }
 
-func newAudienceMembersDataSource(data func() *providerdata.Data) *audienceMembersDataSource {
-	return &audienceMembersDataSource{data: data}
+func NewDataSource(data func() *providerdata.Data) *DataSource {
+	return &DataSource{data: data}
 }
 
 // userPropertyNames are the attributes of each element of users, in the order the schema lists them.
@@ -37,10 +37,10 @@ var userPropertyNames = []string{"name", "email", "phone_number", "avatar", "tim
 
 var (
 	// audienceMembersDataType follows from the schema, so that the two cannot disagree.
-	audienceMembersDataType = audienceMembersDataSourceSchema().ValueType().(tftypes.Object) //nolint:forcetypeassert // a schema's block is an object; a panic at init is the test
+	audienceMembersDataType = DataSourceSchema().ValueType().(tftypes.Object) //nolint:forcetypeassert // a schema's block is an object; a panic at init is the test
 )
 
-func audienceMembersDataSourceSchema() *tfprotov6.Schema {
+func DataSourceSchema() *tfprotov6.Schema {
 	markdown := tfprotov6.StringKindMarkdown
 	userProperty := func(name, description string) *tfprotov6.SchemaAttribute {
 		return &tfprotov6.SchemaAttribute{Name: name, Type: tftypes.String, Computed: true, DescriptionKind: markdown, Description: description}
@@ -152,7 +152,7 @@ func decodeMembersLookup(dv *tfprotov6.DynamicValue) (membersLookup, error) {
 	return membersLookup{audienceKey: attrs["audience_key"], tenant: attrs["tenant"], includeUsers: attrs["include_user_properties"]}, nil
 }
 
-func (d *audienceMembersDataSource) ValidateDataResourceConfig(_ context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
+func (d *DataSource) ValidateDataResourceConfig(_ context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
 	resp := &tfprotov6.ValidateDataResourceConfigResponse{}
 	config, err := decodeMembersLookup(req.Config)
 	if err != nil {
@@ -176,7 +176,7 @@ func (d *audienceMembersDataSource) ValidateDataResourceConfig(_ context.Context
 	return resp, nil
 }
 
-func (d *audienceMembersDataSource) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
+func (d *DataSource) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	resp := &tfprotov6.ReadDataSourceResponse{}
 	config, err := decodeMembersLookup(req.Config)
 	if err != nil {

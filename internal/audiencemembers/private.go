@@ -1,8 +1,6 @@
-package provider
+package audiencemembers
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -85,14 +83,3 @@ func (p membersPrivate) encode() []byte {
 func (p membersPrivate) age(now time.Time) (time.Duration, bool) {
 	return now.Sub(p.ReadAt), !p.ReadAt.IsZero()
 }
-
-// newOwner is a random identity for a resource instance.
-func newOwner() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// defaultPlanReadMaxAge covers `terraform apply -auto-approve` on a large audience: the refresh ends,
-// Terraform renders the plan, the apply starts.
-const defaultPlanReadMaxAge = 60 * time.Second

@@ -1,4 +1,4 @@
-package provider
+package audiencemembers
 
 import (
 	"fmt"
@@ -54,7 +54,7 @@ func fingerprint(settings membersSettings, desired []knock.Membership) uint64 {
 }
 
 // fingerprintOf is the fingerprint of the memberships a state declares.
-func fingerprintOf(obj audienceMembersObject) uint64 {
+func fingerprintOf(obj object) uint64 {
 	settings := obj.settings()
 	members, err := obj.Members.tenants()
 	if err != nil {

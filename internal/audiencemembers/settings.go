@@ -1,4 +1,4 @@
-package provider
+package audiencemembers
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ import (
 )
 
 // membersSettings are the ownership and guard-rail settings of one knock_audience_members, with
-// defaults applied (audienceMembersAttributes folds them in). Values unknown at plan time count as their
+// defaults applied (attributes folds them in). Values unknown at plan time count as their
 // defaults, and tenantKnown is false while the tenant is unknown.
 type membersSettings struct {
 	authoritative   bool

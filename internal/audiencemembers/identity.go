@@ -1,4 +1,4 @@
-package provider
+package audiencemembers
 
 import (
 	"fmt"
@@ -9,9 +9,9 @@ import (
 
 // knock_audience_members is identified by its audience and, for a tenant's slice, the tenant: what
 // Terraform 1.12+ stores as the resource identity and what an import block can name instead of an id.
-var audienceMembersIdentityType = audienceMembersIdentitySchema().ValueType()
+var identityType = IdentitySchema().ValueType()
 
-func audienceMembersIdentitySchema() *tfprotov6.ResourceIdentitySchema {
+func IdentitySchema() *tfprotov6.ResourceIdentitySchema {
 	return &tfprotov6.ResourceIdentitySchema{
 		Version: 0,
 		IdentityAttributes: []*tfprotov6.ResourceIdentitySchemaAttribute{
@@ -22,12 +22,12 @@ func audienceMembersIdentitySchema() *tfprotov6.ResourceIdentitySchema {
 }
 
 // identityOf returns the identity of a resource value, or nil while its audience or tenant is unknown.
-func identityOf(obj audienceMembersObject) (*tfprotov6.ResourceIdentityData, error) {
+func identityOf(obj object) (*tfprotov6.ResourceIdentityData, error) {
 	audienceKey, tenant := obj.get(attrAudienceKey), obj.get(attrTenant)
 	if !audienceKey.IsKnown() || !tenant.IsKnown() {
 		return nil, nil
 	}
-	dv, err := tfprotov6.NewDynamicValue(audienceMembersIdentityType, tftypes.NewValue(audienceMembersIdentityType, map[string]tftypes.Value{
+	dv, err := tfprotov6.NewDynamicValue(identityType, tftypes.NewValue(identityType, map[string]tftypes.Value{
 		"audience_key": audienceKey,
 		"tenant":       tenant,
 	}))
@@ -42,7 +42,7 @@ func importTarget(identity *tfprotov6.ResourceIdentityData) (audienceKey, tenant
 	if identity == nil || identity.IdentityData == nil {
 		return "", "", fmt.Errorf("no identity given")
 	}
-	value, err := identity.IdentityData.Unmarshal(audienceMembersIdentityType)
+	value, err := identity.IdentityData.Unmarshal(identityType)
 	if err != nil {
 		return "", "", fmt.Errorf("decoding the identity: %w", err)
 	}
