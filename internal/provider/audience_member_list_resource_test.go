@@ -34,7 +34,7 @@ func TestAudienceMemberListResource_protocol(t *testing.T) {
 	}
 	providerConfig["base_url"] = tftypes.NewValue(tftypes.String, srv.URL())
 	providerConfig["api_key"] = tftypes.NewValue(tftypes.String, acctest.APIKey)
-	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: dynamic(t, providerType, tftypes.NewValue(providerType, acctest.ProviderConfig))})
+	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: dynamic(t, providerType, tftypes.NewValue(providerType, providerConfig))})
 	if err != nil || len(configured.Diagnostics) > 0 {
 		t.Fatalf("ConfigureProvider: %v %v", err, configured.Diagnostics)
 	}
