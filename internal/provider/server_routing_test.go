@@ -11,8 +11,9 @@ import (
 )
 
 // TestServer_routesEveryResourceCall: server embeds the framework's server, so a call that
-// terraform-plugin-go adds to tfprotov6.ResourceServer would silently go to the framework, which does
-// not know knock_audience_members. Every call of the interface must be declared on server itself.
+// terraform-plugin-go adds to tfprotov6.ResourceServer or tfprotov6.DataSourceServer would silently go
+// to the framework, which does not know knock_audience_members. Every call of those interfaces must be
+// declared on server itself.
 func TestServer_routesEveryResourceCall(t *testing.T) {
 	file, err := parser.ParseFile(token.NewFileSet(), "server.go", nil, 0)
 	if err != nil {
@@ -30,10 +31,13 @@ func TestServer_routesEveryResourceCall(t *testing.T) {
 			}
 		}
 	}
-	resourceServer := reflect.TypeOf((*tfprotov6.ResourceServer)(nil)).Elem()
-	for i := range resourceServer.NumMethod() {
-		if name := resourceServer.Method(i).Name; !declared[name] {
-			t.Errorf("tfprotov6.ResourceServer has %s, which server.go does not route: knock_audience_members calls would reach the framework", name)
+	for _, iface := range []reflect.Type{
+		reflect.TypeFor[tfprotov6.ResourceServer](), reflect.TypeFor[tfprotov6.DataSourceServer](),
+	} {
+		for i := range iface.NumMethod() {
+			if name := iface.Method(i).Name; !declared[name] {
+				t.Errorf("tfprotov6.%s has %s, which server.go does not route: knock_audience_members calls would reach the framework", iface.Name(), name)
+			}
 		}
 	}
 }
