@@ -26,6 +26,7 @@ type membersSettings struct {
 	errorOnExisting bool
 	maxRemovals     *int64
 	maxRemovalPct   *float64
+	trialNote       string
 }
 
 const (
