@@ -159,15 +159,6 @@ var attributes = []attribute{
 			"holds. With both set, the smaller limit applies.",
 	},
 	{
-		name: "trial_note", typ: tftypes.String, role: optional,
-		set:         func(s *membersSettings, v tftypes.Value) { s.trialNote = stringOf(v) },
-		description: "Trial setting: a note.",
-	},
-	{
-		name: "trial_declared", typ: tftypes.Number, role: computed,
-		description: "Trial computed attribute: the number of declared members.",
-	},
-	{
 		name: attrMembershipCount, typ: tftypes.Number, role: computed,
 		description: "Number of memberships in the resource's scope (the whole audience, the tenant's slice, or, " +
 			"with `authoritative = false`, the declared memberships that are live), counting every (user, tenant) pair. " +

@@ -61,10 +61,6 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 	if count >= 0 {
 		planned.set(attrMembershipCount, countValue(count))
 	}
-	planned.set("trial_declared", tftypes.NewValue(tftypes.Number, tftypes.UnknownValue))
-	if count >= 0 {
-		planned.set("trial_declared", countValue(count))
-	}
 	if !creating {
 		resp.RequiresReplace = replacedBy(prior, planned)
 	}

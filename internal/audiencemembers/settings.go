@@ -26,7 +26,6 @@ type membersSettings struct {
 	errorOnExisting bool
 	maxRemovals     *int64
 	maxRemovalPct   *float64
-	trialNote       string
 }
 
 const (
