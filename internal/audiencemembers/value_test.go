@@ -15,24 +15,22 @@ var (
 	unknownString = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
 )
 
-// objectWith is a knock_audience_members value built with tftypes, the reference the codec must agree with.
+// objectWith is a knock_audience_members value built with tftypes, the reference the codec must agree with:
+// every attribute of the table null but the ones set here, so that a new attribute needs nothing here.
 func objectWith(members tftypes.Value, tenant tftypes.Value) tftypes.Value {
-	attrs := map[string]tftypes.Value{
-		"id":               stringValue("beta"),
-		"audience_key":     stringValue("beta"),
-		"members":          members,
-		"membership_count": tftypes.NewValue(tftypes.Number, tftypes.UnknownValue),
-		"timeouts": tftypes.NewValue(objectType.AttributeTypes[attrTimeouts], map[string]tftypes.Value{
-			"create": stringValue("10m"), "read": nullString, "update": nullString, "delete": nullString,
-		}),
-	}
+	attrs := map[string]tftypes.Value{}
 	for _, a := range attributes {
-		if a.role == optional {
-			attrs[a.name] = tftypes.NewValue(a.typ, nil)
-		}
+		attrs[a.name] = tftypes.NewValue(a.typ, nil)
 	}
-	attrs["tenant"] = tenant
-	attrs["max_removals"] = tftypes.NewValue(tftypes.Number, 25)
+	attrs[attrID] = stringValue("beta")
+	attrs[attrAudienceKey] = stringValue("beta")
+	attrs[attrMembers] = members
+	attrs[attrMembershipCount] = tftypes.NewValue(tftypes.Number, tftypes.UnknownValue)
+	attrs[attrTimeouts] = tftypes.NewValue(objectType.AttributeTypes[attrTimeouts], map[string]tftypes.Value{
+		"create": stringValue("10m"), "read": nullString, "update": nullString, "delete": nullString,
+	})
+	attrs[attrTenant] = tenant
+	attrs[attrMaxRemovals] = tftypes.NewValue(tftypes.Number, 25)
 	return tftypes.NewValue(objectType, attrs)
 }
 
