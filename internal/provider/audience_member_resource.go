@@ -175,6 +175,10 @@ func (r *audienceMemberResource) ModifyPlan(ctx context.Context, req resource.Mo
 			resp.Diagnostics.AddWarning(d.Summary, d.Detail)
 		}
 	}
+	if req.State.Raw.IsNull() && !removes && !resp.Diagnostics.HasError() && r.coalescer != nil {
+		// Terraform plans a create again right before applying it: its add is on the way.
+		r.coalescer.Expect(audienceKey, model.membership())
+	}
 }
 
 func (r *audienceMemberResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
@@ -195,6 +199,9 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 	}
 	audienceKey, m := plan.AudienceKey.ValueString(), plan.membership()
 	held, err := r.coalescer.Holds(ctx, audienceKey, m)
+	if err != nil || held {
+		r.coalescer.Withdraw(audienceKey, m)
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Add Audience Member", knockdiag.APIErrorDetail("listing the members of", audienceKey, 0, err))
 		return

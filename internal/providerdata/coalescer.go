@@ -19,6 +19,9 @@ import (
 //     for its result, and callers within listingReuse of its start reuse it;
 //   - adds (and removes) on an audience are collected until none has joined for a short quiet time,
 //     then sent in one call, and each caller learns whether its own membership went through;
+//   - a create announces its add when it is planned (Expect): Terraform plans each resource again right
+//     before applying it, so a batch of adds also waits for the announced adds that have not joined yet,
+//     which keeps the batches as large as Terraform's parallelism however slowly it starts each create;
 //   - successful writes update the shared listing, so that later reads see them.
 //
 // A shared request runs under the context of the caller that started it, which waits for it: Terraform
@@ -64,6 +67,22 @@ type audienceView struct {
 	listing  *listing // in flight
 	// collecting holds the batch that new writes join, under true for adds and false for removes.
 	collecting map[bool]*writeBatch
+	// expected are the adds announced and not yet joined or withdrawn, with when they were announced.
+	expected     map[knock.Membership]time.Time
+	lastExpected time.Time
+}
+
+// awaited counts the announced adds that a batch still waits for: those announced within maxWait.
+func (v *audienceView) awaited(now time.Time, maxWait time.Duration) int {
+	n := 0
+	for m, at := range v.expected {
+		if now.Sub(at) < maxWait {
+			n++
+		} else {
+			delete(v.expected, m) // its create failed or never ran: stop waiting for it
+		}
+	}
+	return n
 }
 
 // record notes a write that Knock accepted: m is live after an add, gone after a remove.
@@ -97,9 +116,11 @@ type writeBatch struct {
 	members    []knock.Membership
 	opened     time.Time
 	lastJoined time.Time
-	done       chan struct{}
-	applied    map[knock.Membership]bool // set before done closes, with err
-	err        error
+	// changed wakes the batch's sender when a member joins or an announced add is withdrawn.
+	changed chan struct{}
+	done    chan struct{}
+	applied map[knock.Membership]bool // set before done closes, with err
+	err     error
 }
 
 type sendFunc func(ctx context.Context, audienceKey string, members []knock.Membership) (applied []knock.Membership, err error)
@@ -107,7 +128,7 @@ type sendFunc func(ctx context.Context, audienceKey string, members []knock.Memb
 func (r *Coalescer) view(audienceKey string) *audienceView {
 	v := r.audiences[audienceKey]
 	if v == nil {
-		v = &audienceView{collecting: map[bool]*writeBatch{}}
+		v = &audienceView{collecting: map[bool]*writeBatch{}, expected: map[knock.Membership]time.Time{}}
 		r.audiences[audienceKey] = v
 	}
 	return v
@@ -167,6 +188,27 @@ func (r *Coalescer) list(ctx context.Context, audienceKey string, view *audience
 	tflog.Debug(ctx, "Listed audience for knock_audience_member reads", fields)
 }
 
+// Expect announces that a create will add the membership soon: batches of adds to the audience wait for
+// it (up to their maximum wait) instead of closing at the first quiet moment.
+func (r *Coalescer) Expect(audienceKey string, m knock.Membership) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	view := r.view(audienceKey)
+	now := time.Now()
+	view.expected[m], view.lastExpected = now, now
+}
+
+// Withdraw cancels an announcement whose add will not come: the membership exists, or reading failed.
+func (r *Coalescer) Withdraw(audienceKey string, m knock.Membership) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	view := r.view(audienceKey)
+	delete(view.expected, m)
+	if batch := view.collecting[true]; batch != nil {
+		batch.wake()
+	}
+}
+
 // Add adds the membership in a batch with the other adds to the audience that arrive meanwhile.
 func (r *Coalescer) Add(ctx context.Context, audienceKey string, m knock.Membership) error {
 	return r.write(ctx, audienceKey, m, true, r.client.AddMembers)
@@ -185,11 +227,15 @@ func (r *Coalescer) write(ctx context.Context, audienceKey string, m knock.Membe
 	batch := view.collecting[adding]
 	opening := batch == nil
 	if opening {
-		batch = &writeBatch{opened: time.Now(), done: make(chan struct{})}
+		batch = &writeBatch{opened: time.Now(), changed: make(chan struct{}, 1), done: make(chan struct{})}
 		view.collecting[adding] = batch
 	}
 	batch.members = append(batch.members, m)
 	batch.lastJoined = time.Now()
+	if adding {
+		delete(view.expected, m)
+	}
+	batch.wake()
 	r.mu.Unlock()
 
 	if opening {
@@ -226,12 +272,33 @@ func (r *Coalescer) sendWhenComplete(ctx context.Context, audienceKey string, vi
 	close(batch.done)
 }
 
-// collect waits until no write has joined the batch for r.writeQuiet, or the batch has been open for
-// r.writeMaxWait, then closes it to newcomers and returns its members.
+func (b *writeBatch) wake() {
+	select {
+	case b.changed <- struct{}{}:
+	default:
+	}
+}
+
+// collect waits until the batch is complete, then closes it to newcomers and returns its members.
+// Complete is: open for r.writeMaxWait, or else no announced add still to join (adds only) and nothing
+// joined or announced for r.writeQuiet.
 func (r *Coalescer) collect(ctx context.Context, view *audienceView, adding bool, batch *writeBatch) ([]knock.Membership, error) {
 	for {
 		r.mu.Lock()
-		wait := min(r.writeQuiet-time.Since(batch.lastJoined), r.writeMaxWait-time.Since(batch.opened))
+		now := time.Now()
+		untilMax := r.writeMaxWait - now.Sub(batch.opened)
+		lastActivity := batch.lastJoined
+		awaited := 0
+		if adding {
+			awaited = view.awaited(now, r.writeMaxWait)
+			if view.lastExpected.After(lastActivity) {
+				lastActivity = view.lastExpected
+			}
+		}
+		wait := untilMax
+		if awaited == 0 {
+			wait = min(wait, r.writeQuiet-now.Sub(lastActivity))
+		}
 		if wait <= 0 || ctx.Err() != nil {
 			delete(view.collecting, adding)
 			r.mu.Unlock()
@@ -240,6 +307,7 @@ func (r *Coalescer) collect(ctx context.Context, view *audienceView, adding bool
 		r.mu.Unlock()
 		select {
 		case <-time.After(wait):
+		case <-batch.changed:
 		case <-ctx.Done():
 		}
 	}

@@ -144,7 +144,7 @@ func TestCoalescer_batchesWritesAndRecordsThem(t *testing.T) {
 	expectCounts(t, srv, 1, 1, 0)
 }
 
-// TestMembershipReads_eachWriterGetsItsOwnResult: a batch of 1,500 goes out in two requests and the
+// TestCoalescer_eachWriterGetsItsOwnResult: a batch of 1,500 goes out in two requests and the
 // second fails: the 1,000 writers of the first succeed, the other 500 get the error.
 func TestCoalescer_eachWriterGetsItsOwnResult(t *testing.T) {
 	srv, coalescer := newCoalescerTest(t, 1)
@@ -173,7 +173,7 @@ func TestCoalescer_eachWriterGetsItsOwnResult(t *testing.T) {
 	expectCounts(t, srv, 2, 0, 0)
 }
 
-// TestMembershipReads_writeDuringListing: a membership removed while a listing is in flight, after the
+// TestCoalescer_writeDuringListing: a membership removed while a listing is in flight, after the
 // listing read its page, is not reported as live.
 func TestCoalescer_writeDuringListing(t *testing.T) {
 	srv, coalescer := newCoalescerTest(t, 0)
@@ -201,5 +201,40 @@ func TestCoalescer_writeDuringListing(t *testing.T) {
 	}
 	if got := <-listed; got.err != nil || got.live {
 		t.Fatalf("holds(user-0000) = %v, %v; want false, nil", got.live, got.err)
+	}
+}
+
+// TestCoalescer_addsWaitForAnnouncedCreates: Terraform starts the creates of a wave one after another,
+// each planned (announced) right before it is applied. Adds that join far apart, each after the quiet
+// time, still go out in one request while announced adds are on the way; a withdrawn announcement (the
+// membership existed) stops the wait.
+func TestCoalescer_addsWaitForAnnouncedCreates(t *testing.T) {
+	srv, coalescer := newCoalescerTest(t, 0)
+	srv.CreateAudience("aud")
+	coalescer.writeQuiet = 20 * time.Millisecond // the default; the maximum wait stays a minute
+	ctx := context.Background()
+	for i := range 4 {
+		coalescer.Expect("aud", user(i))
+	}
+	start := time.Now()
+	errs := concurrently(4, func(i int) error {
+		time.Sleep(time.Duration(i) * 100 * time.Millisecond) // 5 times the quiet time apart
+		if i == 3 {
+			coalescer.Withdraw("aud", user(i))
+			return nil
+		}
+		return coalescer.Add(ctx, "aud", user(i))
+	})
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectCounts(t, srv, 1, 0, 0)
+	if elapsed := time.Since(start); elapsed > 30*time.Second {
+		t.Errorf("the batch waited %s: the withdrawn announcement should have ended the wait", elapsed)
+	}
+	if len(srv.Memberships("aud")) != 3 {
+		t.Fatalf("audience holds %d memberships, want 3", len(srv.Memberships("aud")))
 	}
 }
