@@ -150,14 +150,14 @@ func (r *Resource) execute(ctx context.Context, client *knock.Client, prior, pla
 	// been applied. If that read fails too, the state assumes the failed batches were not. A failed
 	// create records no state, so it needs no read.
 	stateAfterFailure := func(added, removed []knock.Membership) *object {
-		held := changeset.After(basis, added, removed)
+		live := changeset.After(basis, added, removed)
 		if !creating {
 			if reread, err := client.ListMemberships(ctx, audienceKey); err == nil {
-				held = reread
+				live = reread
 			}
 		}
 		state := planned
-		shown, _, count := changeset.Project(scope, held, members, append(owned, desired...))
+		shown, _, count := changeset.Project(scope, live, members, append(owned, desired...))
 		state.Members = membersOf(shown)
 		state.set(attrMembershipCount, countValue(count))
 		return &state
@@ -217,11 +217,11 @@ func (r *Resource) delete(ctx context.Context, client *knock.Client, prior objec
 		return nil
 	}
 	audienceKey := stringOf(prior.get(attrAudienceKey))
-	declared, held, err := destroyRemovals(prior)
+	declared, inScope, err := destroyRemovals(prior)
 	if err != nil {
 		return knockdiag.Error("Unable to Remove Audience Members", err.Error(), pathMembers)
 	}
-	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(declared), held, declared); diags != nil {
+	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(declared), inScope, declared); diags != nil {
 		return diags
 	}
 	defer r.data().Locks.Lock(audienceKey)()

@@ -181,8 +181,8 @@ func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prio
 
 // knownOnlyAtApply tells, at plan, what an update whose members are known only at apply may remove, and
 // what the apply checks before it sends anything.
-func knownOnlyAtApply(audienceKey string, settings membersSettings, held, owned []knock.Membership) []*tfprotov6.Diagnostic {
-	candidates := held
+func knownOnlyAtApply(audienceKey string, settings membersSettings, live, owned []knock.Membership) []*tfprotov6.Diagnostic {
+	candidates := live
 	if !settings.authoritative {
 		candidates = owned
 	}
@@ -306,14 +306,14 @@ func (r *Resource) planReplace(prior object, priorPrivate membersPrivate, planne
 	if priorSettings.keepOnDestroy {
 		return nil
 	}
-	removed, held, err := destroyRemovals(prior)
+	removed, inScope, err := destroyRemovals(prior)
 	if err != nil {
 		return knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers)
 	}
 	// The configuration's limits guard the replacement: they are what the reviewer sees.
 	guard := settings
 	guard.tenant, guard.authoritative = priorSettings.tenant, priorSettings.authoritative
-	if diags := guard.checkRemovals(removalsByReplace, priorKey, len(removed), held, removed); diags != nil {
+	if diags := guard.checkRemovals(removalsByReplace, priorKey, len(removed), inScope, removed); diags != nil {
 		return diags
 	}
 	var successor uint64
@@ -344,11 +344,11 @@ func (r *Resource) planDestroy(prior object, private membersPrivate) []*tfprotov
 				"Terraform only forgets them.", settings.scopeLabel(audienceKey)),
 		}}
 	}
-	removed, held, err := destroyRemovals(prior)
+	removed, inScope, err := destroyRemovals(prior)
 	if err != nil {
 		return knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers)
 	}
-	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(removed), held, removed); diags != nil {
+	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(removed), inScope, removed); diags != nil {
 		return diags
 	}
 	return r.data().Claims.Register(audienceKey, private.Owner, settings.claimsFor(audienceKey, nil, removed, 0))
@@ -356,19 +356,19 @@ func (r *Resource) planDestroy(prior object, private membersPrivate) []*tfprotov
 
 // destroyRemovals is what destroying the resource of state prior removes, the memberships it declares,
 // sorted, and how many its scope holds, for the percentage guard rail.
-func destroyRemovals(prior object) (removed []knock.Membership, held int, err error) {
+func destroyRemovals(prior object) (removed []knock.Membership, inScope int, err error) {
 	members, err := prior.Members.tenants()
 	if err != nil {
 		return nil, 0, err
 	}
 	removed = prior.settings().declared(members)
 	knock.SortMemberships(removed)
-	held = len(removed)
+	inScope = len(removed)
 	if n, ok := knownNumber(prior.get(attrMembershipCount)); ok {
 		count, _ := n.Int64()
-		held = max(held, int(count))
+		inScope = max(inScope, int(count))
 	}
-	return removed, held, nil
+	return removed, inScope, nil
 }
 
 // changeSummary is a warning, the one channel a provider has into the plan output, that sums up an

@@ -121,15 +121,15 @@ const (
 
 // checkRemovals is the guard against an empty data source: it refuses an action that removes more
 // memberships than max_removals or max_removal_percent of what the slice holds.
-func (s membersSettings) checkRemovals(action, audienceKey string, removals, held int, examples []knock.Membership) []*tfprotov6.Diagnostic {
+func (s membersSettings) checkRemovals(action, audienceKey string, removals, inScope int, examples []knock.Membership) []*tfprotov6.Diagnostic {
 	limit, setting := -1, ""
 	if s.maxRemovals != nil {
 		limit, setting = int(*s.maxRemovals), fmt.Sprintf("max_removals = %d", *s.maxRemovals)
 	}
 	if s.maxRemovalPct != nil {
-		pctLimit := int(*s.maxRemovalPct * float64(held) / 100)
+		pctLimit := int(*s.maxRemovalPct * float64(inScope) / 100)
 		if limit < 0 || pctLimit < limit {
-			limit, setting = pctLimit, fmt.Sprintf("max_removal_percent = %g (%s of %s)", *s.maxRemovalPct, knockdiag.Thousands(pctLimit), knockdiag.Plural(held, "membership"))
+			limit, setting = pctLimit, fmt.Sprintf("max_removal_percent = %g (%s of %s)", *s.maxRemovalPct, knockdiag.Thousands(pctLimit), knockdiag.Plural(inScope, "membership"))
 		}
 	}
 	if limit < 0 || removals <= limit {

@@ -254,18 +254,18 @@ func Basis(s Scope, members map[string]string, hidden []Membership) []Membership
 // After is what the audience holds when the writes stopped part way: basis, plus the adds that went
 // through, minus the removes that went through.
 func After(basis, added, removed []Membership) []Membership {
-	held := make(map[Membership]struct{}, len(basis)+len(added))
+	after := make(map[Membership]struct{}, len(basis)+len(added))
 	for _, m := range basis {
-		held[m] = struct{}{}
+		after[m] = struct{}{}
 	}
 	for _, m := range added {
-		held[m] = struct{}{}
+		after[m] = struct{}{}
 	}
 	for _, m := range removed {
-		delete(held, m)
+		delete(after, m)
 	}
-	out := make([]Membership, 0, len(held))
-	for m := range held {
+	out := make([]Membership, 0, len(after))
+	for m := range after {
 		out = append(out, m)
 	}
 	knock.SortMemberships(out)

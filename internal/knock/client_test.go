@@ -3,7 +3,6 @@ package knock_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,30 +11,6 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
-
-const testKey = "sk_test_client"
-
-func startLocal(t *testing.T) (*localknock.Server, *knock.Client) {
-	t.Helper()
-	srv := localknock.New(testKey)
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testKey, UserAgent: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, client
-}
-
-func memberships(n int, tenant string) []knock.Membership {
-	out := make([]knock.Membership, n)
-	for i := range out {
-		out[i] = knock.Membership{UserID: fmt.Sprintf("user-%05d", i), Tenant: tenant}
-	}
-	return out
-}
 
 func TestClient_addListRemoveAcrossBatchesAndPages(t *testing.T) {
 	srv, client := startLocal(t)

@@ -198,15 +198,15 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	audienceKey, m := plan.AudienceKey.ValueString(), plan.membership()
-	held, err := r.coalescer.Holds(ctx, audienceKey, m)
-	if err != nil || held {
+	live, err := r.coalescer.Holds(ctx, audienceKey, m)
+	if err != nil || live {
 		r.coalescer.Withdraw(audienceKey, m)
 	}
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Add Audience Member", knockdiag.APIErrorDetail("listing the members of", audienceKey, 0, err))
 		return
 	}
-	if held {
+	if live {
 		resp.Diagnostics.AddWarning("Existing Membership Adopted",
 			fmt.Sprintf("%s already existed, so Terraform adopted it instead of adding it. Destroying this resource removes it.",
 				describeMembership(audienceKey, m)))
@@ -235,7 +235,7 @@ func (r *audienceMemberResource) Read(ctx context.Context, req resource.ReadRequ
 	// identities existed has none).
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
 	audienceKey, m := state.AudienceKey.ValueString(), state.membership()
-	held, err := r.coalescer.Holds(ctx, audienceKey, m)
+	live, err := r.coalescer.Holds(ctx, audienceKey, m)
 	switch {
 	case knock.IsNotFound(err):
 		resp.Diagnostics.AddWarning("Audience Not Found",
@@ -246,7 +246,7 @@ func (r *audienceMemberResource) Read(ctx context.Context, req resource.ReadRequ
 	case err != nil:
 		resp.Diagnostics.AddError("Unable to Read Audience Member", knockdiag.APIErrorDetail("listing the members of", audienceKey, 0, err))
 		return
-	case !held:
+	case !live:
 		tflog.Info(ctx, "Audience membership no longer exists; removing it from state", map[string]any{
 			"audience_key": audienceKey, "user_id": m.UserID, "tenant": m.Tenant,
 		})

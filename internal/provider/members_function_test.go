@@ -122,12 +122,3 @@ func TestMembersFunction_protocol(t *testing.T) {
 		t.Errorf("two tenants: got %+v, %v", resp.Error, err)
 	}
 }
-
-func dynamic(t *testing.T, typ tftypes.Type, value tftypes.Value) *tfprotov6.DynamicValue {
-	t.Helper()
-	dv, err := tfprotov6.NewDynamicValue(typ, value)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &dv
-}
