@@ -89,14 +89,15 @@ func (a *localAPI) reset() {
 	a.mu.Unlock()
 }
 
-// counts returns what the local API saw since reset.
-func (a *localAPI) counts() (requests map[localknock.Endpoint]int, maxInFlight, conns int, writeSpan time.Duration, busiestSecond int) {
+// fill puts in m what the local API saw since reset.
+func (a *localAPI) fill(m *measure) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.writes) > 0 {
-		writeSpan = a.writes[len(a.writes)-1].Sub(a.writes[0])
+		m.writeSpan = a.writes[len(a.writes)-1].Sub(a.writes[0])
 	}
-	return a.knock.Requests(), a.maxInFlight, a.conns, writeSpan, busiestWindow(a.writes, time.Second)
+	m.requests, m.inFlight, m.conns = a.knock.Requests(), a.maxInFlight, a.conns
+	m.writesPerSec = busiestWindow(a.writes, time.Second)
 }
 
 // busiestWindow returns the most arrivals (in order) that fall within any window of the given length:

@@ -101,14 +101,9 @@ func run() int {
 		results = append(results, r)
 	repeats:
 		for rep := 1; rep <= o.repeat; rep++ {
-			// Alternate which variant goes first, so that drift on the machine hits both alike.
-			order := []variant{ours, baseline}
-			if rep%2 == 0 {
-				slices.Reverse(order)
-			}
 			var pair [numVariants][numSteps]measure
 			var lookups []measure
-			for _, v := range order {
+			for _, v := range variantOrder(rep) {
 				ms, lookup, err := b.runVariant(ctx, n, rep, v)
 				if ctx.Err() != nil {
 					fmt.Fprintln(os.Stderr, "knock-bench: interrupted; cleaned up")
@@ -116,7 +111,7 @@ func run() int {
 				}
 				if err != nil {
 					r.err, failed = err, true
-					reportFailure(n, err)
+					reportFailure(fmt.Sprintf("N=%d", n), err)
 					break repeats
 				}
 				pair[v] = ms
@@ -137,6 +132,15 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+// variantOrder alternates which variant goes first from one repeat to the next, so that drift on the
+// machine hits both alike.
+func variantOrder(rep int) []variant {
+	if rep%2 == 0 {
+		return []variant{baseline, ours}
+	}
+	return []variant{ours, baseline}
 }
 
 // setup finds the binaries and prepares the temporary directory: a CLI configuration whose dev_overrides
@@ -198,8 +202,8 @@ func setup(ctx context.Context, o options) (*bench, func(), error) {
 	return b, cleanup, nil
 }
 
-func reportFailure(n int, err error) {
-	fmt.Fprintf(os.Stderr, "\nknock-bench: giving up on N=%d: %v\n", n, err)
+func reportFailure(what string, err error) {
+	fmt.Fprintf(os.Stderr, "\nknock-bench: giving up on %s: %v\n", what, err)
 	var re *runError
 	if errors.As(err, &re) && re.logTail != "" {
 		fmt.Fprintf(os.Stderr, "--- end of the terraform output ---\n%s\n---\n", re.logTail)
