@@ -50,7 +50,7 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.terraform, "terraform", "", "terraform binary (default: terraform on PATH)")
 	flag.StringVar(&o.binDir, "bin", "bin", "directory holding terraform-provider-knock (make build)")
 	flag.DurationVar(&o.latency, "latency", 0, "latency the local Knock API adds to every request, e.g. 50ms")
-	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "limit for one terraform command; a size that exceeds it is given up")
+	flag.DurationVar(&o.timeout, "timeout", 0, "limit for one terraform command; a size that exceeds it is given up (0: 15m per 100,000 members, at least 15m)")
 	flag.StringVar(&o.membersFrom, "members-from", "tfvars", "how the configuration reads the members: tfvars (a map(string) variable) or jsondecode")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -70,8 +70,8 @@ func parseFlags() (options, error) {
 		return o, fmt.Errorf("-repeat %d: want 1 to 100", o.repeat)
 	case o.latency < 0 || o.latency > 10*time.Second:
 		return o, fmt.Errorf("-latency %s: want 0 to 10s", o.latency)
-	case o.timeout <= 0:
-		return o, fmt.Errorf("-timeout %s: want a positive duration", o.timeout)
+	case o.timeout < 0:
+		return o, fmt.Errorf("-timeout %s: want a positive duration, or 0 for the default", o.timeout)
 	case o.membersFrom != "tfvars" && o.membersFrom != "jsondecode":
 		return o, fmt.Errorf("-members-from %q: want tfvars or jsondecode", o.membersFrom)
 	}

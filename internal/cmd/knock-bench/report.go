@@ -25,6 +25,11 @@ const (
 	maxLookupRatio     = 1.2
 	lookupRatioFrom    = 10_000
 	maxLookupRSSAt100k = 300e6 // bytes
+	// From 100,000 to 1,000,000 members growth is measured on the provider's side, as its CPU time: the
+	// wall time also holds Terraform's own work and Knock's request floor, which the table shows apart.
+	growthMillion    = 1_000_000
+	maxGrowthMillion = 11.0
+	maxRSSAtMillion  = 1e9 // bytes
 )
 
 var endpoints = [...]localknock.Endpoint{localknock.EndpointAdd, localknock.EndpointRemove, localknock.EndpointList}
@@ -48,13 +53,14 @@ func (r *sizeResult) cell(v variant, s step) measure {
 
 // medianMeasure is the median of each figure over the runs.
 func medianMeasure(ms []measure) measure {
-	var wall, span []time.Duration
+	var wall, span, pcpu, tcpu []time.Duration
 	var prss, trss, inflight, starts, conns []int64
 	busiest := 0 // the worst run, not the median: it is a limit
 	reqs := make([][]int64, len(endpoints))
 	for _, m := range ms {
 		wall, span = append(wall, m.wall), append(span, m.writeSpan)
 		prss, trss = append(prss, m.providerRSS), append(trss, m.terraformRSS)
+		pcpu, tcpu = append(pcpu, m.providerCPU), append(tcpu, m.terraformCPU)
 		inflight, starts = append(inflight, int64(m.inFlight)), append(starts, int64(m.starts))
 		conns = append(conns, int64(m.conns))
 		busiest = max(busiest, m.writesPerSec)
@@ -63,6 +69,7 @@ func medianMeasure(ms []measure) measure {
 		}
 	}
 	out := measure{wall: median(wall), writeSpan: median(span), providerRSS: median(prss), terraformRSS: median(trss),
+		providerCPU: median(pcpu), terraformCPU: median(tcpu),
 		inFlight: int(median(inflight)), starts: int(median(starts)), conns: int(median(conns)), writesPerSec: busiest,
 		requests: map[localknock.Endpoint]int{}}
 	for i, e := range endpoints {
@@ -136,24 +143,26 @@ func printTable(w io.Writer, o options, b *bench, results []*sizeResult) {
 		b.terraform, runtime.NumCPU(), o.latency, o.membersFrom, runs, b.loadAtStart, loadAverage())
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "N\tstep\tours_s\tbaseline_s\tratio\tadd\tremove\tlist\tinflight\tconns\tstarts\tprovider_rss_MB\ttf_rss_MB\tbaseline_tf_rss_MB\t")
+	fmt.Fprintln(tw, "N\tstep\tours_s\tbaseline_s\tratio\tadd\tremove\tlist\tinflight\tconns\tstarts\tprovider_rss_MB\ttf_rss_MB\tbaseline_tf_rss_MB\tprovider_cpu_s\ttf_cpu_s\tbaseline_tf_cpu_s\t")
 	for _, r := range results {
 		if len(r.runs) == 0 {
-			fmt.Fprintf(tw, "%d\t(failed)\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.n)
+			fmt.Fprintf(tw, "%d\t(failed)\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.n)
 			continue
 		}
 		for s := range numSteps {
 			m, base := r.cell(ours, s), r.cell(baseline, s)
-			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t\n",
+			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t\n",
 				r.n, s, m.wall.Seconds(), base.wall.Seconds(), ratio(m.wall, base.wall),
 				m.requests[localknock.EndpointAdd], m.requests[localknock.EndpointRemove], m.requests[localknock.EndpointList],
-				m.inFlight, m.conns, m.starts, mb(m.providerRSS), mb(m.terraformRSS), mb(base.terraformRSS))
+				m.inFlight, m.conns, m.starts, mb(m.providerRSS), mb(m.terraformRSS), mb(base.terraformRSS),
+				m.providerCPU.Seconds(), m.terraformCPU.Seconds(), base.terraformCPU.Seconds())
 		}
 	}
 	_ = tw.Flush()
 	fmt.Fprint(w, "\ninflight: most requests to the local API at once; conns: connections opened to it;\n"+
 		"starts: provider processes Terraform started, as sampled every 10 ms; "+
-		"provider_rss_MB: peak RSS of the largest of them; tf_rss_MB: peak RSS of Terraform's own process.\n")
+		"provider_rss_MB: peak RSS of the largest of them; tf_rss_MB: peak RSS of Terraform's own process;\n"+
+		"provider_cpu_s: user + system CPU time of those processes together; tf_cpu_s: that of Terraform's own process.\n")
 }
 
 // printWritePacing shows how fast the provider sent its writes, which is what its worker pool and rate
@@ -241,6 +250,28 @@ func printChecks(w io.Writer, o options, results []*sizeResult) {
 			}
 			fmt.Fprintf(w, "\nProvider peak RSS at N=%d < %.0f MB:\n", growthLarge, maxRSSAt100k/1e6)
 			check(float64(peak)*1024 < maxRSSAt100k, "%.0f MB", mb(peak))
+		}
+
+		million := find(results, growthMillion)
+		if large != nil && million != nil {
+			fmt.Fprintf(w, "\nGrowth from N=%d to N=%d <= %.0fx on the provider's side (its CPU time; the rest is shown, not checked):\n",
+				growthLarge, growthMillion, maxGrowthMillion)
+			for s := range numSteps {
+				a, z := large.cell(ours, s), million.cell(ours, s)
+				g := ratio(z.providerCPU, a.providerCPU)
+				check(a.providerCPU > 0 && g <= maxGrowthMillion,
+					"%-9s provider CPU %.2fs -> %.2fs, %.1fx (wall time %.1fx, provider peak RSS %.1fx, Terraform CPU %.1fx)",
+					s, a.providerCPU.Seconds(), z.providerCPU.Seconds(), g, ratio(z.wall, a.wall),
+					float64(z.providerRSS)/float64(max(a.providerRSS, 1)), ratio(z.terraformCPU, a.terraformCPU))
+			}
+		}
+		if million != nil {
+			var peak int64
+			for s := range numSteps {
+				peak = max(peak, million.cell(ours, s).providerRSS)
+			}
+			fmt.Fprintf(w, "\nProvider peak RSS at N=%d <= %.0f MB:\n", growthMillion, maxRSSAtMillion/1e6)
+			check(float64(peak)*1024 <= maxRSSAtMillion, "%.0f MB", mb(peak))
 		}
 
 		header := false

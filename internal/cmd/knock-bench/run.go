@@ -41,9 +41,11 @@ func (s step) String() string { return [...]string{"create", "noop-plan", "chang
 // measure is what one step of one variant cost.
 type measure struct {
 	wall         time.Duration
-	providerRSS  int64 // KiB, the largest of the provider processes Terraform started (ours only)
-	starts       int   // provider processes seen (ours only)
-	terraformRSS int64 // KiB, Terraform's own process, sampled like the provider's
+	providerRSS  int64         // KiB, the largest of the provider processes Terraform started (ours only)
+	providerCPU  time.Duration // user + system, summed over those processes (ours only)
+	starts       int           // provider processes seen (ours only)
+	terraformRSS int64         // KiB, Terraform's own process, sampled like the provider's
+	terraformCPU time.Duration // Terraform's own process, without the providers'
 	requests     map[localknock.Endpoint]int
 	inFlight     int
 	conns        int           // connections opened to the local API
@@ -57,9 +59,18 @@ type bench struct {
 	root        string // temporary directory removed at exit
 	baseEnv     []string
 	latency     time.Duration
-	timeout     time.Duration
+	timeout     time.Duration // 0: timeoutFor's default
 	membersFrom string
 	loadAtStart string
+}
+
+// timeoutFor is the limit for one terraform command on n members: -timeout, else 15 minutes per 100,000
+// members and at least 15 minutes (Terraform's own work on the state grows with it).
+func (b *bench) timeoutFor(n int) time.Duration {
+	if b.timeout > 0 {
+		return b.timeout
+	}
+	return time.Duration(max(1, ceilDiv(n, 100_000))) * 15 * time.Minute
 }
 
 // runError is a failed step: a terraform command that failed or timed out, a non-empty no-op plan, or an
@@ -114,7 +125,7 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) (out [num
 			}
 		}
 		label := fmt.Sprintf("N=%d run %d %s %s", n, rep, v, s)
-		m, err := b.runStep(ctx, dir, env, api, b.timeout, label, "step-"+strconv.Itoa(int(s))+".log", args...)
+		m, err := b.runStep(ctx, dir, env, api, b.timeoutFor(n), label, "step-"+strconv.Itoa(int(s))+".log", args...)
 		if err != nil {
 			return out, lookup, err
 		}
@@ -149,7 +160,7 @@ func (b *bench) lookupPlan(ctx context.Context, dir string, env []string, api *l
 		return measure{}, err
 	}
 	label := fmt.Sprintf("N=%d run %d ours data-source plan", n, rep)
-	return b.runStep(ctx, lookupDir, env, api, b.timeout, label, "plan.log", planArgs...)
+	return b.runStep(ctx, lookupDir, env, api, b.timeoutFor(n), label, "plan.log", planArgs...)
 }
 
 // The commands of the steps: an apply, or a plan whose exit code says whether it is empty.
@@ -324,7 +335,7 @@ func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logF
 	watch := watchProviders(cmd.Process.Pid)
 	err = cmd.Wait()
 	m.wall = time.Since(start)
-	m.providerRSS, m.starts, m.terraformRSS = watch.finish()
+	watch.finish(&m)
 	if cmd.Process != nil {
 		// Sweep whatever Terraform left in its group (normally nothing; ESRCH is ignored).
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
