@@ -8,7 +8,12 @@
 // the provider and the baseline, and prints one table: wall times, their ratio, requests by endpoint,
 // requests in flight, and peak RSS of the provider and of Terraform. After the no-op plan it also plans
 // a configuration that only reads the data source on the same audience, and prints that beside the
-// resource's no-op plan of the same run. It exits non-zero only when a
+// resource's no-op plan of the same run.
+//
+// With -resources M (make bench RESOURCES=M; 0 turns it off) it then runs the many-small-resources
+// scenario: M knock_audience_member resources, one per user id through for_each, on one audience, against
+// M terraform_data holding the same input, created then planned again, and prints its rows and the
+// batch sizes of the add requests after the table. It exits non-zero only when a
 // terraform command fails or times out, a no-op plan is not empty, or the audience ends up wrong;
 // performance targets that are missed are reported as FAIL lines.
 package main
@@ -41,6 +46,7 @@ type options struct {
 	latency     time.Duration
 	timeout     time.Duration
 	membersFrom string
+	resources   int
 }
 
 func parseFlags() (options, error) {
@@ -52,6 +58,7 @@ func parseFlags() (options, error) {
 	flag.DurationVar(&o.latency, "latency", 0, "latency the local Knock API adds to every request, e.g. 50ms")
 	flag.DurationVar(&o.timeout, "timeout", 0, "limit for one terraform command; a size that exceeds it is given up (0: 15m per 100,000 members, at least 15m)")
 	flag.StringVar(&o.membersFrom, "members-from", "tfvars", "how the configuration reads the members: tfvars (a map(string) variable) or jsondecode")
+	flag.IntVar(&o.resources, "resources", 1000, "knock_audience_member resources of the many-small-resources scenario (0: not run)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", flag.Args())
@@ -72,6 +79,8 @@ func parseFlags() (options, error) {
 		return o, fmt.Errorf("-latency %s: want 0 to 10s", o.latency)
 	case o.timeout < 0:
 		return o, fmt.Errorf("-timeout %s: want a positive duration, or 0 for the default", o.timeout)
+	case o.resources < 0 || o.resources > 100_000:
+		return o, fmt.Errorf("-resources %d: want 0 to 100000", o.resources)
 	case o.membersFrom != "tfvars" && o.membersFrom != "jsondecode":
 		return o, fmt.Errorf("-members-from %q: want tfvars or jsondecode", o.membersFrom)
 	}
@@ -127,7 +136,16 @@ func run() int {
 		}
 	}
 
-	printReport(os.Stdout, o, b, results)
+	var small *sizeResult
+	if o.resources > 0 {
+		if small = b.runSmall(ctx, o); ctx.Err() != nil {
+			fmt.Fprintln(os.Stderr, "knock-bench: interrupted; cleaned up")
+			return 130
+		}
+		failed = failed || small.err != nil
+	}
+
+	printReport(os.Stdout, o, b, results, small)
 	if failed {
 		return 1
 	}

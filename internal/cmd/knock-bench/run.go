@@ -51,6 +51,7 @@ type measure struct {
 	conns        int           // connections opened to the local API
 	writeSpan    time.Duration // from the first to the last add or remove request
 	writesPerSec int           // the most add and remove requests that arrived within one second
+	addSizes     []int         // members of each add request, in order of arrival
 }
 
 // bench holds what every run shares.
