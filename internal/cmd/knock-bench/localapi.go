@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -32,6 +35,8 @@ type localAPI struct {
 	// writes are when each add or remove arrived since reset: their pace shows the provider's worker
 	// pool and rate limiter at work.
 	writes []time.Time
+	// addSizes are the members of each add since reset: how well the provider batches.
+	addSizes []int
 }
 
 func startLocalAPI(latency time.Duration) (*localAPI, error) {
@@ -60,6 +65,13 @@ func (a *localAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.inFlight--
 		a.mu.Unlock()
 	}()
+	if r.Method == http.MethodPost {
+		if members, ok := countMembers(r); ok {
+			a.mu.Lock()
+			a.addSizes = append(a.addSizes, members)
+			a.mu.Unlock()
+		}
+	}
 	if a.latency > 0 {
 		t := time.NewTimer(a.latency)
 		defer t.Stop()
@@ -70,6 +82,18 @@ func (a *localAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a.knock.ServeHTTP(w, r)
+}
+
+// countMembers reads the members of an add request's body, and leaves a copy of the body for the local
+// API (which refuses one that cannot be counted).
+func countMembers(r *http.Request) (int, bool) {
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var add struct{ Members []struct{} }
+	if err != nil || json.Unmarshal(body, &add) != nil {
+		return 0, false
+	}
+	return len(add.Members), true
 }
 
 func (a *localAPI) connState(_ net.Conn, state http.ConnState) {
@@ -85,18 +109,19 @@ func (a *localAPI) reset() {
 	a.knock.ResetRequests()
 	a.mu.Lock()
 	a.maxInFlight, a.conns = 0, 0
-	a.writes = nil
+	a.writes, a.addSizes = nil, nil
 	a.mu.Unlock()
 }
 
-// counts returns what the local API saw since reset.
-func (a *localAPI) counts() (requests map[localknock.Endpoint]int, maxInFlight, conns int, writeSpan time.Duration, busiestSecond int) {
+// fill puts in m what the local API saw since reset.
+func (a *localAPI) fill(m *measure) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.writes) > 0 {
-		writeSpan = a.writes[len(a.writes)-1].Sub(a.writes[0])
+		m.writeSpan = a.writes[len(a.writes)-1].Sub(a.writes[0])
 	}
-	return a.knock.Requests(), a.maxInFlight, a.conns, writeSpan, busiestWindow(a.writes, time.Second)
+	m.requests, m.inFlight, m.conns = a.knock.Requests(), a.maxInFlight, a.conns
+	m.writesPerSec, m.addSizes = busiestWindow(a.writes, time.Second), a.addSizes
 }
 
 // busiestWindow returns the most arrivals (in order) that fall within any window of the given length:

@@ -8,7 +8,12 @@
 // the provider and the baseline, and prints one table: wall times, their ratio, requests by endpoint,
 // requests in flight, and peak RSS of the provider and of Terraform. After the no-op plan it also plans
 // a configuration that only reads the data source on the same audience, and prints that beside the
-// resource's no-op plan of the same run. It exits non-zero only when a
+// resource's no-op plan of the same run.
+//
+// With -resources M (make bench RESOURCES=M; 0 turns it off) it then runs the many-small-resources
+// scenario: M knock_audience_member resources, one per user id through for_each, on one audience, against
+// M terraform_data holding the same input, created then planned again, and prints its rows and the
+// batch sizes of the add requests after the table. It exits non-zero only when a
 // terraform command fails or times out, a no-op plan is not empty, or the audience ends up wrong;
 // performance targets that are missed are reported as FAIL lines.
 package main
@@ -41,6 +46,7 @@ type options struct {
 	latency     time.Duration
 	timeout     time.Duration
 	membersFrom string
+	resources   int
 }
 
 func parseFlags() (options, error) {
@@ -50,8 +56,9 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.terraform, "terraform", "", "terraform binary (default: terraform on PATH)")
 	flag.StringVar(&o.binDir, "bin", "bin", "directory holding terraform-provider-knock (make build)")
 	flag.DurationVar(&o.latency, "latency", 0, "latency the local Knock API adds to every request, e.g. 50ms")
-	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "limit for one terraform command; a size that exceeds it is given up")
+	flag.DurationVar(&o.timeout, "timeout", 0, "limit for one terraform command; a size that exceeds it is given up (0: 15m per 100,000 members, at least 15m)")
 	flag.StringVar(&o.membersFrom, "members-from", "tfvars", "how the configuration reads the members: tfvars (a map(string) variable) or jsondecode")
+	flag.IntVar(&o.resources, "resources", 1000, "knock_audience_member resources of the many-small-resources scenario (0: not run)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", flag.Args())
@@ -70,8 +77,10 @@ func parseFlags() (options, error) {
 		return o, fmt.Errorf("-repeat %d: want 1 to 100", o.repeat)
 	case o.latency < 0 || o.latency > 10*time.Second:
 		return o, fmt.Errorf("-latency %s: want 0 to 10s", o.latency)
-	case o.timeout <= 0:
-		return o, fmt.Errorf("-timeout %s: want a positive duration", o.timeout)
+	case o.timeout < 0:
+		return o, fmt.Errorf("-timeout %s: want a positive duration, or 0 for the default", o.timeout)
+	case o.resources < 0 || o.resources > 100_000:
+		return o, fmt.Errorf("-resources %d: want 0 to 100000", o.resources)
 	case o.membersFrom != "tfvars" && o.membersFrom != "jsondecode":
 		return o, fmt.Errorf("-members-from %q: want tfvars or jsondecode", o.membersFrom)
 	}
@@ -101,14 +110,9 @@ func run() int {
 		results = append(results, r)
 	repeats:
 		for rep := 1; rep <= o.repeat; rep++ {
-			// Alternate which variant goes first, so that drift on the machine hits both alike.
-			order := []variant{ours, baseline}
-			if rep%2 == 0 {
-				slices.Reverse(order)
-			}
 			var pair [numVariants][numSteps]measure
 			var lookups []measure
-			for _, v := range order {
+			for _, v := range variantOrder(rep) {
 				ms, lookup, err := b.runVariant(ctx, n, rep, v)
 				if ctx.Err() != nil {
 					fmt.Fprintln(os.Stderr, "knock-bench: interrupted; cleaned up")
@@ -116,7 +120,7 @@ func run() int {
 				}
 				if err != nil {
 					r.err, failed = err, true
-					reportFailure(n, err)
+					reportFailure(fmt.Sprintf("N=%d", n), err)
 					break repeats
 				}
 				pair[v] = ms
@@ -132,11 +136,29 @@ func run() int {
 		}
 	}
 
-	printReport(os.Stdout, o, b, results)
+	var small *sizeResult
+	if o.resources > 0 {
+		if small = b.runSmall(ctx, o); ctx.Err() != nil {
+			fmt.Fprintln(os.Stderr, "knock-bench: interrupted; cleaned up")
+			return 130
+		}
+		failed = failed || small.err != nil
+	}
+
+	printReport(os.Stdout, o, b, results, small)
 	if failed {
 		return 1
 	}
 	return 0
+}
+
+// variantOrder alternates which variant goes first from one repeat to the next, so that drift on the
+// machine hits both alike.
+func variantOrder(rep int) []variant {
+	if rep%2 == 0 {
+		return []variant{baseline, ours}
+	}
+	return []variant{ours, baseline}
 }
 
 // setup finds the binaries and prepares the temporary directory: a CLI configuration whose dev_overrides
@@ -198,8 +220,8 @@ func setup(ctx context.Context, o options) (*bench, func(), error) {
 	return b, cleanup, nil
 }
 
-func reportFailure(n int, err error) {
-	fmt.Fprintf(os.Stderr, "\nknock-bench: giving up on N=%d: %v\n", n, err)
+func reportFailure(what string, err error) {
+	fmt.Fprintf(os.Stderr, "\nknock-bench: giving up on %s: %v\n", what, err)
 	var re *runError
 	if errors.As(err, &re) && re.logTail != "" {
 		fmt.Fprintf(os.Stderr, "--- end of the terraform output ---\n%s\n---\n", re.logTail)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
@@ -25,6 +26,16 @@ const (
 	maxLookupRatio     = 1.2
 	lookupRatioFrom    = 10_000
 	maxLookupRSSAt100k = 300e6 // bytes
+	// From 100,000 to 1,000,000 members growth is measured on the provider's side, as its CPU time: the
+	// wall time also holds Terraform's own work and Knock's request floor, which the table shows apart.
+	growthMillion    = 1_000_000
+	maxGrowthMillion = 11.0
+	maxRSSAtMillion  = 1e9 // bytes
+	// Many small resources: the no-op plan against the baseline's, and the create's add requests
+	// against Terraform's rounds of parallel operations (10 at a time by default).
+	maxSmallPlanRatio = 1.25
+	maxAddsPerRound   = 1.5
+	tfParallelism     = 10
 )
 
 var endpoints = [...]localknock.Endpoint{localknock.EndpointAdd, localknock.EndpointRemove, localknock.EndpointList}
@@ -48,13 +59,14 @@ func (r *sizeResult) cell(v variant, s step) measure {
 
 // medianMeasure is the median of each figure over the runs.
 func medianMeasure(ms []measure) measure {
-	var wall, span []time.Duration
+	var wall, span, pcpu, tcpu []time.Duration
 	var prss, trss, inflight, starts, conns []int64
 	busiest := 0 // the worst run, not the median: it is a limit
 	reqs := make([][]int64, len(endpoints))
 	for _, m := range ms {
 		wall, span = append(wall, m.wall), append(span, m.writeSpan)
 		prss, trss = append(prss, m.providerRSS), append(trss, m.terraformRSS)
+		pcpu, tcpu = append(pcpu, m.providerCPU), append(tcpu, m.terraformCPU)
 		inflight, starts = append(inflight, int64(m.inFlight)), append(starts, int64(m.starts))
 		conns = append(conns, int64(m.conns))
 		busiest = max(busiest, m.writesPerSec)
@@ -63,6 +75,7 @@ func medianMeasure(ms []measure) measure {
 		}
 	}
 	out := measure{wall: median(wall), writeSpan: median(span), providerRSS: median(prss), terraformRSS: median(trss),
+		providerCPU: median(pcpu), terraformCPU: median(tcpu),
 		inFlight: int(median(inflight)), starts: int(median(starts)), conns: int(median(conns)), writesPerSec: busiest,
 		requests: map[localknock.Endpoint]int{}}
 	for i, e := range endpoints {
@@ -102,11 +115,15 @@ func verdict(ok bool) string {
 }
 
 // printReport prints the table, then one line per target.
-func printReport(w io.Writer, o options, b *bench, results []*sizeResult) {
+// small is the many-small-resources scenario, nil when not run.
+func printReport(w io.Writer, o options, b *bench, results []*sizeResult, small *sizeResult) {
 	printTable(w, o, b, results)
 	printLookupTable(w, results)
 	printWritePacing(w, results)
-	printChecks(w, o, results)
+	if small != nil {
+		printSmall(w, small)
+	}
+	printChecks(w, o, results, small)
 }
 
 // printLookupTable shows the data source's plan next to the resource's no-op plan of the same run.
@@ -136,24 +153,72 @@ func printTable(w io.Writer, o options, b *bench, results []*sizeResult) {
 		b.terraform, runtime.NumCPU(), o.latency, o.membersFrom, runs, b.loadAtStart, loadAverage())
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "N\tstep\tours_s\tbaseline_s\tratio\tadd\tremove\tlist\tinflight\tconns\tstarts\tprovider_rss_MB\ttf_rss_MB\tbaseline_tf_rss_MB\t")
+	fmt.Fprintln(tw, "N\tstep\tours_s\tbaseline_s\tratio\tadd\tremove\tlist\tinflight\tconns\tstarts\tprovider_rss_MB\ttf_rss_MB\tbaseline_tf_rss_MB\tprovider_cpu_s\ttf_cpu_s\tbaseline_tf_cpu_s\t")
 	for _, r := range results {
 		if len(r.runs) == 0 {
-			fmt.Fprintf(tw, "%d\t(failed)\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.n)
+			fmt.Fprintf(tw, "%d\t(failed)\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.n)
 			continue
 		}
 		for s := range numSteps {
 			m, base := r.cell(ours, s), r.cell(baseline, s)
-			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t\n",
+			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t\n",
 				r.n, s, m.wall.Seconds(), base.wall.Seconds(), ratio(m.wall, base.wall),
 				m.requests[localknock.EndpointAdd], m.requests[localknock.EndpointRemove], m.requests[localknock.EndpointList],
-				m.inFlight, m.conns, m.starts, mb(m.providerRSS), mb(m.terraformRSS), mb(base.terraformRSS))
+				m.inFlight, m.conns, m.starts, mb(m.providerRSS), mb(m.terraformRSS), mb(base.terraformRSS),
+				m.providerCPU.Seconds(), m.terraformCPU.Seconds(), base.terraformCPU.Seconds())
 		}
 	}
 	_ = tw.Flush()
 	fmt.Fprint(w, "\ninflight: most requests to the local API at once; conns: connections opened to it;\n"+
 		"starts: provider processes Terraform started, as sampled every 10 ms; "+
-		"provider_rss_MB: peak RSS of the largest of them; tf_rss_MB: peak RSS of Terraform's own process.\n")
+		"provider_rss_MB: peak RSS of the largest of them; tf_rss_MB: peak RSS of Terraform's own process;\n"+
+		"provider_cpu_s: user + system CPU time of those processes together; tf_cpu_s: that of Terraform's own process.\n")
+}
+
+// printSmall shows the many-small-resources scenario, and how many members the create's add requests carried.
+func printSmall(w io.Writer, r *sizeResult) {
+	fmt.Fprintf(w, "\nMany small resources: M knock_audience_member (for_each over M user ids, one audience) "+
+		"against M terraform_data holding the same input:\n")
+	if len(r.runs) == 0 {
+		fmt.Fprintf(w, "M=%d (failed)\n", r.n)
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "M\tstep\tours_s\tbaseline_s\tratio\toverhead_s\tadd\tremove\tlist\tstarts\tprovider_cpu_s\ttf_cpu_s\tbaseline_tf_cpu_s\tprovider_rss_MB\ttf_rss_MB\tbaseline_tf_rss_MB\t")
+	for _, s := range smallSteps {
+		m, base := r.cell(ours, s), r.cell(baseline, s)
+		fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%+.2f\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t\n",
+			r.n, s, m.wall.Seconds(), base.wall.Seconds(), ratio(m.wall, base.wall), (m.wall - base.wall).Seconds(),
+			m.requests[localknock.EndpointAdd], m.requests[localknock.EndpointRemove], m.requests[localknock.EndpointList],
+			m.starts, m.providerCPU.Seconds(), m.terraformCPU.Seconds(), base.terraformCPU.Seconds(),
+			mb(m.providerRSS), mb(m.terraformRSS), mb(base.terraformRSS))
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w, "\noverhead_s: ours minus baseline.")
+
+	// Every run's adds together: the median run alone would hide how the batching varies.
+	counts, requests, members := map[int]int{}, 0, 0
+	for _, run := range r.runs {
+		for _, size := range run[ours][stepCreate].addSizes {
+			counts[size]++
+			requests++
+			members += size
+		}
+	}
+	if requests == 0 {
+		return
+	}
+	var histogram []string
+	for _, size := range slices.Sorted(maps.Keys(counts)) {
+		histogram = append(histogram, fmt.Sprintf("%d:%d", size, counts[size]))
+	}
+	runs := "1 run"
+	if len(r.runs) > 1 {
+		runs = fmt.Sprintf("%d runs together", len(r.runs))
+	}
+	fmt.Fprintf(w, "Members per add request of the create (members:requests, %s): %s; "+
+		"%d requests, %.1f members each on average.\n", runs, strings.Join(histogram, " "),
+		requests, float64(members)/float64(requests))
 }
 
 // printWritePacing shows how fast the provider sent its writes, which is what its worker pool and rate
@@ -180,7 +245,7 @@ func printWritePacing(w io.Writer, results []*sizeResult) {
 }
 
 // printChecks prints PASS or FAIL for each target that the sizes run can show.
-func printChecks(w io.Writer, o options, results []*sizeResult) {
+func printChecks(w io.Writer, o options, results []*sizeResult, small *sizeResult) {
 	passed, total := 0, 0
 	check := func(ok bool, format string, args ...any) {
 		total++
@@ -243,6 +308,28 @@ func printChecks(w io.Writer, o options, results []*sizeResult) {
 			check(float64(peak)*1024 < maxRSSAt100k, "%.0f MB", mb(peak))
 		}
 
+		million := find(results, growthMillion)
+		if large != nil && million != nil {
+			fmt.Fprintf(w, "\nGrowth from N=%d to N=%d <= %.0fx on the provider's side (its CPU time; the rest is shown, not checked):\n",
+				growthLarge, growthMillion, maxGrowthMillion)
+			for s := range numSteps {
+				a, z := large.cell(ours, s), million.cell(ours, s)
+				g := ratio(z.providerCPU, a.providerCPU)
+				check(a.providerCPU > 0 && g <= maxGrowthMillion,
+					"%-9s provider CPU %.2fs -> %.2fs, %.1fx (wall time %.1fx, provider peak RSS %.1fx, Terraform CPU %.1fx)",
+					s, a.providerCPU.Seconds(), z.providerCPU.Seconds(), g, ratio(z.wall, a.wall),
+					float64(z.providerRSS)/float64(max(a.providerRSS, 1)), ratio(z.terraformCPU, a.terraformCPU))
+			}
+		}
+		if million != nil {
+			var peak int64
+			for s := range numSteps {
+				peak = max(peak, million.cell(ours, s).providerRSS)
+			}
+			fmt.Fprintf(w, "\nProvider peak RSS at N=%d <= %.0f MB:\n", growthMillion, maxRSSAtMillion/1e6)
+			check(float64(peak)*1024 <= maxRSSAtMillion, "%.0f MB", mb(peak))
+		}
+
 		header := false
 		for _, r := range results {
 			if len(r.lookups) == 0 || r.n < lookupRatioFrom {
@@ -262,11 +349,32 @@ func printChecks(w io.Writer, o options, results []*sizeResult) {
 		}
 	}
 
+	if small != nil && len(small.runs) > 0 {
+		m, base := small.cell(ours, stepNoopPlan), small.cell(baseline, stepNoopPlan)
+		fmt.Fprintf(w, "\nMany small resources (M=%d knock_audience_member on one audience of M members):\n", small.n)
+		list, pages := m.requests[localknock.EndpointList], ceilDiv(small.n, localknock.MaxPageSize)
+		check(list == pages, "M=%-5d %-9s list %d (ceil(M/50) = %d)", small.n, stepNoopPlan, list, pages)
+		if o.latency > 0 {
+			fmt.Fprintf(w, "  Ratio and add requests not checked: they apply with no added latency (-latency 0).\n")
+		} else {
+			x := ratio(m.wall, base.wall)
+			check(x <= maxSmallPlanRatio, "M=%-5d %-9s ours/baseline %.2f <= %.2f (%.2fs against %.2fs, overhead %+.2fs)",
+				small.n, stepNoopPlan, x, maxSmallPlanRatio, m.wall.Seconds(), base.wall.Seconds(), (m.wall - base.wall).Seconds())
+			c, cb := small.cell(ours, stepCreate), small.cell(baseline, stepCreate)
+			add, limit := c.requests[localknock.EndpointAdd], maxAddsPerRound*float64(ceilDiv(small.n, tfParallelism))
+			check(float64(add) <= limit, "M=%-5d %-9s add %d <= %.0f (1.5 * ceil(M/10)); %.2fs against %.2fs, overhead %+.2fs",
+				small.n, stepCreate, add, limit, c.wall.Seconds(), cb.wall.Seconds(), (c.wall - cb.wall).Seconds())
+		}
+	}
+
 	var gaveUp []string
 	for _, r := range results {
 		if r.err != nil {
 			gaveUp = append(gaveUp, fmt.Sprintf("N=%d (%v)", r.n, r.err))
 		}
+	}
+	if small != nil && small.err != nil {
+		gaveUp = append(gaveUp, fmt.Sprintf("M=%d resources (%v)", small.n, small.err))
 	}
 	fmt.Fprintf(w, "\n%d of %d checks pass.", passed, total)
 	if len(gaveUp) > 0 {

@@ -41,14 +41,17 @@ func (s step) String() string { return [...]string{"create", "noop-plan", "chang
 // measure is what one step of one variant cost.
 type measure struct {
 	wall         time.Duration
-	providerRSS  int64 // KiB, the largest of the provider processes Terraform started (ours only)
-	starts       int   // provider processes seen (ours only)
-	terraformRSS int64 // KiB, Terraform's own process, sampled like the provider's
+	providerRSS  int64         // KiB, the largest of the provider processes Terraform started (ours only)
+	providerCPU  time.Duration // user + system, summed over those processes (ours only)
+	starts       int           // provider processes seen (ours only)
+	terraformRSS int64         // KiB, Terraform's own process, sampled like the provider's
+	terraformCPU time.Duration // Terraform's own process, without the providers'
 	requests     map[localknock.Endpoint]int
 	inFlight     int
 	conns        int           // connections opened to the local API
 	writeSpan    time.Duration // from the first to the last add or remove request
 	writesPerSec int           // the most add and remove requests that arrived within one second
+	addSizes     []int         // members of each add request, in order of arrival
 }
 
 // bench holds what every run shares.
@@ -57,9 +60,18 @@ type bench struct {
 	root        string // temporary directory removed at exit
 	baseEnv     []string
 	latency     time.Duration
-	timeout     time.Duration
+	timeout     time.Duration // 0: timeoutFor's default
 	membersFrom string
 	loadAtStart string
+}
+
+// timeoutFor is the limit for one terraform command on n members: -timeout, else 15 minutes per 100,000
+// members and at least 15 minutes (Terraform's own work on the state grows with it).
+func (b *bench) timeoutFor(n int) time.Duration {
+	if b.timeout > 0 {
+		return b.timeout
+	}
+	return time.Duration(max(1, ceilDiv(n, 100_000))) * 15 * time.Minute
 }
 
 // runError is a failed step: a terraform command that failed or timed out, a non-empty no-op plan, or an
@@ -93,21 +105,19 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) (out [num
 		return out, lookup, err
 	}
 
-	env := slices.Clip(b.baseEnv)
-	var api *localAPI
-	if v == ours {
-		if api, err = startLocalAPI(b.latency); err != nil {
-			return out, lookup, err
-		}
+	env, api, err := b.variantEnv(v)
+	if err != nil {
+		return out, lookup, err
+	}
+	if api != nil {
 		defer api.close()
-		env = append(env, "KNOCK_BASE_URL="+api.url, "KNOCK_API_KEY="+benchAPIKey)
 	}
 
 	k := changed(n)
 	for s := range numSteps {
-		args := []string{"apply", "-auto-approve", "-input=false", "-no-color"}
+		args := applyArgs
 		if s == stepNoopPlan {
-			args = []string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}
+			args = planArgs
 		}
 		if s == stepChange {
 			// Drop the first k ids and add k new ones after the last.
@@ -115,34 +125,12 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) (out [num
 				return out, lookup, err
 			}
 		}
-		if api != nil {
-			// Knock counts rate limits per second and environment: let the previous step's requests
-			// leave the window, so that each step is measured on its own.
-			time.Sleep(rateWindowPause)
-			api.reset()
-		}
-		logFile := filepath.Join(dir, "step-"+strconv.Itoa(int(s))+".log")
-		m, code, err := b.terraformCmd(ctx, dir, env, logFile, args...)
-		label := fmt.Sprintf("N=%d run %d %s %s (terraform %s)", n, rep, v, s, args[0])
+		label := fmt.Sprintf("N=%d run %d %s %s", n, rep, v, s)
+		m, err := b.runStep(ctx, dir, env, api, b.timeoutFor(n), label, "step-"+strconv.Itoa(int(s))+".log", args...)
 		if err != nil {
-			var re *runError
-			if errors.As(err, &re) {
-				re.what = label + ": " + re.what
-			}
 			return out, lookup, err
 		}
-		if code != 0 {
-			what := fmt.Sprintf("exit status %d", code)
-			if s == stepNoopPlan && code == 2 {
-				what = "the plan after apply is not empty (exit status 2)"
-			}
-			return out, lookup, &runError{what: label + ": " + what, logTail: tail(logFile)}
-		}
 		if api != nil {
-			m.requests, m.inFlight, m.conns, m.writeSpan, m.writesPerSec = api.counts()
-			if m.starts == 0 {
-				return out, lookup, fmt.Errorf("%s: no provider process was seen", label)
-			}
 			first := 1
 			if s == stepChange {
 				first = k + 1
@@ -172,11 +160,44 @@ func (b *bench) lookupPlan(ctx context.Context, dir string, env []string, api *l
 	if err := os.WriteFile(filepath.Join(lookupDir, "main.tf"), []byte(lookupConfig), 0o600); err != nil {
 		return measure{}, err
 	}
-	time.Sleep(rateWindowPause)
-	api.reset()
-	logFile := filepath.Join(lookupDir, "plan.log")
-	m, code, err := b.terraformCmd(ctx, lookupDir, env, logFile, "plan", "-detailed-exitcode", "-input=false", "-no-color")
-	label := fmt.Sprintf("N=%d run %d ours data-source plan (terraform plan)", n, rep)
+	label := fmt.Sprintf("N=%d run %d ours data-source plan", n, rep)
+	return b.runStep(ctx, lookupDir, env, api, b.timeoutFor(n), label, "plan.log", planArgs...)
+}
+
+// The commands of the steps: an apply, or a plan whose exit code says whether it is empty.
+var (
+	applyArgs = []string{"apply", "-auto-approve", "-input=false", "-no-color"}
+	planArgs  = []string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}
+)
+
+// variantEnv is the environment of a variant's terraform commands; for ours it points at a fresh local
+// Knock API holding the benchmark's empty audience, which the caller closes.
+func (b *bench) variantEnv(v variant) ([]string, *localAPI, error) {
+	env := slices.Clip(b.baseEnv)
+	if v != ours {
+		return env, nil, nil
+	}
+	api, err := startLocalAPI(b.latency)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(env, "KNOCK_BASE_URL="+api.url, "KNOCK_API_KEY="+benchAPIKey), api, nil
+}
+
+// runStep runs one terraform command in dir with its output in logName there. With api (ours), it
+// first lets the previous step's requests leave Knock's rate window (Knock counts per second and
+// environment), so that each step is measured on its own, and then takes the local API's counts. The
+// command must succeed, a plan with -detailed-exitcode must be empty, and ours must start the provider.
+func (b *bench) runStep(ctx context.Context, dir string, env []string, api *localAPI, timeout time.Duration,
+	label, logName string, args ...string,
+) (measure, error) {
+	if api != nil {
+		time.Sleep(rateWindowPause)
+		api.reset()
+	}
+	logFile := filepath.Join(dir, logName)
+	m, code, err := b.terraformCmd(ctx, dir, env, logFile, timeout, args...)
+	label += " (terraform " + args[0] + ")"
 	if err != nil {
 		var re *runError
 		if errors.As(err, &re) {
@@ -185,16 +206,24 @@ func (b *bench) lookupPlan(ctx context.Context, dir string, env []string, api *l
 		return m, err
 	}
 	if code != 0 {
-		return m, &runError{what: fmt.Sprintf("%s: exit status %d", label, code), logTail: tail(logFile)}
+		what := fmt.Sprintf("exit status %d", code)
+		if args[0] == "plan" && code == 2 {
+			what = "the plan is not empty (exit status 2)"
+		}
+		return m, &runError{what: label + ": " + what, logTail: tail(logFile)}
 	}
-	m.requests, m.inFlight, m.conns, m.writeSpan, m.writesPerSec = api.counts()
-	if m.starts == 0 {
-		return m, fmt.Errorf("%s: no provider process was seen", label)
+	if api != nil {
+		api.fill(&m)
+		if m.starts == 0 {
+			return m, fmt.Errorf("%s: no provider process was seen", label)
+		}
 	}
 	return m, nil
 }
 
-const lookupConfig = `terraform {
+// knockProvider opens the root modules of ours: the provider that make build wrote, configured from the
+// environment (KNOCK_BASE_URL and KNOCK_API_KEY, set by variantEnv).
+const knockProvider = `terraform {
   required_providers {
     knock = {
       source = "knock-tf/knock"
@@ -204,7 +233,9 @@ const lookupConfig = `terraform {
 
 provider "knock" {}
 
-data "knock_audience_members" "bench" {
+`
+
+const lookupConfig = knockProvider + `data "knock_audience_members" "bench" {
   audience_key = "` + benchAudience + `"
 }
 `
@@ -222,17 +253,7 @@ func (b *bench) config(v variant) string {
 	if v == baseline {
 		return variable + "resource \"terraform_data\" \"bench\" {\n  input = " + members + "\n}\n"
 	}
-	return `terraform {
-  required_providers {
-    knock = {
-      source = "knock-tf/knock"
-    }
-  }
-}
-
-provider "knock" {}
-
-` + variable + `resource "knock_audience_members" "bench" {
+	return knockProvider + variable + `resource "knock_audience_members" "bench" {
   audience_key = "` + benchAudience + `"
   members      = ` + members + `
 }
@@ -247,7 +268,14 @@ func (b *bench) writeMembers(dir string, first, last int) error {
 	if b.membersFrom == "jsondecode" {
 		name, prefix, suffix = "members.json", "{", "}\n"
 	}
-	f, err := os.Create(filepath.Join(dir, name))
+	return writeIDs(filepath.Join(dir, name), prefix, ":null", suffix, first, last)
+}
+
+// writeIDs writes prefix, then the ids user-<first>..user-<last> as JSON strings each followed by after
+// and separated by commas, then suffix: a map of members or a list of users, streamed (a million ids
+// are 24 MB).
+func writeIDs(path, prefix, after, suffix string, first, last int) error {
+	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
@@ -257,7 +285,7 @@ func (b *bench) writeMembers(dir string, first, last int) error {
 		if i > first {
 			_ = w.WriteByte(',')
 		}
-		_, _ = w.WriteString(`"` + memberID(i) + `":null`)
+		_, _ = w.WriteString(`"` + memberID(i) + `"` + after)
 	}
 	_, _ = w.WriteString(suffix)
 	if err := w.Flush(); err != nil {
@@ -282,10 +310,10 @@ func checkAudience(srv *localknock.Server, first, n int) error {
 	return nil
 }
 
-// terraformCmd runs terraform in dir with its output in logFile and returns its cost and exit code.
-// Terraform runs in its own process group, so that a timeout or Ctrl-C kills it together with the
-// providers it started.
-func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logFile string, args ...string) (measure, int, error) {
+// terraformCmd runs terraform in dir with its output in logFile, for at most timeout, and returns its
+// cost and exit code. Terraform runs in its own process group, so that a timeout or Ctrl-C kills it
+// together with the providers it started.
+func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logFile string, timeout time.Duration, args ...string) (measure, int, error) {
 	var m measure
 	log, err := os.Create(logFile)
 	if err != nil {
@@ -293,7 +321,7 @@ func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logF
 	}
 	defer log.Close()
 
-	cctx, cancel := context.WithTimeout(ctx, b.timeout)
+	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, b.terraform, args...)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, log, log
@@ -308,7 +336,7 @@ func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logF
 	watch := watchProviders(cmd.Process.Pid)
 	err = cmd.Wait()
 	m.wall = time.Since(start)
-	m.providerRSS, m.starts, m.terraformRSS = watch.finish()
+	watch.finish(&m)
 	if cmd.Process != nil {
 		// Sweep whatever Terraform left in its group (normally nothing; ESRCH is ignored).
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -317,7 +345,7 @@ func (b *bench) terraformCmd(ctx context.Context, dir string, env []string, logF
 	case ctx.Err() != nil:
 		return m, 0, ctx.Err()
 	case errors.Is(cctx.Err(), context.DeadlineExceeded):
-		return m, 0, &runError{what: fmt.Sprintf("did not finish within %s (-timeout)", b.timeout), logTail: tail(logFile)}
+		return m, 0, &runError{what: fmt.Sprintf("did not finish within %s (-timeout)", timeout), logTail: tail(logFile)}
 	case cmd.ProcessState == nil:
 		return m, 0, fmt.Errorf("running %s: %w", b.terraform, err)
 	}
