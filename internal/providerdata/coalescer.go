@@ -19,6 +19,8 @@ import (
 //     for its result, and callers within listingReuse of its start reuse it;
 //   - adds (and removes) on an audience are collected until none has joined for a short quiet time,
 //     then sent in one call, and each caller learns whether its own membership went through;
+//   - a batch smaller than the largest one sent so far waits longer for the quiet time: Terraform is
+//     still starting the operations of that wave, one after another, which a loaded machine slows;
 //   - a create announces its add when it is planned (Expect): Terraform plans each resource again right
 //     before applying it, so a batch of adds also waits for the announced adds that have not joined yet,
 //     which keeps the batches as large as Terraform's parallelism however slowly it starts each create;
@@ -27,15 +29,19 @@ import (
 // A shared request runs under the context of the caller that started it, which waits for it: Terraform
 // cancels a run's calls together.
 
-// listingReuse is how long one listing answers reads. Terraform configures a new client for each walk
-// (plan, apply), so a listing never outlives the walk that made it.
-const listingReuse = 30 * time.Second
+// listingReuse is how long one listing answers reads. Terraform configures the provider, and so makes a
+// new Coalescer, for each walk (plan, apply), so a listing never outlives the walk that made it: a plan
+// reads each audience once, as one snapshot, however long its refresh takes on a loaded machine. The
+// limit only bounds how old a listing gets in a walk of very many resources.
+const listingReuse = 10 * time.Minute
 
 // The write windows of a new Coalescer: how long a batch waits for another write to join (Terraform
 // starts the operations it runs in parallel, 10 by default, within a few milliseconds of each other),
-// and how long it collects at most, however steadily writes join. Variables so that a test can widen them.
+// how long while it is smaller than the largest batch so far, and how long it collects at most, however
+// steadily writes join. Variables so that a test can widen them.
 var (
 	WriteQuiet   = 20 * time.Millisecond
+	WriteLull    = 100 * time.Millisecond
 	WriteMaxWait = 250 * time.Millisecond
 )
 
@@ -46,6 +52,7 @@ type Coalescer struct {
 	// now decides listing reuse, and the write windows decide batching; tests change them.
 	now          func() time.Time
 	writeQuiet   time.Duration
+	writeLull    time.Duration
 	writeMaxWait time.Duration
 
 	mu        sync.Mutex
@@ -55,7 +62,7 @@ type Coalescer struct {
 // NewCoalescer returns a Coalescer of client's calls.
 func NewCoalescer(client *knock.Client) *Coalescer {
 	return &Coalescer{
-		client: client, now: time.Now, writeQuiet: WriteQuiet, writeMaxWait: WriteMaxWait,
+		client: client, now: time.Now, writeQuiet: WriteQuiet, writeLull: WriteLull, writeMaxWait: WriteMaxWait,
 		audiences: map[string]*audienceView{},
 	}
 }
@@ -70,6 +77,9 @@ type audienceView struct {
 	// expected are the adds announced and not yet joined or withdrawn, with when they were announced.
 	expected     map[knock.Membership]time.Time
 	lastExpected time.Time
+	// largest is the size of the largest batch sent, under true for adds and false for removes: about
+	// Terraform's parallelism once a wave has gone out.
+	largest map[bool]int
 }
 
 // awaited counts the announced adds that a batch still waits for: those announced within maxWait.
@@ -128,7 +138,7 @@ type sendFunc func(ctx context.Context, audienceKey string, members []knock.Memb
 func (r *Coalescer) view(audienceKey string) *audienceView {
 	v := r.audiences[audienceKey]
 	if v == nil {
-		v = &audienceView{collecting: map[bool]*writeBatch{}, expected: map[knock.Membership]time.Time{}}
+		v = &audienceView{collecting: map[bool]*writeBatch{}, expected: map[knock.Membership]time.Time{}, largest: map[bool]int{}}
 		r.audiences[audienceKey] = v
 	}
 	return v
@@ -281,7 +291,7 @@ func (b *writeBatch) wake() {
 
 // collect waits until the batch is complete, then closes it to newcomers and returns its members.
 // Complete is: open for r.writeMaxWait, or else no announced add still to join (adds only) and nothing
-// joined or announced for r.writeQuiet.
+// joined or announced for r.writeQuiet, or for r.writeLull while the batch is smaller than the largest.
 func (r *Coalescer) collect(ctx context.Context, view *audienceView, adding bool, batch *writeBatch) ([]knock.Membership, error) {
 	for {
 		r.mu.Lock()
@@ -295,12 +305,17 @@ func (r *Coalescer) collect(ctx context.Context, view *audienceView, adding bool
 				lastActivity = view.lastExpected
 			}
 		}
+		quiet := r.writeQuiet
+		if len(batch.members) < view.largest[adding] {
+			quiet = max(quiet, r.writeLull)
+		}
 		wait := untilMax
 		if awaited == 0 {
-			wait = min(wait, r.writeQuiet-now.Sub(lastActivity))
+			wait = min(wait, quiet-now.Sub(lastActivity))
 		}
 		if wait <= 0 || ctx.Err() != nil {
 			delete(view.collecting, adding)
+			view.largest[adding] = max(view.largest[adding], len(batch.members))
 			r.mu.Unlock()
 			return batch.members, ctx.Err()
 		}

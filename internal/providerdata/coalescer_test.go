@@ -238,3 +238,28 @@ func TestCoalescer_addsWaitForAnnouncedCreates(t *testing.T) {
 		t.Fatalf("audience holds %d memberships, want 3", len(srv.Memberships("aud")))
 	}
 }
+
+// TestCoalescer_laterWavesWaitToReachTheLargestBatch: after a wave of 4 adds went out together, the adds
+// of the next wave arrive 50 ms apart (Terraform starting operations on a loaded machine, with no
+// announcement): more than the quiet time, less than the lull, so they still share one request.
+func TestCoalescer_laterWavesWaitToReachTheLargestBatch(t *testing.T) {
+	srv, coalescer := newCoalescerTest(t, 0)
+	srv.CreateAudience("aud")
+	coalescer.writeQuiet, coalescer.writeLull = 20*time.Millisecond, 200*time.Millisecond // the maximum wait stays a minute
+	ctx := context.Background()
+	for _, err := range concurrently(4, func(i int) error { return coalescer.Add(ctx, "aud", user(i)) }) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectCounts(t, srv, 1, 0, 0)
+	for _, err := range concurrently(4, func(i int) error {
+		time.Sleep(time.Duration(i) * 50 * time.Millisecond)
+		return coalescer.Add(ctx, "aud", user(10+i))
+	}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectCounts(t, srv, 2, 0, 0)
+}
