@@ -95,7 +95,7 @@ var attributes = []attribute{
 		description: "The audience's members: a map from user id to tenant id, with `null` for a " +
 			"membership without tenant. For a list of ids: `{ for id in local.user_ids : id => null }`. " +
 			"With `tenant` set, every value must be `null`: each member is under that tenant. " +
-			"A map (not a set) keeps plans fast for hundreds of knockdiag.Thousands of members. Users that do not exist " +
+			"A map (not a set) keeps plans fast for hundreds of thousands of members. Users that do not exist " +
 			"in Knock yet are created with only their id.",
 	},
 	{

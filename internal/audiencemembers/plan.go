@@ -164,7 +164,7 @@ func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prio
 	}
 	desired := settings.declared(members)
 	change := changeset.Change{}
-	// A no-op plan, the common case at hundreds of knockdiag.Thousands of members, computes no sets.
+	// A no-op plan, the common case at hundreds of thousands of members, computes no sets.
 	if !planned.Members.Equal(prior.Members) || len(private.Hidden) > 0 {
 		basis, owned, err := priorBasis(settings, prior, private)
 		if err != nil {

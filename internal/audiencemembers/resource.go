@@ -14,7 +14,7 @@ import (
 )
 
 // knock_audience_members is served at the plugin-protocol level (terraform-plugin-go), not through
-// terraform-plugin-framework, because its members map holds up to hundreds of knockdiag.Thousands of entries and
+// terraform-plugin-framework, because its members map holds up to hundreds of thousands of entries and
 // the framework walks every element several times per RPC:
 //   - fwserver.MarkComputedNilsAsUnknown and fwserver.NullifyWriteOnlyAttributes (framework v1.19.0)
 //     reassign the captured ctx with logging.FrameworkWithAttributePath for every element they visit, so

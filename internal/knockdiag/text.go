@@ -33,7 +33,7 @@ func Thousands(n int) string {
 }
 
 // MaxReportedEntries bounds how many members a diagnostic names one by one (bad entries, examples of
-// removals), so that Thousands of them still give a readable message.
+// removals), so that thousands of them still give a readable message.
 const MaxReportedEntries = 5
 
 // ExampleList names a few memberships, for diagnostics about many.

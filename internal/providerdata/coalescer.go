@@ -41,8 +41,8 @@ const listingReuse = 10 * time.Minute
 // steadily writes join. Variables so that a test can widen them.
 var (
 	WriteQuiet   = 20 * time.Millisecond
-	WriteLull    = 100 * time.Millisecond
-	WriteMaxWait = 250 * time.Millisecond
+	WriteLull    = 250 * time.Millisecond
+	WriteMaxWait = time.Second
 )
 
 // Coalescer joins the knock_audience_member resources' reads of an audience into one listing and their
