@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -72,9 +73,10 @@ func (c *Claims) Register(audienceKey, owner string, next []Claim) []*tfprotov6.
 	if c.byAudience == nil {
 		c.byAudience = map[string][]Claim{}
 	}
-	var kept []Claim
+	earlier := c.byAudience[audienceKey]
+	kept := earlier[:0] // filtered in place: a plan registers once per resource, so copies would be quadratic
 	var diags []*tfprotov6.Diagnostic
-	for _, other := range c.byAudience[audienceKey] {
+	for _, other := range earlier {
 		if len(next) > 0 && next[0].sameResource(other) || len(next) == 0 && owner != "" && other.Owner == owner {
 			continue // this resource's earlier claim
 		}
@@ -158,7 +160,7 @@ func conflict(a, b Claim) *tfprotov6.Diagnostic {
 				"them in the next.", knockdiag.Plural(len(shared), "membership"), knockdiag.ExampleList(shared), removal.Resource,
 				map[bool]string{true: "it", false: "them"}[len(shared) == 1], declaration.Resource)}
 	}
-	both := fmt.Sprintf("This resource is %s.\nAnother is %s.", a.Resource, b.Resource)
+	both := func() string { return fmt.Sprintf("This resource is %s.\nAnother is %s.", a.Resource, b.Resource) }
 	for _, pair := range [][2]Claim{{a, b}, {b, a}} {
 		owner, other := pair[0], pair[1]
 		if !owner.Authoritative {
@@ -166,13 +168,13 @@ func conflict(a, b Claim) *tfprotov6.Diagnostic {
 		}
 		if owner.Scope.Tenant == "" {
 			return &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError, Summary: "Audience Claimed Twice",
-				Detail: both + "\n\nAn authoritative resource for the whole audience removes every membership it does not declare, " +
+				Detail: both() + "\n\nAn authoritative resource for the whole audience removes every membership it does not declare, " +
 					"so each apply would undo the other resource. Declare the audience in one resource, or split it with tenant = ..., " +
 					"or set authoritative = false on the resources that share it."}
 		}
 		if other.Authoritative && other.Scope.Tenant == owner.Scope.Tenant || !other.Authoritative && anyUnder(other.Memberships, owner.Scope.Tenant) {
 			return &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError, Summary: "Audience Tenant Claimed Twice",
-				Detail: both + fmt.Sprintf("\n\nAn authoritative resource for tenant %q removes the memberships under that tenant "+
+				Detail: both() + fmt.Sprintf("\n\nAn authoritative resource for tenant %q removes the memberships under that tenant "+
 					"that it does not declare, so each apply would undo the other. Use one resource per tenant, or authoritative = false on both.", owner.Scope.Tenant)}
 		}
 	}
@@ -184,7 +186,7 @@ func conflict(a, b Claim) *tfprotov6.Diagnostic {
 		return nil
 	}
 	return &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: "Audience Members Declared Twice",
-		Detail: both + fmt.Sprintf("\n\nBoth declare %s (%s). If one of them drops a membership, it removes it although "+
+		Detail: both() + fmt.Sprintf("\n\nBoth declare %s (%s). If one of them drops a membership, it removes it although "+
 			"the other still declares it. Declare each membership in one resource.", knockdiag.Plural(len(shared), "membership"), knockdiag.ExampleList(shared))}
 }
 
@@ -202,8 +204,15 @@ func overlap(a, b []knock.Membership) []knock.Membership {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
-	small := changeset.SetOf(a)
 	var shared []knock.Membership
+	if len(a) == 1 {
+		// A knock_audience_member's claim, checked against every other claim on its audience: no set.
+		if slices.Contains(b, a[0]) {
+			shared = a
+		}
+		return shared
+	}
+	small := changeset.SetOf(a)
 	for _, m := range b {
 		if _, ok := small[m]; ok {
 			shared = append(shared, m)
