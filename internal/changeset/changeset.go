@@ -180,12 +180,17 @@ func (c Change) Recheck(s Scope, basis, live []Membership) (Change, Drift) {
 		}
 	}
 	if s.Authoritative {
-		known := SetOf(basis)
-		for _, m := range c.Add {
-			known[m] = struct{}{}
+		// What is live and neither seen by the plan nor added by it appeared since. Deleting the explained
+		// from liveSet, rather than building a set of them, keeps this to the size of the read: a create's
+		// read is empty however many members it adds.
+		for _, m := range basis {
+			delete(liveSet, m)
 		}
-		for _, m := range s.Slice(live) {
-			if _, ok := known[m]; !ok {
+		for _, m := range c.Add {
+			delete(liveSet, m)
+		}
+		for m := range liveSet {
+			if s.Holds(m) {
 				drift.Appeared = append(drift.Appeared, m)
 			}
 		}
