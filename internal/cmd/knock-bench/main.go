@@ -6,9 +6,9 @@
 //
 // For each size and repeat it applies N members, runs a no-op plan, then applies a 1% change, for both
 // the provider and the baseline, and prints one table: wall times, their ratio, requests by endpoint,
-// requests in flight, and peak RSS of the provider and of Terraform. After the no-op plan it also plans
-// a configuration that only reads the data source on the same audience, and prints that beside the
-// resource's no-op plan of the same run.
+// requests in flight, and peak RSS and CPU time of the provider and of Terraform. After the no-op plan it
+// also plans a configuration that only reads the data source on the same audience, and prints that
+// beside the resource's no-op plan of the same run.
 //
 // With -resources M (make bench RESOURCES=M; 0 turns it off) it then runs the many-small-resources
 // scenario: M knock_audience_member resources, one per user id through for_each, on one audience, against
