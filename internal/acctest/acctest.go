@@ -1,6 +1,6 @@
 // Package acctest holds the helpers of the acceptance tests, which run the real terraform CLI against a
 // local Knock API: the provider factories, the local API, configurations, state and plan checks, and
-// workspaces that run the CLI itself. Every package's acceptance tests use these, and only these.
+// workspaces that run the CLI itself: what the acceptance tests of more than one package share.
 package acctest
 
 import (

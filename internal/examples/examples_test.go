@@ -43,9 +43,6 @@ const (
 	productionKey  = "sk_test_production"
 )
 
-// examplesDir is examples/ seen from this package's directory, where go test runs.
-const examplesDir = "../../examples"
-
 var (
 	terraformBlock = regexp.MustCompile(`(?m)^terraform\s*\{`) // a root module's .tf file
 	runBlock       = regexp.MustCompile(`(?m)^run\s+"`)        // a run block of a .tftest.hcl file
@@ -297,6 +294,7 @@ func TestAccEnvironments_aliasesExample(t *testing.T) {
 func TestAccExamples_validate(t *testing.T) {
 	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
+	examplesDir := filepath.Join(acctest.ModuleRoot(t), "examples")
 	var roots []string
 	err := filepath.WalkDir(examplesDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
@@ -413,6 +411,7 @@ func TestAccExamples_moduleTesting(t *testing.T) {
 // plans merge requests and applies on the default branch, each per Knock environment, with the key from
 // the CI secret store and a pinned Terraform.
 func TestExamples_ciWorkflows(t *testing.T) {
+	examplesDir := filepath.Join(acctest.ModuleRoot(t), "examples")
 	var files []string
 	err := filepath.WalkDir(examplesDir, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && (strings.HasSuffix(d.Name(), ".yml") || strings.HasSuffix(d.Name(), ".yaml")) {
