@@ -88,7 +88,7 @@ func (r *Resource) execute(ctx context.Context, client *knock.Client, prior, pla
 	settings := planned.settings()
 	scope := settings.scope()
 	audienceKey := stringOf(planned.get(attrAudienceKey))
-	members, err := planned.Members.tenants()
+	members, err := planned.Members.list()
 	if err != nil {
 		return nil, knockdiag.Error("Unable to Apply Audience Members", err.Error(), pathMembers)
 	}
@@ -105,8 +105,8 @@ func (r *Resource) execute(ctx context.Context, client *knock.Client, prior, pla
 				"or members was unknown and Terraform did not plan again). Nothing was sent to Knock. Run terraform plan again.",
 				settings.scopeLabel(audienceKey)), nil)
 	}
-	change := private.Change.change()
-	if err := change.Check(scope, changeset.SetOf(desired), basis, owned); err != nil {
+	change := private.Change.change(desired)
+	if err := change.Check(scope, desired, basis, owned); err != nil {
 		return nil, knockdiag.Error("Plan Again",
 			fmt.Sprintf("The change this apply was handed for %s does not follow from its plan: %s. Nothing was sent to Knock. "+
 				"Run terraform plan again.", settings.scopeLabel(audienceKey), err), nil)
@@ -158,7 +158,7 @@ func (r *Resource) execute(ctx context.Context, client *knock.Client, prior, pla
 		}
 		state := planned
 		shown, _, count := changeset.Project(scope, live, members, append(owned, desired...))
-		state.Members = membersOf(shown)
+		state.Members = membersOfList(shown)
 		state.set(attrMembershipCount, countValue(count))
 		return &state
 	}
@@ -253,7 +253,7 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 	ctx, cancel := withTimeout(ctx, current.get(attrTimeouts), "read")
 	defer cancel()
 	audienceKey := stringOf(current.get(attrAudienceKey))
-	prior, err := current.Members.tenants()
+	prior, err := current.Members.list()
 	if err != nil {
 		resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), pathMembers)
 		return resp, nil
@@ -298,7 +298,7 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 	}
 	members, hidden, count := changeset.Project(settings.scope(), live, prior, owned)
 	current.set(attrID, resourceID(current))
-	current.Members = membersOf(members)
+	current.Members = membersOfList(members)
 	current.set(attrMembershipCount, countValue(count))
 	resp.NewState, err = current.encode()
 	if err == nil {

@@ -94,16 +94,16 @@ func TestFingerprintOf_matchesTheDeclaredMemberships(t *testing.T) {
 	members := map[string]string{"a": "", "b": "acme", "c": ""}
 	obj := objectOf(t, members)
 	whole := obj.settings()
-	if got, want := fingerprintOf(obj), fingerprint(whole, whole.declared(members)); got != want {
+	if got, want := fingerprintOf(obj), fingerprint(whole, whole.declared(listOf(members))); got != want {
 		t.Errorf("whole audience: fingerprintOf = %x, want %x", got, want)
 	}
 	obj.set(attrTenant, stringValue("acme"))
 	obj.Members = membersOf(map[string]string{"a": "", "c": ""})
 	slice := obj.settings()
-	if got, want := fingerprintOf(obj), fingerprint(slice, slice.declared(map[string]string{"a": "", "c": ""})); got != want {
+	if got, want := fingerprintOf(obj), fingerprint(slice, slice.declared(listOf(map[string]string{"a": "", "c": ""}))); got != want {
 		t.Errorf("tenant acme: fingerprintOf = %x, want %x", got, want)
 	}
-	if fingerprintOf(obj) == fingerprint(whole, whole.declared(map[string]string{"a": "", "c": ""})) {
+	if fingerprintOf(obj) == fingerprint(whole, whole.declared(listOf(map[string]string{"a": "", "c": ""}))) {
 		t.Error("the tenant's fingerprint equals the whole audience's for the same user ids")
 	}
 }

@@ -37,3 +37,27 @@ func objectOf(t *testing.T, members map[string]string) object {
 	}
 	return decoded
 }
+
+// listOf is a members map as the resource handles it: a list sorted by user id.
+func listOf(members map[string]string) []knock.Membership {
+	out := make([]knock.Membership, 0, len(members))
+	for userID, tenant := range members {
+		out = append(out, knock.Membership{UserID: userID, Tenant: tenant})
+	}
+	knock.SortMemberships(out)
+	return out
+}
+
+// tenantsOf decodes members into a map, for comparisons.
+func tenantsOf(t testing.TB, members membersAttr) map[string]string {
+	t.Helper()
+	list, err := members.list()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(map[string]string, len(list))
+	for _, m := range list {
+		out[m.UserID] = m.Tenant
+	}
+	return out
+}

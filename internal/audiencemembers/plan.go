@@ -101,20 +101,23 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 	return resp, nil
 }
 
-// knownMembers decodes a members map in one pass: the map when it is known with every tenant known (nil
-// when any part is known only at apply), and the number of members when the map itself is known (-1 when
-// it is not).
-func knownMembers(members membersAttr) (map[string]string, int, error) {
+// knownMembers decodes a members map in one pass: the members list when it is known with every tenant
+// known (nil when any part is known only at apply), and the number of members when the map itself is
+// known (-1 when it is not).
+func knownMembers(members membersAttr) ([]knock.Membership, int, error) {
 	if !members.IsKnown() || members.IsNull() {
 		return nil, -1, nil
 	}
-	out := map[string]string{}
+	out := []knock.Membership{}
 	allKnown := true
 	err := members.each(func(userID, tenant string, kind tenantKind) error {
-		out[userID] = tenant
+		out = append(out, knock.Membership{UserID: userID, Tenant: tenant})
 		allKnown = allKnown && kind != tenantUnknown
 		return nil
 	})
+	if err == nil {
+		out, err = sortedByUser(out)
+	}
 	if err != nil {
 		return nil, -1, err
 	}
@@ -140,7 +143,7 @@ func resourceID(obj object) tftypes.Value {
 // priorBasis is what an update's plan saw of the audience: the refreshed state's memberships, with those
 // its members map cannot show; and, for a managed-only resource, what it declared before.
 func priorBasis(settings membersSettings, prior object, private membersPrivate) (basis, owned []knock.Membership, err error) {
-	priorMembers, err := prior.Members.tenants()
+	priorMembers, err := prior.Members.list()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -154,7 +157,7 @@ func priorBasis(settings membersSettings, prior object, private membersPrivate) 
 // planUpdate computes an update's change set from the refreshed state, checks it against the guard rails
 // and the other resources of the audience, and sums it up. With members known only at apply, it says what
 // the apply will check; Terraform plans again then, and that plan computes the change.
-func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prior object, private membersPrivate, planned object, members map[string]string) ([]*tfprotov6.Diagnostic, *plannedChange) {
+func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prior object, private membersPrivate, planned object, members []knock.Membership) ([]*tfprotov6.Diagnostic, *plannedChange) {
 	if members == nil {
 		basis, owned, err := priorBasis(settings, prior, private)
 		if err != nil {
@@ -176,7 +179,7 @@ func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prio
 		}
 	}
 	diags := r.data().Claims.Register(audienceKey, private.Owner, settings.claimsFor(audienceKey, desired, change.Remove, 0))
-	return append(diags, changeSummary(audienceKey, settings, change, private.Hidden.memberships())...), plannedChangeOf(change)
+	return append(diags, changeSummary(audienceKey, settings, change, private.Hidden.memberships())...), plannedChangeOf(change, desired)
 }
 
 // knownOnlyAtApply tells, at plan, what an update whose members are known only at apply may remove, and
@@ -202,7 +205,7 @@ func knownOnlyAtApply(audienceKey string, settings membersSettings, live, owned 
 
 // planCreate reads the audience before a create, to say which memberships are there already (a create
 // never removes them: the next plan shows them), and keeps the read and the change set for the apply.
-func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members map[string]string, timeouts tftypes.Value) ([]*tfprotov6.Diagnostic, membersPrivate) {
+func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members []knock.Membership, timeouts tftypes.Value) ([]*tfprotov6.Diagnostic, membersPrivate) {
 	private := membersPrivate{}
 	var desired []knock.Membership
 	if members != nil {
@@ -232,7 +235,7 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 			return nil, private
 		}
 		change := changeset.Plan(settings.scope(), desired, nil, nil)
-		private.Change = plannedChangeOf(change)
+		private.Change = plannedChangeOf(change, desired)
 		return changeSummary(audienceKey, settings, change, nil), private
 	case knock.IsNotFound(err):
 		return knockdiag.Error("Audience Not Found", knockdiag.APIErrorDetail("listing the members of", audienceKey, len(desired), err)+
@@ -249,7 +252,7 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 		change := changeset.Plan(settings.scope(), desired, live, nil)
 		existing = change.Remove // what an authoritative scope would remove, were this an update
 		change.Remove = nil
-		private.Change = plannedChangeOf(change)
+		private.Change = plannedChangeOf(change, desired)
 		diags = changeSummary(audienceKey, settings, change, nil)
 	}
 	if !settings.authoritative || len(existing) == 0 {
@@ -284,7 +287,7 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 // planReplace answers for the destroy half of a replacement (a changed audience_key or tenant): a state
 // that an import made with an id of another scope is refused, since its destroy would remove memberships
 // the configured resource never owned; otherwise the guard rails count what the destroy removes.
-func (r *Resource) planReplace(prior object, priorPrivate membersPrivate, planned object, settings membersSettings, members map[string]string) []*tfprotov6.Diagnostic {
+func (r *Resource) planReplace(prior object, priorPrivate membersPrivate, planned object, settings membersSettings, members []knock.Membership) []*tfprotov6.Diagnostic {
 	priorSettings := prior.settings()
 	priorKey := stringOf(prior.get(attrAudienceKey))
 	if priorPrivate.Imported {
@@ -357,7 +360,7 @@ func (r *Resource) planDestroy(prior object, private membersPrivate) []*tfprotov
 // destroyRemovals is what destroying the resource of state prior removes, the memberships it declares,
 // sorted, and how many its scope holds, for the percentage guard rail.
 func destroyRemovals(prior object) (removed []knock.Membership, inScope int, err error) {
-	members, err := prior.Members.tenants()
+	members, err := prior.Members.list()
 	if err != nil {
 		return nil, 0, err
 	}

@@ -34,8 +34,12 @@ type membersPrivate struct {
 
 // plannedChange is changeset.Change as private state carries it.
 type plannedChange struct {
-	Add    pairs `json:"add,omitempty"`
-	Remove pairs `json:"remove,omitempty"`
+	Add pairs `json:"add,omitempty"`
+	// AddDeclaredBut: the change adds every declared membership but those in Add. A create of a large
+	// audience adds nearly all it declares, and Terraform carries private state from the plan to the
+	// apply: a million pairs would be tens of megabytes to write, keep and read again.
+	AddDeclaredBut bool  `json:"add_declared_but,omitempty"`
+	Remove         pairs `json:"remove,omitempty"`
 }
 
 // pairs holds memberships as [user id, tenant] pairs, a compact JSON form.
@@ -57,12 +61,25 @@ func (p pairs) memberships() []knock.Membership {
 	return out
 }
 
-func plannedChangeOf(c changeset.Change) *plannedChange {
+// plannedChangeOf is c as private state carries it; declared is what the planned members declare, of which
+// c adds a part.
+func plannedChangeOf(c changeset.Change, declared []knock.Membership) *plannedChange {
+	if len(c.Add) > len(declared)-len(c.Add) {
+		// Stored the other way only when c.Add lies within declared, as a plan's always does.
+		if but := changeset.Minus(declared, c.Add); len(declared)-len(but) == len(c.Add) {
+			return &plannedChange{Add: pairsOf(but), AddDeclaredBut: true, Remove: pairsOf(c.Remove)}
+		}
+	}
 	return &plannedChange{Add: pairsOf(c.Add), Remove: pairsOf(c.Remove)}
 }
 
-func (p *plannedChange) change() changeset.Change {
-	return changeset.Change{Add: p.Add.memberships(), Remove: p.Remove.memberships()}
+// change is the planned change; declared is what the planned members declare.
+func (p *plannedChange) change(declared []knock.Membership) changeset.Change {
+	add := p.Add.memberships()
+	if p.AddDeclaredBut {
+		add = changeset.Minus(declared, add)
+	}
+	return changeset.Change{Add: add, Remove: p.Remove.memberships()}
 }
 
 // parseMembersPrivate reads private state; anything unreadable (or none) is an empty one.

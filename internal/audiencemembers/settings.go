@@ -108,7 +108,7 @@ func (s membersSettings) scope() changeset.Scope {
 }
 
 // declared turns a members map into memberships: with a tenant scope every member is under that tenant.
-func (s membersSettings) declared(members map[string]string) []knock.Membership {
+func (s membersSettings) declared(members []knock.Membership) []knock.Membership {
 	return s.scope().Declared(members)
 }
 

@@ -176,7 +176,17 @@ func compareSoak(desired map[string]string, live []localknock.Membership, state 
 	for i, m := range live {
 		memberships[i] = knock.Membership{UserID: m.UserID, Tenant: m.Tenant}
 	}
-	if want, _, _ := changeset.Project(changeset.Scope{Authoritative: true}, memberships, desired, nil); !equalMembers(state, want) || count != len(live) {
+	prior := make([]knock.Membership, 0, len(desired))
+	for userID, tenant := range desired {
+		prior = append(prior, knock.Membership{UserID: userID, Tenant: tenant})
+	}
+	knock.SortMemberships(prior)
+	shown, _, _ := changeset.Project(changeset.Scope{Authoritative: true}, memberships, prior, nil)
+	want := make(map[string]string, len(shown))
+	for _, m := range shown {
+		want[m.UserID] = m.Tenant
+	}
+	if !equalMembers(state, want) || count != len(live) {
 		return fmt.Sprintf("state holds %d members (count %d); the audience holds %d memberships", len(state), count, len(live))
 	}
 	return ""

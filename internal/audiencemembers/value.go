@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"maps"
 	"math/big"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
 // The knock_audience_members object as it crosses the plugin protocol, and its conversions to and from
@@ -205,25 +209,43 @@ func (m membersAttr) each(visit func(userID, tenant string, kind tenantKind) err
 	return nil
 }
 
-// tenants decodes members into user id → tenant ("" for null). Null or unknown members give an empty
-// map; an unknown tenant is an error, since callers need every value.
-func (m membersAttr) tenants() (map[string]string, error) {
-	out := map[string]string{}
+// list decodes members into a members list (changeset.Project's form): one membership per user id,
+// sorted by user id, Tenant "" for null. Null or unknown members give an empty list; an unknown tenant is
+// an error, since callers need every value. Terraform encodes maps with sorted keys, so the list comes
+// out sorted with no sorting.
+func (m membersAttr) list() ([]knock.Membership, error) {
+	var out []knock.Membership
 	err := m.each(func(userID, tenant string, kind tenantKind) error {
 		if kind == tenantUnknown {
 			return fmt.Errorf("the tenant of member %q is unknown", userID)
 		}
-		out[userID] = tenant
+		out = append(out, knock.Membership{UserID: userID, Tenant: tenant})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return sortedByUser(out)
 }
 
+// sortedByUser sorts decoded members by user id, if they are not already, and refuses a user id that
+// appears twice (no map has that; a client other than Terraform might send it).
+func sortedByUser(list []knock.Membership) ([]knock.Membership, error) {
+	if !slices.IsSortedFunc(list, compareUsers) {
+		slices.SortStableFunc(list, compareUsers)
+	}
+	for i := 1; i < len(list); i++ {
+		if list[i-1].UserID == list[i].UserID {
+			return nil, fmt.Errorf("decoding members: the key %q appears twice", list[i].UserID)
+		}
+	}
+	return list, nil
+}
+
+func compareUsers(a, b knock.Membership) int { return strings.Compare(a.UserID, b.UserID) }
+
 // Equal reports whether m and other hold the same value. Terraform encodes a value one way (map keys
-// sorted), so equal bytes are the common answer; otherwise the maps are compared.
+// sorted), so equal bytes are the common answer; otherwise the lists are compared.
 func (m membersAttr) Equal(other membersAttr) bool {
 	if bytes.Equal(m.msgpack, other.msgpack) {
 		return true
@@ -231,12 +253,30 @@ func (m membersAttr) Equal(other membersAttr) bool {
 	if m.IsNull() != other.IsNull() || !m.IsKnown() || !other.IsKnown() {
 		return false
 	}
-	a, errA := m.tenants()
-	b, errB := other.tenants()
-	return errA == nil && errB == nil && maps.Equal(a, b)
+	a, errA := m.list()
+	b, errB := other.list()
+	return errA == nil && errB == nil && slices.Equal(a, b)
 }
 
-// membersOf encodes a members map, "" tenants as null.
+// membersOfList encodes a members list in its order, "" tenants as null.
+func membersOfList(list []knock.Membership) membersAttr {
+	var buf bytes.Buffer
+	buf.Grow(5 + len(list)*24)
+	enc := msgpack.NewEncoder(&buf)
+	// Writes to a bytes.Buffer cannot fail.
+	_ = enc.EncodeMapLen(len(list))
+	for _, m := range list {
+		_ = enc.EncodeString(m.UserID)
+		if m.Tenant == "" {
+			_ = enc.EncodeNil()
+		} else {
+			_ = enc.EncodeString(m.Tenant)
+		}
+	}
+	return membersAttr{msgpack: buf.Bytes()}
+}
+
+// membersOf encodes a members map, "" tenants as null, in the map's order: Terraform sorts it again.
 func membersOf(tenants map[string]string) membersAttr {
 	var buf bytes.Buffer
 	buf.Grow(5 + len(tenants)*24)

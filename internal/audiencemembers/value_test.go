@@ -1,13 +1,18 @@
 package audiencemembers
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
 var (
@@ -127,12 +132,22 @@ func TestMembersCodec_agreesWithTftypes(t *testing.T) {
 	}
 }
 
-func TestMembersCodec_tenantsAndEqual(t *testing.T) {
-	members := membersOf(map[string]string{"u1": "", "u2": "acme"})
-	tenants, err := members.tenants()
-	if err != nil || len(tenants) != 2 || tenants["u1"] != "" || tenants["u2"] != "acme" {
-		t.Fatalf("tenants = %v, %v", tenants, err)
+func TestMembersCodec_listAndEqual(t *testing.T) {
+	members := membersOf(map[string]string{"u2": "acme", "u1": "", "u3": ""})
+	list, err := members.list()
+	if want := []knock.Membership{{UserID: "u1"}, {UserID: "u2", Tenant: "acme"}, {UserID: "u3"}}; err != nil || !slices.Equal(list, want) {
+		t.Fatalf("list = %v, %v; want %v, sorted by user id whatever the encoding's order", list, err, want)
 	}
+	var twice bytes.Buffer
+	enc := msgpack.NewEncoder(&twice)
+	_ = enc.EncodeMapLen(2)
+	for range 2 {
+		_, _ = enc.EncodeString("u1"), enc.EncodeNil()
+	}
+	if _, err := (membersAttr{msgpack: twice.Bytes()}).list(); err == nil || !strings.Contains(err.Error(), `the key "u1" appears twice`) {
+		t.Errorf("list() of a map with a key twice: %v", err)
+	}
+	members = membersOf(map[string]string{"u1": "", "u2": "acme"})
 	// The same map encoded by tftypes (sorted keys) differs in bytes but is equal.
 	dv, err := tfprotov6.NewDynamicValue(objectType, objectWith(tftypes.NewValue(membersMapType, map[string]tftypes.Value{
 		"u2": stringValue("acme"), "u1": nullString,
@@ -151,8 +166,8 @@ func TestMembersCodec_tenantsAndEqual(t *testing.T) {
 	if obj, _, err = decodeObject(&dv); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := obj.Members.tenants(); err == nil || !strings.Contains(err.Error(), `the tenant of member "u1" is unknown`) {
-		t.Errorf("tenants() of an unknown tenant: %v", err)
+	if _, err := obj.Members.list(); err == nil || !strings.Contains(err.Error(), `the tenant of member "u1" is unknown`) {
+		t.Errorf("list() of an unknown tenant: %v", err)
 	}
 }
 
@@ -196,11 +211,11 @@ func BenchmarkMembersCodec(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		tenants, err := obj.Members.tenants()
-		if err != nil || len(tenants) != len(elems) {
-			b.Fatalf("decoded %d members: %v", len(tenants), err)
+		list, err := obj.Members.list()
+		if err != nil || len(list) != len(elems) {
+			b.Fatalf("decoded %d members: %v", len(list), err)
 		}
-		obj.Members = membersOf(tenants)
+		obj.Members = membersOfList(list)
 		if _, err := obj.encode(); err != nil {
 			b.Fatal(err)
 		}
@@ -226,7 +241,7 @@ func FuzzDecodeAudienceMembers(f *testing.F) {
 		if err != nil || isNull {
 			return
 		}
-		_, _ = obj.Members.tenants()
+		_, _ = obj.Members.list()
 		_, _ = validateMembers(obj.Members)
 		if _, err := obj.encode(); err != nil {
 			t.Fatalf("a decoded value does not encode: %v", err)

@@ -832,7 +832,7 @@ func (c *Client) ListMembers(ctx context.Context, audienceKey string) ([]Audienc
 		all = append(all, entries...)
 		return nil
 	})
-	slices.SortStableFunc(all, func(a, b AudienceMember) int { return compareMemberships(a.Membership(), b.Membership()) })
+	slices.SortStableFunc(all, func(a, b AudienceMember) int { return CompareMemberships(a.Membership(), b.Membership()) })
 	return slices.CompactFunc(all, func(a, b AudienceMember) bool { return a.Membership() == b.Membership() }), err
 }
 

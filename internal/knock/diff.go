@@ -35,10 +35,11 @@ func Diff(desired, live []Membership) (toAdd, toRemove []Membership) {
 
 // SortMemberships orders memberships by user id, then tenant (no tenant first).
 func SortMemberships(ms []Membership) {
-	slices.SortFunc(ms, compareMemberships)
+	slices.SortFunc(ms, CompareMemberships)
 }
 
-func compareMemberships(a, b Membership) int {
+// CompareMemberships is SortMemberships' order.
+func CompareMemberships(a, b Membership) int {
 	if c := cmp.Compare(a.UserID, b.UserID); c != 0 {
 		return c
 	}
