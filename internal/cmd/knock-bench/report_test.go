@@ -1,0 +1,62 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+)
+
+func TestFloorOf(t *testing.T) {
+	const list, write = time.Second / localknock.KnockReadTier, time.Second / localknock.KnockWriteTier
+	for _, c := range []struct {
+		n    int
+		s    step
+		want requestFloor
+		time time.Duration
+	}{
+		{100, stepCreate, requestFloor{list: 1, add: 1}, list + write},
+		{100, stepNoopPlan, requestFloor{list: 2}, 2 * list},
+		{100, stepChange, requestFloor{list: 2, add: 1, remove: 1}, 2*list + 2*write}, // k = 1
+		{1_000, stepCreate, requestFloor{list: 1, add: 1}, list + write},
+		{1_000, stepNoopPlan, requestFloor{list: 20}, 20 * list},
+		{1_000, stepChange, requestFloor{list: 20, add: 1, remove: 1}, 20*list + 2*write}, // k = 5
+		{100_000, stepCreate, requestFloor{list: 1, add: 100}, list + 100*time.Second/localknock.KnockWriteTier},
+		{100_000, stepNoopPlan, requestFloor{list: 2_000}, 10 * time.Second},
+		{100_000, stepChange, requestFloor{list: 2_000, add: 1, remove: 1}, 10*time.Second + 2*write}, // k = 500
+	} {
+		f := floorOf(c.n, c.s)
+		if f != c.want {
+			t.Errorf("floorOf(%d, %s) = %+v, want %+v", c.n, c.s, f, c.want)
+		}
+		// The tiers' rates do not divide a second exactly: allow for rounding to the nanosecond.
+		if d := f.duration() - c.time; d < -time.Microsecond || d > time.Microsecond {
+			t.Errorf("floorOf(%d, %s).duration() = %s, want %s", c.n, c.s, f.duration(), c.time)
+		}
+	}
+}
+
+func TestFloorCheck_holdsTheRequestsToFloorOf(t *testing.T) {
+	reqs := func(f requestFloor) map[localknock.Endpoint]int {
+		return map[localknock.Endpoint]int{localknock.EndpointList: f.list, localknock.EndpointAdd: f.add, localknock.EndpointRemove: f.remove}
+	}
+	for _, n := range []int{100, 1_000, 100_000} {
+		for s := range numSteps {
+			f := floorOf(n, s)
+			if ok, text := floorCheck(n, s, reqs(f)); !ok {
+				t.Errorf("N=%d %s at its floor %+v: FAIL %s", n, s, f, text)
+			}
+			more := f
+			more.add++
+			if ok, text := floorCheck(n, s, reqs(more)); ok {
+				t.Errorf("N=%d %s with one add above the floor: PASS %s", n, s, text)
+			}
+		}
+	}
+	// The create's apply may read the empty audience again.
+	f := floorOf(1_000, stepCreate)
+	f.list++
+	if ok, text := floorCheck(1_000, stepCreate, reqs(f)); !ok {
+		t.Errorf("N=1000 create with a second list: FAIL %s", text)
+	}
+}
