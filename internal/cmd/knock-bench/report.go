@@ -16,7 +16,15 @@ import (
 
 // Targets.
 const (
+	// Ours is judged against the larger of the baseline and Knock's request floor (floor_s): up to
+	// overheadUpTo members by the seconds over it, above by the ratio.
 	maxRatio     = 1.5
+	overheadUpTo = 1_000
+	// maxOverhead is allowed per terraform command (one a step) for the provider's own start-ups, which
+	// a terraform_data baseline does not pay and which dwarf small sizes in a ratio. The issue estimates
+	// a plugin provider's start-up at about 0.3 s a command; an idle run of N=100 measured 0.26 to 0.35 s
+	// over 3 to 4 provider starts.
+	maxOverhead  = 500 * time.Millisecond
 	maxGrowth    = 12.0
 	maxRSSAt100k = 300e6 // bytes
 	growthSmall  = 10_000
@@ -160,9 +168,9 @@ func printTable(w io.Writer, o options, b *bench, results []*sizeResult) {
 			continue
 		}
 		for s := range numSteps {
-			m, base := r.cell(ours, s), r.cell(baseline, s)
+			m, base, floor := r.cell(ours, s), r.cell(baseline, s), floorOf(r.n, s).duration()
 			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t\n",
-				r.n, s, m.wall.Seconds(), base.wall.Seconds(), floorOf(r.n, s).duration().Seconds(), ratio(m.wall, base.wall),
+				r.n, s, m.wall.Seconds(), base.wall.Seconds(), floor.Seconds(), ratio(m.wall, max(base.wall, floor)),
 				m.requests[localknock.EndpointAdd], m.requests[localknock.EndpointRemove], m.requests[localknock.EndpointList],
 				m.inFlight, m.conns, m.starts, mb(m.providerRSS), mb(m.terraformRSS), mb(base.terraformRSS),
 				m.providerCPU.Seconds(), m.terraformCPU.Seconds(), base.terraformCPU.Seconds())
@@ -170,7 +178,8 @@ func printTable(w io.Writer, o options, b *bench, results []*sizeResult) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "\nfloor_s: what Knock's rate tiers take for the requests no provider can avoid (lists at %d/s, adds and removes at %d/s each), phase after phase: "+
-		"create 1 list then ceil(N/1000) adds, noop-plan ceil(N/50) lists, change-1%% ceil(N/50) lists then ceil(k/1000) adds and as many removes (k = max(1, N/200)).\n",
+		"create 1 list then ceil(N/1000) adds, noop-plan ceil(N/50) lists, change-1%% ceil(N/50) lists then ceil(k/1000) adds and as many removes (k = max(1, N/200)); "+
+		"ratio: ours_s / max(baseline_s, floor_s).\n",
 		localknock.KnockReadTier, localknock.KnockWriteTier)
 	fmt.Fprint(w, "inflight: most requests to the local API at once; conns: connections opened to it;\n"+
 		"starts: provider processes Terraform started, as sampled every 10 ms; "+
@@ -279,16 +288,17 @@ func printChecks(w io.Writer, o options, results []*sizeResult, small *sizeResul
 
 	if o.latency > 0 {
 		// The time and memory targets are set without added latency.
-		fmt.Fprintf(w, "\nRatio, growth and memory targets not checked: they apply with no added latency (-latency 0).\n")
+		fmt.Fprintf(w, "\nOverhead, ratio, growth and memory targets not checked: they apply with no added latency (-latency 0).\n")
 	} else {
-		fmt.Fprintf(w, "\nOurs / baseline wall time <= %.1f:\n", maxRatio)
+		fmt.Fprintf(w, "\nOurs against max(baseline, floor) wall time: ours - max <= %.2fs (one terraform command's provider start-ups) up to N=%d, ours / max <= %.1f above:\n",
+			maxOverhead.Seconds(), overheadUpTo, maxRatio)
 		for _, r := range results {
 			if len(r.runs) == 0 {
 				continue
 			}
 			for s := range numSteps {
-				x := ratio(r.cell(ours, s).wall, r.cell(baseline, s).wall)
-				check(x <= maxRatio, "N=%-6d %-9s %.2f", r.n, s, x)
+				ok, text := judge(r.n, r.cell(ours, s).wall, r.cell(baseline, s).wall, floorOf(r.n, s).duration())
+				check(ok, "N=%-6d %-9s %s", r.n, s, text)
 			}
 		}
 
@@ -384,6 +394,19 @@ func printChecks(w io.Writer, o options, results []*sizeResult, small *sizeResul
 		fmt.Fprintf(w, " Given up: %s.", strings.Join(gaveUp, "; "))
 	}
 	fmt.Fprintln(w)
+}
+
+// judge holds ours' wall time against the larger of the baseline's and the floor's: at most maxOverhead
+// over it up to overheadUpTo members, at most maxRatio times it above.
+func judge(n int, ours, base, floor time.Duration) (bool, string) {
+	against := max(base, floor)
+	detail := fmt.Sprintf("(ours %.2fs, baseline %.2fs, floor %.2fs)", ours.Seconds(), base.Seconds(), floor.Seconds())
+	if n <= overheadUpTo {
+		over := ours - against
+		return over <= maxOverhead, fmt.Sprintf("overhead %+.2fs %s", over.Seconds(), detail)
+	}
+	x := ratio(ours, against)
+	return x <= maxRatio, fmt.Sprintf("ratio %.2f %s", x, detail)
 }
 
 // requestFloor is what a step cannot do without, whatever the provider: the requests Knock needs to list

@@ -60,3 +60,27 @@ func TestFloorCheck_holdsTheRequestsToFloorOf(t *testing.T) {
 		t.Errorf("N=1000 create with a second list: FAIL %s", text)
 	}
 }
+
+func TestJudge(t *testing.T) {
+	s := func(seconds float64) time.Duration { return time.Duration(seconds * float64(time.Second)) }
+	for _, c := range []struct {
+		name              string
+		n                 int
+		ours, base, floor time.Duration
+		want              bool
+	}{
+		// Up to 1,000 members, the seconds over max(baseline, floor), however large the ratio.
+		{"provider start-ups at N=100 (ratio 2.77)", 100, s(0.55), s(0.20), s(0.02), true},
+		{"more than the allowance at N=1000", 1_000, s(0.85), s(0.30), s(0.02), false},
+		{"the floor above the baseline at N=1000", 1_000, s(1.40), s(0.30), s(1.00), true},
+		// Above, the ratio, against the floor where the baseline is below it.
+		{"ratio 1.5 to the floor, 2.5 to the baseline", 100_000, s(15), s(6), s(10), true},
+		{"ratio 1.6 to the floor", 100_000, s(16), s(6), s(10), false},
+		{"ratio 1.6 to the baseline above the floor", 10_000, s(1.6), s(1.0), s(0.5), false},
+		{"small times above N=1000 are judged by the ratio", 2_000, s(0.60), s(0.30), s(0.02), false},
+	} {
+		if ok, text := judge(c.n, c.ours, c.base, c.floor); ok != c.want {
+			t.Errorf("%s: judge(%d, %s, %s, %s) = %t (%s), want %t", c.name, c.n, c.ours, c.base, c.floor, ok, text, c.want)
+		}
+	}
+}
