@@ -157,27 +157,42 @@ func printTable(w io.Writer, o options, b *bench, results []*sizeResult) {
 	if o.repeat > 1 {
 		runs = fmt.Sprintf("median of %d runs", o.repeat)
 	}
-	fmt.Fprintf(w, "\nknock-bench: %s, %d CPUs, local API latency %s, members from %s, %s, load average %s at start, %s at end\n\n",
+	fmt.Fprintf(w, "\nknock-bench: %s, %d CPUs, local API latency %s, members from %s (ours and baseline_s), %s, load average %s at start, %s at end\n\n",
 		b.terraform, runtime.NumCPU(), o.latency, o.membersFrom, runs, b.loadAtStart, loadAverage())
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "N\tstep\tours_s\tbaseline_s\tfloor_s\tratio\tadd\tremove\tlist\tinflight\tconns\tstarts\tprovider_rss_MB\ttf_rss_MB\tbaseline_tf_rss_MB\tprovider_cpu_s\ttf_cpu_s\tbaseline_tf_cpu_s\t")
+	fmt.Fprintln(tw, "N\tstep\tours_s\tbaseline_s\tbaseline_file_s\tfloor_s\tratio\tadd\tremove\tlist\tinflight\tconns\tstarts\tprovider_rss_MB\ttf_rss_MB\tbaseline_tf_rss_MB\tprovider_cpu_s\ttf_cpu_s\tbaseline_tf_cpu_s\t")
+	var skipped []string // sizes without baselineFile
 	for _, r := range results {
 		if len(r.runs) == 0 {
-			fmt.Fprintf(tw, "%d\t(failed)\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.n)
+			fmt.Fprintf(tw, "%d\t(failed)\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.n)
 			continue
+		}
+		runsFile := slices.Contains(o.variants(r.n), baselineFile)
+		if !runsFile {
+			skipped = append(skipped, fmt.Sprintf("N=%d", r.n))
 		}
 		for s := range numSteps {
 			m, base, floor := r.cell(ours, s), r.cell(baseline, s), floorOf(r.n, s).duration()
-			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t\n",
-				r.n, s, m.wall.Seconds(), base.wall.Seconds(), floor.Seconds(), ratio(m.wall, max(base.wall, floor)),
+			file := "-"
+			if runsFile {
+				file = fmt.Sprintf("%.2f", r.cell(baselineFile, s).wall.Seconds())
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%s\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t\n",
+				r.n, s, m.wall.Seconds(), base.wall.Seconds(), file, floor.Seconds(), ratio(m.wall, max(base.wall, floor)),
 				m.requests[localknock.EndpointAdd], m.requests[localknock.EndpointRemove], m.requests[localknock.EndpointList],
 				m.inFlight, m.conns, m.starts, mb(m.providerRSS), mb(m.terraformRSS), mb(base.terraformRSS),
 				m.providerCPU.Seconds(), m.terraformCPU.Seconds(), base.terraformCPU.Seconds())
 		}
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "\nfloor_s: what Knock's rate tiers take for the requests no provider can avoid (lists at %d/s, adds and removes at %d/s each), phase after phase: "+
+	fmt.Fprint(w, "\nbaseline_s: terraform_data holding the members read as ours reads them; "+
+		"baseline_file_s: terraform_data whose input reads members.json with file() and a for expression (not judged).\n")
+	if len(skipped) > 0 {
+		fmt.Fprintf(w, "baseline_file_s skipped at %s, above -file-baseline-max %d (by default %d: above, Terraform alone takes minutes a step).\n",
+			strings.Join(skipped, ", "), o.fileBaselineMax, defaultFileBaselineMax)
+	}
+	fmt.Fprintf(w, "floor_s: what Knock's rate tiers take for the requests no provider can avoid (lists at %d/s, adds and removes at %d/s each), phase after phase: "+
 		"create 1 list then ceil(N/1000) adds, noop-plan ceil(N/50) lists, change-1%% ceil(N/50) lists then ceil(k/1000) adds and as many removes (k = max(1, N/200)); "+
 		"ratio: ours_s / max(baseline_s, floor_s).\n",
 		localknock.KnockReadTier, localknock.KnockWriteTier)
