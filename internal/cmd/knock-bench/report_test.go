@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,32 @@ func TestJudge(t *testing.T) {
 		if ok, text := judge(c.n, c.ours, c.base, c.floor); ok != c.want {
 			t.Errorf("%s: judge(%d, %s, %s, %s) = %t (%s), want %t", c.name, c.n, c.ours, c.base, c.floor, ok, text, c.want)
 		}
+	}
+}
+
+func TestPrintTable_skipsTheFileBaselineAboveItsMax(t *testing.T) {
+	o := options{fileBaselineMax: defaultFileBaselineMax}
+	var run [numVariants][numSteps]measure
+	for s := range numSteps {
+		run[ours][s].wall, run[baseline][s].wall, run[baselineFile][s].wall = 3*time.Second, 2*time.Second, time.Second
+	}
+	results := []*sizeResult{{n: 1_000, runs: [][numVariants][numSteps]measure{run}}, {n: 1_000_000, runs: [][numVariants][numSteps]measure{run}}}
+	var out strings.Builder
+	printTable(&out, o, &bench{}, results)
+	rows := map[string][]string{}
+	for line := range strings.Lines(out.String()) {
+		if f := strings.Fields(line); len(f) > 6 && f[1] == "create" {
+			rows[f[0]] = f[2:7] // ours_s, baseline_s, baseline_file_s, floor_s, ratio
+		}
+	}
+	if got := strings.Join(rows["1000"], " "); got != "3.00 2.00 1.00 0.02 1.50" {
+		t.Errorf("N=1000 create: ours_s..ratio = %s, want 3.00 2.00 1.00 0.02 1.50", got)
+	}
+	// At a million, the floor (1 list and 1,000 adds: 16.67 s) is above the baseline.
+	if got := strings.Join(rows["1000000"], " "); got != "3.00 2.00 - 16.67 0.18" {
+		t.Errorf("N=1000000 create: ours_s..ratio = %s, want 3.00 2.00 - 16.67 0.18", got)
+	}
+	if !strings.Contains(out.String(), "baseline_file_s skipped at N=1000000, above -file-baseline-max 100000") {
+		t.Errorf("no note of the skipped size:\n%s", out.String())
 	}
 }
