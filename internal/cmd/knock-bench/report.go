@@ -16,7 +16,15 @@ import (
 
 // Targets.
 const (
+	// Ours is judged against the larger of the baseline and Knock's request floor (floor_s): up to
+	// overheadUpTo members by the seconds over it, above by the ratio.
 	maxRatio     = 1.5
+	overheadUpTo = 1_000
+	// maxOverhead is allowed per terraform command (one a step) for the provider's own start-ups, which
+	// a terraform_data baseline does not pay and which dwarf small sizes in a ratio. The issue estimates
+	// a plugin provider's start-up at about 0.3 s a command; an idle run of N=100 measured 0.26 to 0.35 s
+	// over 3 to 4 provider starts.
+	maxOverhead  = 500 * time.Millisecond
 	maxGrowth    = 12.0
 	maxRSSAt100k = 300e6 // bytes
 	growthSmall  = 10_000
@@ -149,27 +157,46 @@ func printTable(w io.Writer, o options, b *bench, results []*sizeResult) {
 	if o.repeat > 1 {
 		runs = fmt.Sprintf("median of %d runs", o.repeat)
 	}
-	fmt.Fprintf(w, "\nknock-bench: %s, %d CPUs, local API latency %s, members from %s, %s, load average %s at start, %s at end\n\n",
+	fmt.Fprintf(w, "\nknock-bench: %s, %d CPUs, local API latency %s, members from %s (ours and baseline_s), %s, load average %s at start, %s at end\n\n",
 		b.terraform, runtime.NumCPU(), o.latency, o.membersFrom, runs, b.loadAtStart, loadAverage())
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "N\tstep\tours_s\tbaseline_s\tratio\tadd\tremove\tlist\tinflight\tconns\tstarts\tprovider_rss_MB\ttf_rss_MB\tbaseline_tf_rss_MB\tprovider_cpu_s\ttf_cpu_s\tbaseline_tf_cpu_s\t")
+	fmt.Fprintln(tw, "N\tstep\tours_s\tbaseline_s\tbaseline_file_s\tfloor_s\tratio\tadd\tremove\tlist\tinflight\tconns\tstarts\tprovider_rss_MB\ttf_rss_MB\tbaseline_tf_rss_MB\tprovider_cpu_s\ttf_cpu_s\tbaseline_tf_cpu_s\t")
+	var skipped []string // sizes without baselineFile
 	for _, r := range results {
 		if len(r.runs) == 0 {
-			fmt.Fprintf(tw, "%d\t(failed)\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.n)
+			fmt.Fprintf(tw, "%d\t(failed)\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.n)
 			continue
 		}
+		runsFile := slices.Contains(o.variants(r.n), baselineFile)
+		if !runsFile {
+			skipped = append(skipped, fmt.Sprintf("N=%d", r.n))
+		}
 		for s := range numSteps {
-			m, base := r.cell(ours, s), r.cell(baseline, s)
-			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t\n",
-				r.n, s, m.wall.Seconds(), base.wall.Seconds(), ratio(m.wall, base.wall),
+			m, base, floor := r.cell(ours, s), r.cell(baseline, s), floorOf(r.n, s).duration()
+			file := "-"
+			if runsFile {
+				file = fmt.Sprintf("%.2f", r.cell(baselineFile, s).wall.Seconds())
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%s\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t\n",
+				r.n, s, m.wall.Seconds(), base.wall.Seconds(), file, floor.Seconds(), ratio(m.wall, max(base.wall, floor)),
 				m.requests[localknock.EndpointAdd], m.requests[localknock.EndpointRemove], m.requests[localknock.EndpointList],
 				m.inFlight, m.conns, m.starts, mb(m.providerRSS), mb(m.terraformRSS), mb(base.terraformRSS),
 				m.providerCPU.Seconds(), m.terraformCPU.Seconds(), base.terraformCPU.Seconds())
 		}
 	}
 	_ = tw.Flush()
-	fmt.Fprint(w, "\ninflight: most requests to the local API at once; conns: connections opened to it;\n"+
+	fmt.Fprint(w, "\nbaseline_s: terraform_data holding the members read as ours reads them; "+
+		"baseline_file_s: terraform_data whose input reads members.json with file() and a for expression (not judged).\n")
+	if len(skipped) > 0 {
+		fmt.Fprintf(w, "baseline_file_s skipped at %s, above -file-baseline-max %d (by default %d: above, Terraform alone takes minutes a step).\n",
+			strings.Join(skipped, ", "), o.fileBaselineMax, defaultFileBaselineMax)
+	}
+	fmt.Fprintf(w, "floor_s: what Knock's rate tiers take for the requests no provider can avoid (lists at %d/s, adds and removes at %d/s each), phase after phase: "+
+		"create 1 list then ceil(N/1000) adds, noop-plan ceil(N/50) lists, change-1%% ceil(N/50) lists then ceil(k/1000) adds and as many removes (k = max(1, N/200)); "+
+		"ratio: ours_s / max(baseline_s, floor_s).\n",
+		localknock.KnockReadTier, localknock.KnockWriteTier)
+	fmt.Fprint(w, "inflight: most requests to the local API at once; conns: connections opened to it;\n"+
 		"starts: provider processes Terraform started, as sampled every 10 ms; "+
 		"provider_rss_MB: peak RSS of the largest of them; tf_rss_MB: peak RSS of Terraform's own process;\n"+
 		"provider_cpu_s: user + system CPU time of those processes together; tf_cpu_s: that of Terraform's own process.\n")
@@ -276,16 +303,17 @@ func printChecks(w io.Writer, o options, results []*sizeResult, small *sizeResul
 
 	if o.latency > 0 {
 		// The time and memory targets are set without added latency.
-		fmt.Fprintf(w, "\nRatio, growth and memory targets not checked: they apply with no added latency (-latency 0).\n")
+		fmt.Fprintf(w, "\nOverhead, ratio, growth and memory targets not checked: they apply with no added latency (-latency 0).\n")
 	} else {
-		fmt.Fprintf(w, "\nOurs / baseline wall time <= %.1f:\n", maxRatio)
+		fmt.Fprintf(w, "\nOurs against max(baseline, floor) wall time: ours - max <= %.2fs (one terraform command's provider start-ups) up to N=%d, ours / max <= %.1f above:\n",
+			maxOverhead.Seconds(), overheadUpTo, maxRatio)
 		for _, r := range results {
 			if len(r.runs) == 0 {
 				continue
 			}
 			for s := range numSteps {
-				x := ratio(r.cell(ours, s).wall, r.cell(baseline, s).wall)
-				check(x <= maxRatio, "N=%-6d %-9s %.2f", r.n, s, x)
+				ok, text := judge(r.n, r.cell(ours, s).wall, r.cell(baseline, s).wall, floorOf(r.n, s).duration())
+				check(ok, "N=%-6d %-9s %s", r.n, s, text)
 			}
 		}
 
@@ -383,26 +411,72 @@ func printChecks(w io.Writer, o options, results []*sizeResult, small *sizeResul
 	fmt.Fprintln(w)
 }
 
-// floorCheck compares one step's requests with the floor. Writes must be exactly at the
-// floor. A refresh reads every page (ceil(N/50) lists); the create reads what is live, which is one
-// page for the empty audience the benchmark starts from, so it is only held to at most ceil(N/50).
-func floorCheck(n int, s step, got map[localknock.Endpoint]int) (bool, string) {
-	add, remove, list := got[localknock.EndpointAdd], got[localknock.EndpointRemove], got[localknock.EndpointList]
+// judge holds ours' wall time against the larger of the baseline's and the floor's: at most maxOverhead
+// over it up to overheadUpTo members, at most maxRatio times it above.
+func judge(n int, ours, base, floor time.Duration) (bool, string) {
+	against := max(base, floor)
+	detail := fmt.Sprintf("(ours %.2fs, baseline %.2fs, floor %.2fs)", ours.Seconds(), base.Seconds(), floor.Seconds())
+	if n <= overheadUpTo {
+		over := ours - against
+		return over <= maxOverhead, fmt.Sprintf("overhead %+.2fs %s", over.Seconds(), detail)
+	}
+	x := ratio(ours, against)
+	return x <= maxRatio, fmt.Sprintf("ratio %.2f %s", x, detail)
+}
+
+// requestFloor is what a step cannot do without, whatever the provider: the requests Knock needs to list
+// and write the step's members, 50 a page and 1,000 an add or remove.
+type requestFloor struct{ list, add, remove int }
+
+// floorOf is the request floor of step s on n members. The create lists the audience once, which the
+// benchmark starts empty, and adds everything; a refresh lists every page; the 1% change refreshes,
+// then adds and removes changed(n) members each.
+func floorOf(n int, s step) requestFloor {
 	pages := ceilDiv(n, localknock.MaxPageSize)
 	switch s {
 	case stepCreate:
-		writes := ceilDiv(n, localknock.MaxMembersPerRequest)
-		return add == writes && remove == 0 && list <= pages,
-			fmt.Sprintf("add %d (floor ceil(N/1000) = %d), remove %d (0), list %d (at most ceil(N/50) = %d)", add, writes, remove, list, pages)
+		return requestFloor{list: 1, add: ceilDiv(n, localknock.MaxMembersPerRequest)}
 	case stepNoopPlan:
-		return add == 0 && remove == 0 && list == pages,
-			fmt.Sprintf("add %d (0), remove %d (0), list %d (ceil(N/50) = %d)", add, remove, list, pages)
+		return requestFloor{list: pages}
+	default:
+		writes := ceilDiv(changed(n), localknock.MaxMembersPerRequest)
+		return requestFloor{list: pages, add: writes, remove: writes}
+	}
+}
+
+// duration is the time Knock's rate tiers need for the floor's requests, as phases one after another:
+// the lists come before the writes they decide (each page also needs the previous page's cursor), and
+// the provider adds before it removes.
+func (f requestFloor) duration() time.Duration {
+	return atTier(f.list, localknock.KnockReadTier) + atTier(f.add, localknock.KnockWriteTier) +
+		atTier(f.remove, localknock.KnockWriteTier)
+}
+
+// atTier is how long requests take at perSecond, Knock's rate for their endpoint.
+func atTier(requests, perSecond int) time.Duration {
+	return time.Second * time.Duration(requests) / time.Duration(perSecond)
+}
+
+// floorCheck compares one step's requests with its floor. Writes must be exactly at the floor, and so
+// must a refresh's lists. The create's plan reads one page of the empty audience, but its apply may
+// read again, so the create is held to at least that page and at most ceil(N/50).
+func floorCheck(n int, s step, got map[localknock.Endpoint]int) (bool, string) {
+	add, remove, list := got[localknock.EndpointAdd], got[localknock.EndpointRemove], got[localknock.EndpointList]
+	f := floorOf(n, s)
+	switch s {
+	case stepCreate:
+		pages := ceilDiv(n, localknock.MaxPageSize)
+		return add == f.add && remove == f.remove && list >= f.list && list <= pages,
+			fmt.Sprintf("add %d (floor ceil(N/1000) = %d), remove %d (%d), list %d (at least %d, at most ceil(N/50) = %d)",
+				add, f.add, remove, f.remove, list, f.list, pages)
+	case stepNoopPlan:
+		return add == f.add && remove == f.remove && list == f.list,
+			fmt.Sprintf("add %d (%d), remove %d (%d), list %d (ceil(N/50) = %d)", add, f.add, remove, f.remove, list, f.list)
 	default:
 		k := changed(n)
-		writes := ceilDiv(k, localknock.MaxMembersPerRequest)
-		return add == writes && remove == writes && list == pages,
+		return add == f.add && remove == f.remove && list == f.list,
 			fmt.Sprintf("add %d (ceil(%d/1000) = %d), remove %d (ceil(%d/1000) = %d), list %d (refresh, ceil(N/50) = %d)",
-				add, k, writes, remove, k, writes, list, pages)
+				add, k, f.add, remove, k, f.remove, list, f.list)
 	}
 }
 

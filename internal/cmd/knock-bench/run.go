@@ -19,13 +19,16 @@ import (
 
 type variant int
 
+// The variants: ours, and terraform_data holding the same members read the way ours reads them
+// (baseline) or read from a JSON file with file() and a for expression (baselineFile), as users also do.
 const (
 	ours variant = iota
 	baseline
+	baselineFile
 	numVariants
 )
 
-func (v variant) String() string { return [...]string{"ours", "baseline"}[v] }
+func (v variant) String() string { return [...]string{"ours", "baseline", "baseline-file"}[v] }
 
 type step int
 
@@ -101,7 +104,7 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) (out [num
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(b.config(v)), 0o600); err != nil {
 		return out, lookup, err
 	}
-	if err := b.writeMembers(dir, 1, n); err != nil {
+	if err := b.writeMembers(dir, v, 1, n); err != nil {
 		return out, lookup, err
 	}
 
@@ -121,7 +124,7 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) (out [num
 		}
 		if s == stepChange {
 			// Drop the first k ids and add k new ones after the last.
-			if err := b.writeMembers(dir, k+1, n+k); err != nil {
+			if err := b.writeMembers(dir, v, k+1, n+k); err != nil {
 				return out, lookup, err
 			}
 		}
@@ -240,15 +243,22 @@ const lookupConfig = knockProvider + `data "knock_audience_members" "bench" {
 }
 `
 
-// config is the root module of a variant. By default both variants read the members from a variable
-// of type map(string) set by members.auto.tfvars.json, so that Terraform handles the very same value in
-// both and the difference is the resource alone. With -members-from=jsondecode they read
+// membersJSON reads the members of members.json.
+const membersJSON = `jsondecode(file("${path.module}/members.json"))`
+
+// config is the root module of a variant. By default ours and the baseline read the members from a
+// variable of type map(string) set by members.auto.tfvars.json, so that Terraform handles the very same
+// value in both and the difference is the resource alone. With -members-from=jsondecode they read
 // jsondecode(file(...)); the baseline's input is then an object with N attributes, not a map(string),
-// which costs Terraform core about twice as much on plan at 100,000 and flatters our ratio.
+// which costs Terraform core about twice as much on plan at 100,000 and flatters our ratio. baselineFile
+// always reads members.json through a for expression, as a user turning a file into a map would.
 func (b *bench) config(v variant) string {
+	if v == baselineFile {
+		return "resource \"terraform_data\" \"bench\" {\n  input = { for id, tenant in " + membersJSON + " : id => tenant }\n}\n"
+	}
 	members, variable := "var.members", "variable \"members\" {\n  type = map(string)\n}\n\n"
 	if b.membersFrom == "jsondecode" {
-		members, variable = `jsondecode(file("${path.module}/members.json"))`, ""
+		members, variable = membersJSON, ""
 	}
 	if v == baseline {
 		return variable + "resource \"terraform_data\" \"bench\" {\n  input = " + members + "\n}\n"
@@ -262,10 +272,11 @@ func (b *bench) config(v variant) string {
 
 func memberID(i int) string { return fmt.Sprintf("user-%07d", i) }
 
-// writeMembers writes the members user-<first>..user-<last>, all without tenant, as JSON.
-func (b *bench) writeMembers(dir string, first, last int) error {
+// writeMembers writes the members user-<first>..user-<last>, all without tenant, as JSON: the file that
+// variant v's configuration reads.
+func (b *bench) writeMembers(dir string, v variant, first, last int) error {
 	name, prefix, suffix := "members.auto.tfvars.json", `{"members":{`, "}}\n"
-	if b.membersFrom == "jsondecode" {
+	if b.membersFrom == "jsondecode" || v == baselineFile {
 		name, prefix, suffix = "members.json", "{", "}\n"
 	}
 	return writeIDs(filepath.Join(dir, name), prefix, ":null", suffix, first, last)

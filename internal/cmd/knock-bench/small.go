@@ -19,8 +19,8 @@ var smallSteps = [...]step{stepCreate, stepNoopPlan}
 func (b *bench) runSmall(ctx context.Context, o options) *sizeResult {
 	r := &sizeResult{n: o.resources}
 	for rep := 1; rep <= o.repeat; rep++ {
-		var pair [numVariants][numSteps]measure
-		for _, v := range variantOrder(rep) {
+		var byVariant [numVariants][numSteps]measure
+		for _, v := range variantOrder(rep, []variant{ours, baseline}) {
 			ms, err := b.runSmallVariant(ctx, o.resources, rep, v)
 			if ctx.Err() != nil {
 				return r
@@ -30,11 +30,11 @@ func (b *bench) runSmall(ctx context.Context, o options) *sizeResult {
 				reportFailure(fmt.Sprintf("M=%d resources", o.resources), err)
 				return r
 			}
-			pair[v] = ms
+			byVariant[v] = ms
 			fmt.Fprintf(os.Stderr, "knock-bench: M=%d resources run %d/%d %-8s create %.2fs, noop-plan %.2fs\n",
 				o.resources, rep, o.repeat, v, ms[stepCreate].wall.Seconds(), ms[stepNoopPlan].wall.Seconds())
 		}
-		r.runs = append(r.runs, pair)
+		r.runs = append(r.runs, byVariant)
 	}
 	return r
 }
