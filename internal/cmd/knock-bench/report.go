@@ -194,7 +194,7 @@ func printTable(w io.Writer, o options, b *bench, results []*sizeResult) {
 	}
 	fmt.Fprintf(w, "floor_s: what Knock's rate tiers take for the requests no provider can avoid (lists at %d/s, adds and removes at %d/s each), phase after phase: "+
 		"create 1 list then ceil(N/1000) adds, noop-plan ceil(N/50) lists, change-1%% ceil(N/50) lists then ceil(k/1000) adds and as many removes (k = max(1, N/200)); "+
-		"ratio: ours_s / max(baseline_s, floor_s).\n",
+		"ratio: ours_s / max(baseline_s, floor_s). The provider has plan_read_max_age = \"1h\", so that no apply lists the audience again.\n",
 		localknock.KnockReadTier, localknock.KnockWriteTier)
 	fmt.Fprint(w, "inflight: most requests to the local API at once; conns: connections opened to it;\n"+
 		"starts: provider processes Terraform started, as sampled every 10 ms; "+
