@@ -2,6 +2,7 @@ package audiencemembers
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -271,4 +272,47 @@ func TestEncode_missingAttributesAreTypedNulls(t *testing.T) {
 			t.Errorf("%s = %v, want a null %v", a.name, got, a.typ)
 		}
 	}
+}
+
+// FuzzMembersFromJSON: the one-pass reader of a stored members object agrees with encoding/json on every
+// valid document (the state around members is parsed before, so only valid JSON reaches it), and
+// refuses what is not an object of strings or nulls.
+func FuzzMembersFromJSON(f *testing.F) {
+	for _, seed := range []string{`null`, `{}`, ` { "u1" : null , "u2":"acme" } `, `{"b":null,"a":"t"}`, `{"é\u00e9\"\\/\ud83d\ude00":"x\ty"}`,
+		`{"u1":1}`, `["u1"]`, `{"u1":null,"u1":"acme"}`, `"u1"`, `{"\ud800":null}`, "{\"\xff\":null}"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return
+		}
+		var want map[string]*string
+		wantErr := json.Unmarshal(raw, &want)
+		list, isNull, err := membersFromJSON(raw)
+		if wantErr != nil {
+			if err == nil {
+				t.Fatalf("membersFromJSON(%s) = %v, encoding/json refuses it: %v", raw, list, wantErr)
+			}
+			return
+		}
+		if err != nil {
+			// A key twice is the one document encoding/json reads (the last wins) and we refuse.
+			if !strings.Contains(err.Error(), "appears twice") {
+				t.Fatalf("membersFromJSON(%s): %v, encoding/json reads %v", raw, err, want)
+			}
+			return
+		}
+		if isNull != (want == nil) || len(list) != len(want) {
+			t.Fatalf("membersFromJSON(%s) = %v (null %t), encoding/json %v", raw, list, isNull, want)
+		}
+		for _, m := range list {
+			tenant, ok := want[m.UserID]
+			if !ok || tenant != nil && *tenant != m.Tenant || tenant == nil && m.Tenant != "" {
+				t.Fatalf("membersFromJSON(%s) has %+v, encoding/json %v", raw, m, want)
+			}
+		}
+		if !slices.IsSortedFunc(list, compareUsers) {
+			t.Fatalf("membersFromJSON(%s) = %v, not sorted by user id", raw, list)
+		}
+	})
 }
