@@ -1,6 +1,7 @@
 package audiencemembers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -108,7 +109,7 @@ func knownMembers(members membersAttr) ([]knock.Membership, int, error) {
 	if !members.IsKnown() || members.IsNull() {
 		return nil, -1, nil
 	}
-	out := []knock.Membership{}
+	out := make([]knock.Membership, 0, members.len())
 	allKnown := true
 	err := members.each(func(userID, tenant string, kind tenantKind) error {
 		out = append(out, knock.Membership{UserID: userID, Tenant: tenant})
@@ -167,8 +168,9 @@ func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prio
 	}
 	desired := settings.declared(members)
 	change := changeset.Change{}
-	// A no-op plan, the common case at hundreds of thousands of members, computes no sets.
-	if !planned.Members.Equal(prior.Members) || len(private.Hidden) > 0 {
+	// A no-op plan, the common case at hundreds of thousands of members, decodes nothing more: Terraform
+	// encodes equal maps alike. Members that differ only in encoding plan an empty change.
+	if !bytes.Equal(planned.Members.msgpack, prior.Members.msgpack) || len(private.Hidden) > 0 {
 		basis, owned, err := priorBasis(settings, prior, private)
 		if err != nil {
 			return knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers), nil

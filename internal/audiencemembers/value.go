@@ -161,6 +161,19 @@ func (m membersAttr) IsKnown() bool {
 	return len(m.msgpack) == 0 || !msgpcode.IsExt(m.msgpack[0])
 }
 
+// len is the number of members a known, non-null map announces, for the capacity of a list that will
+// hold them; at most one per two bytes of the encoding, so that a corrupt header cannot allocate much.
+func (m membersAttr) len() int {
+	if m.IsNull() || !m.IsKnown() {
+		return 0
+	}
+	n, err := msgpack.NewDecoder(bytes.NewReader(m.msgpack)).DecodeMapLen()
+	if err != nil || n < 0 {
+		return 0
+	}
+	return min(n, len(m.msgpack)/2)
+}
+
 // tenantKind says what a member's value is: null (no tenant), a known tenant, or not known until apply.
 type tenantKind int
 
@@ -215,7 +228,7 @@ func (m membersAttr) each(visit func(userID, tenant string, kind tenantKind) err
 // an error, since callers need every value. Terraform encodes maps with sorted keys, so the list comes
 // out sorted with no sorting.
 func (m membersAttr) list() ([]knock.Membership, error) {
-	var out []knock.Membership
+	out := make([]knock.Membership, 0, m.len())
 	err := m.each(func(userID, tenant string, kind tenantKind) error {
 		if kind == tenantUnknown {
 			return fmt.Errorf("the tenant of member %q is unknown", userID)
@@ -244,20 +257,6 @@ func sortedByUser(list []knock.Membership) ([]knock.Membership, error) {
 }
 
 func compareUsers(a, b knock.Membership) int { return strings.Compare(a.UserID, b.UserID) }
-
-// Equal reports whether m and other hold the same value. Terraform encodes a value one way (map keys
-// sorted), so equal bytes are the common answer; otherwise the lists are compared.
-func (m membersAttr) Equal(other membersAttr) bool {
-	if bytes.Equal(m.msgpack, other.msgpack) {
-		return true
-	}
-	if m.IsNull() != other.IsNull() || !m.IsKnown() || !other.IsKnown() {
-		return false
-	}
-	a, errA := m.list()
-	b, errB := other.list()
-	return errA == nil && errB == nil && slices.Equal(a, b)
-}
 
 // membersOfList encodes a members list in its order, "" tenants as null.
 func membersOfList(list []knock.Membership) membersAttr {
