@@ -497,7 +497,7 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 	if out == nil {
 		return resp, nil
 	}
-	err = json.NewDecoder(capped).Decode(out)
+	err = decodeAnswer(capped, out)
 	if err == nil {
 		if checked, ok := out.(checkedAnswer); ok {
 			err = checked.check(c)
@@ -521,6 +521,28 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 		Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID,
 		Message: c.redact(fmt.Sprintf("the answer is not the JSON Knock sends (%s): %v", contentType(resp), err)),
 	}
+}
+
+// answerBodies are the buffers answers are read into. A json.Decoder grows a buffer of its own for each
+// answer, doubling from 512 bytes: about 60 KB of garbage per page, a gigabyte for a listing of a million
+// members.
+var answerBodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// decodeAnswer reads a whole answer body into a reused buffer and decodes it into out. An answer whose
+// JSON stops short reports io.ErrUnexpectedEOF, as a stream decoder does: the connection broke.
+func decodeAnswer(body io.Reader, out any) error {
+	buf := answerBodies.Get().(*bytes.Buffer) //nolint:forcetypeassert // the pool holds nothing else
+	defer answerBodies.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(body); err != nil {
+		return err
+	}
+	err := json.Unmarshal(buf.Bytes(), out)
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) && buf.Len() > 0 && syntax.Offset == int64(buf.Len()) {
+		return fmt.Errorf("%w: %v", io.ErrUnexpectedEOF, err)
+	}
+	return err
 }
 
 // checkedAnswer is an answer that checks its own shape once decoded.
@@ -748,15 +770,31 @@ type pageInfo struct {
 	After *string `json:"after"`
 }
 
-// listPage is one answer of the list endpoint, entries undecoded so that each can be bounded.
-type listPage struct {
-	Entries  []json.RawMessage `json:"entries"`
-	PageInfo *pageInfo         `json:"page_info"`
+// listPage is one answer of the list endpoint. Each entry is decoded into T as the page is, and its size
+// kept, so that it can be bounded without a copy of it: at a million members the copies were most of what
+// a listing allocated.
+type listPage[T any] struct {
+	Entries  []listEntry[T] `json:"entries"`
+	PageInfo *pageInfo      `json:"page_info"`
+}
+
+// listEntry is one entry of a page: its value, its size in the answer, and why it is not a T, which the
+// listing reports with the entry's place.
+type listEntry[T any] struct {
+	value T
+	size  int
+	err   error
+}
+
+func (e *listEntry[T]) UnmarshalJSON(data []byte) error {
+	e.size = len(data)
+	e.err = json.Unmarshal(data, &e.value)
+	return nil
 }
 
 // check refuses an answer that is not a page: a 200 with {} or null is a proxy or a wrong base URL,
 // not an empty audience, which would make Terraform remove every member from state.
-func (p *listPage) check(c *Client) error {
+func (p *listPage[T]) check(c *Client) error {
 	switch {
 	case p.Entries == nil:
 		return errors.New("the answer has no entries list, so it is not a page of Knock's list endpoint (check the base URL)")
@@ -766,7 +804,7 @@ func (p *listPage) check(c *Client) error {
 		return fmt.Errorf("a page held %d entries, more than the %d asked for", len(p.Entries), MaxPageSize)
 	}
 	for i, entry := range p.Entries {
-		if len(entry) > c.maxEntryBytes {
+		if entry.size > c.maxEntryBytes {
 			return fmt.Errorf("entry %d of the page is larger than %d bytes, the most the client reads of one entry", i+1, c.maxEntryBytes)
 		}
 	}
@@ -786,7 +824,7 @@ func listAll[T any](ctx context.Context, c *Client, audienceKey string, visit fu
 		if pages > c.maxListPages {
 			return fmt.Errorf("knock: listing audience %q: the API returned more than %s pages, the most the client reads of one listing; stopping", audienceKey, thousands(c.maxListPages))
 		}
-		var page listPage
+		var page listPage[T]
 		if err := c.do(ctx, http.MethodGet, c.membersURL(audienceKey, query), nil, &page); err != nil {
 			return err
 		}
@@ -794,10 +832,11 @@ func listAll[T any](ctx context.Context, c *Client, audienceKey string, visit fu
 			return fmt.Errorf("knock: listing audience %q: the API returned more than %s entries, the most the client reads of one listing; stopping", audienceKey, thousands(c.maxListEntries))
 		}
 		decoded := make([]T, len(page.Entries))
-		for i, raw := range page.Entries {
-			if err := json.Unmarshal(raw, &decoded[i]); err != nil {
-				return fmt.Errorf("knock: listing audience %q: entry %d of page %d is not an audience member: %v", audienceKey, i+1, pages, err)
+		for i, entry := range page.Entries {
+			if entry.err != nil {
+				return fmt.Errorf("knock: listing audience %q: entry %d of page %d is not an audience member: %v", audienceKey, i+1, pages, entry.err)
 			}
+			decoded[i] = entry.value
 		}
 		if err := visit(decoded); err != nil {
 			return err
