@@ -253,11 +253,6 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 	ctx, cancel := withTimeout(ctx, current.get(attrTimeouts), "read")
 	defer cancel()
 	audienceKey := stringOf(current.get(attrAudienceKey))
-	prior, err := current.Members.list()
-	if err != nil {
-		resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), pathMembers)
-		return resp, nil
-	}
 	private := parseMembersPrivate(req.Private)
 	live, err := client.ListMemberships(ctx, audienceKey)
 	if knock.IsNotFound(err) && private.Imported {
@@ -281,7 +276,7 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 		return resp, nil
 	}
 	if err != nil {
-		detail := knockdiag.APIErrorDetail("listing the members of", audienceKey, len(prior), err)
+		detail := knockdiag.APIErrorDetail("listing the members of", audienceKey, current.Members.len(), err)
 		if errors.Is(err, context.DeadlineExceeded) {
 			detail += refreshDeadlineAdvice
 		}
@@ -292,7 +287,16 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 		return resp, nil
 	}
 	settings := current.settings()
-	var owned []knock.Membership // only a managed-only resource needs what it declared
+	// The state's members matter only where the read cannot say it all: what a managed-only resource
+	// declared, and which tenant shows for a user live under several. A refresh of a million members
+	// otherwise decodes them for nothing.
+	var prior, owned []knock.Membership
+	if !settings.authoritative || settings.tenant == "" && userUnderSeveralTenants(live) {
+		if prior, err = current.Members.list(); err != nil {
+			resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), pathMembers)
+			return resp, nil
+		}
+	}
 	if !settings.authoritative {
 		owned = settings.declared(prior)
 	}
@@ -313,6 +317,16 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 	}
 	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: owner, Imported: private.Imported}.encode()
 	return resp, nil
+}
+
+// userUnderSeveralTenants reports whether a sorted listing holds some user under more than one tenant.
+func userUnderSeveralTenants(live []knock.Membership) bool {
+	for i := 1; i < len(live); i++ {
+		if live[i].UserID == live[i-1].UserID {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Resource) ImportResourceState(_ context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
