@@ -161,9 +161,8 @@ func (h *stepsHarness) create(b *testing.B, members map[string]string) (map[stri
 	return members, resp.Private
 }
 
-// plan is terraform plan: upgrade the stored state, validate, refresh and plan. It returns the refreshed
-// state and the plan.
-func (h *stepsHarness) plan(b *testing.B, members map[string]string) (*tfprotov6.ReadResourceResponse, *tfprotov6.PlanResourceChangeResponse) {
+// plan is terraform plan: upgrade the stored state, validate, refresh and plan. It returns the refresh.
+func (h *stepsHarness) plan(b *testing.B, members map[string]string) *tfprotov6.ReadResourceResponse {
 	ctx := context.Background()
 	r := h.resource()
 	upgraded := must(r.UpgradeResourceState(ctx, &tfprotov6.UpgradeResourceStateRequest{TypeName: TypeName, RawState: &tfprotov6.RawState{JSON: stateJSON(b, h.state)}}))
@@ -177,14 +176,14 @@ func (h *stepsHarness) plan(b *testing.B, members map[string]string) (*tfprotov6
 	planned := must(r.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{TypeName: TypeName, PriorState: refreshed,
 		ProposedNewState: proposed, Config: config, PriorPrivate: read.Private}))
 	mustOK(b, "plan", planned.Diagnostics)
-	return read, planned
+	return read
 }
 
 // change is terraform apply of a changed members map: plan, then plan again and apply in a provider
 // process whose plan_read_max_age is readMaxAge.
 func (h *stepsHarness) change(b *testing.B, members map[string]string, readMaxAge time.Duration) {
 	ctx := context.Background()
-	read, _ := h.plan(b, members)
+	read := h.plan(b, members)
 	refreshed := reencode(b, read.NewState)
 	config := terraformObject(b, members, nil)
 	proposed := terraformObject(b, members, ptr(len(h.state)))
