@@ -137,3 +137,34 @@ func TestExecute_refusesAChangeItsPlanCannotShow(t *testing.T) {
 		t.Errorf("requests = %v, want none", got)
 	}
 }
+
+// TestReadResource_keepsTheStatesTenantForAUserUnderSeveral: a refresh decodes the state's members only
+// when the read needs them, and a user live under several tenants is such a case: members keeps the state's
+// tenant for them, and their other memberships go to private state.
+func TestReadResource_keepsTheStatesTenantForAUserUnderSeveral(t *testing.T) {
+	srv := localknock.StartForTest(t, testAPIKey)
+	srv.AddMemberships("beta", localknock.Membership{UserID: "u"}, localknock.Membership{UserID: "u", Tenant: "acme"},
+		localknock.Membership{UserID: "u", Tenant: "globex"}, localknock.Membership{UserID: "v", Tenant: "acme"})
+	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := objectOf(t, map[string]string{"u": "globex", "v": "acme"}).encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := resourceOf(client, time.Minute).ReadResource(context.Background(), &tfprotov6.ReadResourceRequest{TypeName: TypeName, CurrentState: state})
+	if err != nil || knockdiag.HasError(resp.Diagnostics) {
+		t.Fatalf("read: %v %+v", err, resp.Diagnostics)
+	}
+	read, _, err := decodeObject(resp.NewState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tenantsOf(t, read.Members), map[string]string{"u": "globex", "v": "acme"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("members = %v, want %v", got, want)
+	}
+	if got, want := parseMembersPrivate(resp.Private).Hidden, (pairs{{"u", ""}, {"u", "acme"}}); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("hidden = %v, want %v", got, want)
+	}
+}
