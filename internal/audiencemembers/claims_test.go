@@ -98,7 +98,7 @@ func TestFingerprintOf_matchesTheDeclaredMemberships(t *testing.T) {
 		t.Errorf("whole audience: fingerprintOf = %x, want %x", got, want)
 	}
 	obj.set(attrTenant, stringValue("acme"))
-	obj.Members = membersOf(map[string]string{"a": "", "c": ""})
+	obj.Members = membersOfList(listOf(map[string]string{"a": "", "c": ""}))
 	slice := obj.settings()
 	if got, want := fingerprintOf(obj), fingerprint(slice, slice.declared(listOf(map[string]string{"a": "", "c": ""}))); got != want {
 		t.Errorf("tenant acme: fingerprintOf = %x, want %x", got, want)

@@ -23,7 +23,7 @@ func resourceOf(client *knock.Client, planReadMaxAge time.Duration) *Resource {
 // objectOf is a knock_audience_members value with members and no settings, as the codec decodes it.
 func objectOf(t *testing.T, members map[string]string) object {
 	t.Helper()
-	obj := object{Members: membersOf(members)}
+	obj := object{Members: membersOfList(listOf(members))}
 	obj.set(attrID, stringValue("beta"))
 	obj.set(attrAudienceKey, stringValue("beta"))
 	obj.set(attrMembershipCount, countValue(len(members)))

@@ -258,7 +258,8 @@ func sortedByUser(list []knock.Membership) ([]knock.Membership, error) {
 
 func compareUsers(a, b knock.Membership) int { return strings.Compare(a.UserID, b.UserID) }
 
-// membersOfList encodes a members list in its order, "" tenants as null.
+// membersOfList encodes a members list in its order, "" tenants as null; Terraform sorts the keys of
+// what it is handed.
 func membersOfList(list []knock.Membership) membersAttr {
 	var buf bytes.Buffer
 	buf.Grow(5 + len(list)*24)
@@ -271,24 +272,6 @@ func membersOfList(list []knock.Membership) membersAttr {
 			_ = enc.EncodeNil()
 		} else {
 			_ = enc.EncodeString(m.Tenant)
-		}
-	}
-	return membersAttr{msgpack: buf.Bytes()}
-}
-
-// membersOf encodes a members map, "" tenants as null, in the map's order: Terraform sorts it again.
-func membersOf(tenants map[string]string) membersAttr {
-	var buf bytes.Buffer
-	buf.Grow(5 + len(tenants)*24)
-	enc := msgpack.NewEncoder(&buf)
-	// Writes to a bytes.Buffer cannot fail.
-	_ = enc.EncodeMapLen(len(tenants))
-	for userID, tenant := range tenants {
-		_ = enc.EncodeString(userID)
-		if tenant == "" {
-			_ = enc.EncodeNil()
-		} else {
-			_ = enc.EncodeString(tenant)
 		}
 	}
 	return membersAttr{msgpack: buf.Bytes()}
