@@ -69,13 +69,7 @@ func (c Change) Empty() bool { return len(c.Add) == 0 && len(c.Remove) == 0 }
 // basis is ever removed, and nothing in basis is added again.
 func Plan(s Scope, desired, basis, owned []Membership) Change {
 	desired, basis = Sorted(desired), Sorted(basis)
-	var c Change
-	inBasis := cursor{list: basis}
-	for _, m := range desired {
-		if !inBasis.holds(m) {
-			c.Add = append(c.Add, m)
-		}
-	}
+	c := Change{Add: Minus(desired, basis)}
 	candidates := basis
 	if !s.Authoritative {
 		candidates = Sorted(owned)
@@ -234,14 +228,7 @@ func Basis(s Scope, members, hidden []Membership) []Membership {
 // After is what the audience holds when the writes stopped part way, sorted: basis, plus the adds that
 // went through, minus the removes that went through.
 func After(basis, added, removed []Membership) []Membership {
-	inRemoved := cursor{list: Sorted(removed)}
-	var out []Membership
-	for _, m := range union(Sorted(basis), Sorted(added)) {
-		if !inRemoved.holds(m) {
-			out = append(out, m)
-		}
-	}
-	return out
+	return Minus(union(Sorted(basis), Sorted(added)), removed)
 }
 
 // Sorted returns ms in knock.SortMemberships' order without repeats: ms itself when it is so already, as

@@ -11,7 +11,7 @@ import (
 // The ownership model as it was computed with sets and maps, before it walked sorted lists: the reference
 // that the random and fuzzed audiences compare the sorted walks with, result for result.
 
-// sameAsReference compares Plan, Check, Recheck and Project with the set-based model.
+// sameAsReference compares Plan, Check, Recheck, After and Project with the set-based model.
 func sameAsReference(scope Scope, desired, basis, owned, live []Membership, prior map[string]string) error {
 	c, ref := Plan(scope, desired, basis, owned), setPlan(scope, desired, basis, owned)
 	if !slices.Equal(c.Add, ref.Add) || !slices.Equal(c.Remove, ref.Remove) {
@@ -28,6 +28,9 @@ func sameAsReference(scope Scope, desired, basis, owned, live []Membership, prio
 	if !slices.Equal(next.Add, refNext.Add) || !slices.Equal(next.Remove, refNext.Remove) || !slices.Equal(drift.Appeared, refDrift.Appeared) ||
 		!slices.Equal(drift.AlreadyAdded, refDrift.AlreadyAdded) || !slices.Equal(drift.AlreadyRemoved, refDrift.AlreadyRemoved) {
 		return fmt.Errorf("Recheck = %+v %+v, the reference %+v %+v", next, drift, refNext, refDrift)
+	}
+	if got, want := After(basis, desired, owned), setAfter(basis, desired, owned); !slices.Equal(got, want) {
+		return fmt.Errorf("After = %v, the reference %v", got, want)
 	}
 	priorList := membersList(prior)
 	members, hidden, count := Project(scope, live, priorList, owned)
@@ -56,6 +59,20 @@ func membersMap(members []Membership) map[string]string {
 	for _, m := range members {
 		out[m.UserID] = m.Tenant
 	}
+	return out
+}
+
+// setAfter is basis, plus added, minus removed, as sets.
+func setAfter(basis, added, removed []Membership) []Membership {
+	after := SetOf(basis)
+	for _, m := range added {
+		after[m] = struct{}{}
+	}
+	for _, m := range removed {
+		delete(after, m)
+	}
+	out := slices.Collect(maps.Keys(after))
+	knock.SortMemberships(out)
 	return out
 }
 
