@@ -238,9 +238,12 @@ func stateJSON(b *testing.B, members map[string]string) []byte {
 			tenants[userID] = nil
 		}
 	}
-	raw, err := json.Marshal(map[string]any{"id": "bench", "audience_key": "bench", "members": tenants, "membership_count": len(members),
-		"tenant": nil, "authoritative": nil, "create_audience": nil, "on_destroy": nil, "on_existing_members": nil,
-		"max_removals": nil, "max_removal_percent": nil, "timeouts": nil})
+	state := map[string]any{}
+	for _, a := range attributes {
+		state[a.name] = nil
+	}
+	state[attrID], state[attrAudienceKey], state[attrMembers], state[attrMembershipCount] = "bench", "bench", tenants, len(members)
+	raw, err := json.Marshal(state)
 	if err != nil {
 		b.Fatal(err)
 	}

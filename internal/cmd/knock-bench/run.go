@@ -225,11 +225,10 @@ func (b *bench) runStep(ctx context.Context, dir string, env []string, api *loca
 }
 
 // knockProvider opens the root modules of ours: the provider that make build wrote, configured from the
-// environment (KNOCK_BASE_URL and KNOCK_API_KEY, set by variantEnv).
-// knockProvider raises plan_read_max_age, as the large-audiences guide advises from a few hundred
-// thousand members: at a million, Terraform's own minutes between refresh and apply outlast the default
-// 60 s, and the apply would list the audience a second time. Every size then does the same work per step,
-// which the growth checks compare. The guide gives the cost of that second read.
+// environment (KNOCK_BASE_URL and KNOCK_API_KEY, set by variantEnv). It raises plan_read_max_age, as the
+// large-audiences guide advises at a million members, where Terraform's own minutes between refresh and
+// apply outlast the default 60 s and the apply would list the audience a second time: every size then
+// does the same work per step, which the growth checks compare. The guide gives the cost of that read.
 const knockProvider = `terraform {
   required_providers {
     knock = {
