@@ -149,10 +149,17 @@ func priorBasis(settings membersSettings, prior object, private membersPrivate) 
 		return nil, nil, err
 	}
 	basis = changeset.Basis(settings.scope(), priorMembers, private.Hidden.memberships())
-	if !settings.authoritative {
+	if !settings.authoritative && declaredByConfiguration(prior, private) {
 		owned = settings.declared(priorMembers)
 	}
 	return basis, owned, nil
+}
+
+// declaredByConfiguration reports whether the members of a state are what a managed-only configuration
+// declared. An import, or an authoritative resource's refresh, fills them with the whole scope, which a
+// managed-only resource never owned: it owns nothing from such a state, only what it declares from now on.
+func declaredByConfiguration(prior object, private membersPrivate) bool {
+	return !prior.settings().authoritative && !private.Imported
 }
 
 // planUpdate computes an update's change set from the refreshed state, checks it against the guard rails
@@ -168,6 +175,7 @@ func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prio
 	}
 	desired := settings.declared(members)
 	change := changeset.Change{}
+	var adopted []*tfprotov6.Diagnostic
 	// A no-op plan, the common case at hundreds of thousands of members, decodes nothing more: Terraform
 	// encodes equal maps alike. Members that differ only in encoding plan an empty change.
 	if !bytes.Equal(planned.Members.msgpack, prior.Members.msgpack) || len(private.Hidden) > 0 {
@@ -176,11 +184,21 @@ func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prio
 			return knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers), nil
 		}
 		change = changeset.Plan(settings.scope(), desired, basis, owned)
+		if private.Imported {
+			// An import adopts the audience as a create does: what the configuration leaves out stays this
+			// time, and the next plan shows its removal, so that a partial import cannot empty an audience.
+			adopted = existingMembers(audienceKey, settings, change.Remove, true, adoptedByImport)
+			if knockdiag.HasError(adopted) {
+				return adopted, nil
+			}
+			change.Remove = nil
+		}
 		if diags := settings.checkRemovals(removalsByChange, audienceKey, len(change.Remove), len(settings.scope().Slice(basis)), change.Remove); diags != nil {
 			return diags, nil
 		}
 	}
 	diags := r.data().Claims.Register(audienceKey, private.Owner, settings.claimsFor(audienceKey, desired, change.Remove, 0))
+	diags = append(diags, adopted...)
 	return append(diags, changeSummary(audienceKey, settings, change, private.Hidden.memberships())...), plannedChangeOf(change, desired)
 }
 
@@ -257,33 +275,56 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 		private.Change = plannedChangeOf(change, desired)
 		diags = changeSummary(audienceKey, settings, change, nil)
 	}
+	adopted := existingMembers(audienceKey, settings, existing, members != nil, adoptedByCreate)
+	if knockdiag.HasError(adopted) {
+		return adopted, private
+	}
+	return append(diags, adopted...), private
+}
+
+// Who adopts an audience with the members it holds, as existingMembers starts its sentence.
+const (
+	adoptedByCreate = "A create"
+	adoptedByImport = "The first apply after an import"
+)
+
+// existingMembers tells about the memberships of the scope that a create, or the first apply after an
+// import, finds and the configuration does not declare. Neither removes them: the plan warns, the next
+// plan of an authoritative resource shows their removal, and on_existing_members = "error" stops here.
+// adopter names who leaves them.
+func existingMembers(audienceKey string, settings membersSettings, existing []knock.Membership, membersKnown bool, adopter string) []*tfprotov6.Diagnostic {
 	if !settings.authoritative || len(existing) == 0 {
-		return diags, private
+		return nil
 	}
 	knock.SortMemberships(existing)
 	importID := settings.scopeID(audienceKey)
-	if members == nil {
+	guard := "where max_removals and max_removal_percent apply if set"
+	if settings.maxRemovals != nil || settings.maxRemovalPct != nil {
+		guard = "where this resource's max_removals or max_removal_percent applies"
+	}
+	if !membersKnown {
 		detail := fmt.Sprintf("members is known only at apply, so this plan cannot tell which memberships stay. %s already holds %s (%s). "+
-			"A create never removes memberships: those the configuration does not declare stay, and the next plan shows their "+
-			"removal, where max_removals applies.", settings.scopeLabel(audienceKey), knockdiag.Plural(len(existing), "membership"), knockdiag.ExampleList(existing))
+			"%s never removes memberships: those the configuration does not declare stay, and the next plan shows their "+
+			"removal, %s.", settings.scopeLabel(audienceKey), knockdiag.Plural(len(existing), "membership"), knockdiag.ExampleList(existing), adopter, guard)
 		if settings.errorOnExisting {
 			detail += " on_existing_members = \"error\" is checked at apply, when members is known."
 		}
-		return append(diags, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityWarning,
-			Summary: fmt.Sprintf("%s: members is known only at apply", importID), Detail: detail}), private
+		return []*tfprotov6.Diagnostic{{Severity: tfprotov6.DiagnosticSeverityWarning,
+			Summary: fmt.Sprintf("%s: members is known only at apply", importID), Detail: detail}}
 	}
 	detail := fmt.Sprintf("%s already holds %s that this configuration does not declare (%s).", settings.scopeLabel(audienceKey),
 		knockdiag.Plural(len(existing), "membership"), knockdiag.ExampleList(existing))
 	if settings.errorOnExisting {
-		return knockdiag.Error("Audience Already Has Members",
-			detail+fmt.Sprintf("\n\non_existing_members = \"error\" stops here. To adopt the audience as it is, import it and "+
-				"then edit members:\n\n  terraform import knock_audience_members.NAME %s\n\nor, to keep those members, set "+
-				"authoritative = false.", importID), nil), private
+		advice := fmt.Sprintf("To adopt the audience as it is, import it and then edit members:\n\n  terraform import knock_audience_members.NAME %s\n\nor, "+
+			"to keep those members, set authoritative = false.", importID)
+		if adopter == adoptedByImport {
+			advice = "Declare them in members to keep them, or set authoritative = false to leave them alone."
+		}
+		return knockdiag.Error("Audience Already Has Members", detail+"\n\non_existing_members = \"error\" stops here. "+advice, nil)
 	}
-	return append(diags, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: "Audience Already Has Members",
-		Detail: detail + fmt.Sprintf(" A create never removes memberships: they stay, and because this resource is authoritative "+
-			"the next plan shows their removal, where max_removals applies. To keep them, declare them, set authoritative = false, "+
-			"or import the audience (terraform import knock_audience_members.NAME %s).", importID)}), private
+	return []*tfprotov6.Diagnostic{{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: "Audience Already Has Members",
+		Detail: detail + fmt.Sprintf(" %s never removes memberships: they stay, and because this resource is authoritative "+
+			"the next plan shows their removal, %s. To keep them, declare them or set authoritative = false.", adopter, guard)}}
 }
 
 // planReplace answers for the destroy half of a replacement (a changed audience_key or tenant): a state
