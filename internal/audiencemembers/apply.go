@@ -39,7 +39,7 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 	if destroying {
 		ctx, cancel := withTimeout(ctx, prior.get(attrTimeouts), "delete")
 		defer cancel()
-		if resp.Diagnostics = r.delete(ctx, client, prior, private.Owner); !knockdiag.HasError(resp.Diagnostics) {
+		if resp.Diagnostics = r.delete(ctx, client, prior, private); !knockdiag.HasError(resp.Diagnostics) {
 			if resp.NewState, err = encodeNull(); err != nil {
 				resp.Diagnostics = knockdiag.Error("Unable to Apply Audience Members", err.Error(), nil)
 			}
@@ -211,7 +211,9 @@ func partialDetail(audienceKey, verb, preposition string, done, total int, creat
 
 // delete removes the memberships this resource declares and leaves any other membership alone, and any
 // that another resource of this run declares (the create half of a create_before_destroy replacement).
-func (r *Resource) delete(ctx context.Context, client *knock.Client, prior object, owner string) []*tfprotov6.Diagnostic {
+// private is the plan's: for the destroy half of a replacement, the successor's (planCreate), whose
+// memberships stay and whose limits, the ones its plan checked, apply.
+func (r *Resource) delete(ctx context.Context, client *knock.Client, prior object, private membersPrivate) []*tfprotov6.Diagnostic {
 	settings := prior.settings()
 	if settings.keepOnDestroy {
 		return nil
@@ -221,18 +223,28 @@ func (r *Resource) delete(ctx context.Context, client *knock.Client, prior objec
 	if err != nil {
 		return knockdiag.Error("Unable to Remove Audience Members", err.Error(), pathMembers)
 	}
-	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(declared), inScope, declared); diags != nil {
-		return diags
+	action := removalsByDestroy
+	if next := private.Successor; next != nil {
+		action = removalsByReplace
+		settings = settings.withLimits(next.Limits)
+		if next.AudienceKey == audienceKey {
+			declared = changeset.Minus(declared, next.Keep.memberships())
+		}
+	} else if limits, ok := r.data().Claims.SuccessorLimits(audienceKey, private.Owner, settings.scope()); ok {
+		action, settings = removalsByReplace, settings.withLimits(limits)
 	}
 	defer r.data().Locks.Lock(audienceKey)()
-	toRemove := r.data().Claims.NotDeclaredByOthers(audienceKey, owner, declared)
+	toRemove := r.data().Claims.NotDeclaredByOthers(audienceKey, private.Owner, declared)
+	if diags := settings.checkRemovals(action, audienceKey, len(toRemove), inScope, toRemove); diags != nil {
+		return diags
+	}
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
 	if err != nil && !knock.IsNotFound(err) {
 		return knockdiag.Error("Unable to Remove Audience Members",
 			knockdiag.APIErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+
 				fmt.Sprintf("Removed %s of %s before the error; run terraform destroy again to remove the rest.", knockdiag.Thousands(len(removed)), knockdiag.Plural(len(toRemove), "member")), nil)
 	}
-	r.data().Claims.Release(audienceKey, owner)
+	r.data().Claims.Release(audienceKey, private.Owner)
 	return nil
 }
 

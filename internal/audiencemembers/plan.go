@@ -75,7 +75,7 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 		resp.PlannedPrivate = req.PriorPrivate
 	case creating && scopeKnown:
 		var private membersPrivate
-		resp.Diagnostics, private = r.planCreate(ctx, audienceKey, settings, members, planned.get(attrTimeouts))
+		resp.Diagnostics, private = r.planCreate(ctx, audienceKey, settings, members, planned.get(attrTimeouts), priorPrivate.Owner)
 		resp.PlannedPrivate = private.encode()
 	case creating:
 		// An audience key or tenant known only at apply: Terraform plans again then, and this plan reads then.
@@ -225,8 +225,10 @@ func knownOnlyAtApply(audienceKey string, settings membersSettings, live, owned 
 
 // planCreate reads the audience before a create, to say which memberships are there already (a create
 // never removes them: the next plan shows them), and keeps the read and the change set for the apply.
-func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members []knock.Membership, timeouts tftypes.Value) ([]*tfprotov6.Diagnostic, membersPrivate) {
-	private := membersPrivate{}
+// replacing is the owner of the object this create replaces, when Terraform plans the create half of a
+// replacement with the first half's private state ("" for a plain create, or a tainted object's).
+func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members []knock.Membership, timeouts tftypes.Value, replacing string) ([]*tfprotov6.Diagnostic, membersPrivate) {
+	private := membersPrivate{Owner: replacing}
 	var desired []knock.Membership
 	if members != nil {
 		desired = settings.declared(members)
@@ -236,9 +238,16 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 		return nil, private // validation only: nothing to read with
 	}
 	if members != nil {
-		if diags := r.data().Claims.Register(audienceKey, "", settings.claimsFor(audienceKey, desired, nil, 0)); knockdiag.HasError(diags) {
+		register := r.data().Claims.Register
+		if replacing != "" {
+			register = r.data().Claims.RegisterSuccessor
+		}
+		if diags := register(audienceKey, replacing, settings.claimsFor(audienceKey, desired, nil, 0)); knockdiag.HasError(diags) {
 			return diags, private
 		}
+	}
+	successorOf := func(keep []knock.Membership) *successor {
+		return &successor{AudienceKey: audienceKey, Keep: pairsOf(keep), Limits: settings.limits()}
 	}
 	// The read is bounded by timeouts.read of the planned value, that is of the configuration: a refresh,
 	// which sees only the state, cannot apply a new read deadline before an apply records it.
@@ -256,6 +265,7 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 		}
 		change := changeset.Plan(settings.scope(), desired, nil, nil)
 		private.Change = plannedChangeOf(change, desired)
+		private.Successor = successorOf(nil)
 		return changeSummary(audienceKey, settings, change, nil), private
 	case knock.IsNotFound(err):
 		return knockdiag.Error("Audience Not Found", knockdiag.APIErrorDetail("listing the members of", audienceKey, len(desired), err)+
@@ -273,6 +283,7 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 		existing = change.Remove // what an authoritative scope would remove, were this an update
 		change.Remove = nil
 		private.Change = plannedChangeOf(change, desired)
+		private.Successor = successorOf(changeset.Minus(desired, change.Add))
 		diags = changeSummary(audienceKey, settings, change, nil)
 	}
 	adopted := existingMembers(audienceKey, settings, existing, members != nil, adoptedByCreate)
@@ -394,10 +405,17 @@ func (r *Resource) planDestroy(prior object, private membersPrivate) []*tfprotov
 	if err != nil {
 		return knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers)
 	}
-	if diags := settings.checkRemovals(removalsByDestroy, audienceKey, len(removed), inScope, removed); diags != nil {
+	if diags := r.data().Claims.Register(audienceKey, private.Owner, settings.claimsFor(audienceKey, nil, removed, 0)); knockdiag.HasError(diags) {
 		return diags
 	}
-	return r.data().Claims.Register(audienceKey, private.Owner, settings.claimsFor(audienceKey, nil, removed, 0))
+	// What another resource declares stays (delete): the deposed object of a create_before_destroy
+	// replacement, planned after its successor's create, removes only what the successor dropped, within
+	// the successor's limits.
+	removed = r.data().Claims.NotDeclaredByOthers(audienceKey, private.Owner, removed)
+	if limits, ok := r.data().Claims.SuccessorLimits(audienceKey, private.Owner, settings.scope()); ok {
+		settings = settings.withLimits(limits)
+	}
+	return settings.checkRemovals(removalsByDestroy, audienceKey, len(removed), inScope, removed)
 }
 
 // destroyRemovals is what destroying the resource of state prior removes, the memberships it declares,

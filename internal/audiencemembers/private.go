@@ -6,6 +6,7 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 // membersPrivate is the private state of a knock_audience_members: what Terraform keeps for the provider
@@ -30,6 +31,18 @@ type membersPrivate struct {
 	Change *plannedChange `json:"change,omitempty"`
 	// AudienceMissing: a create's plan found no audience, and create_audience is set.
 	AudienceMissing bool `json:"audience_missing,omitempty"`
+	// Successor is what a create's plan declares and found live already. When the create replaces an
+	// object, Terraform hands this private state to the destroy of the replaced object first, which then
+	// removes none of these and checks its removals with the successor's limits: a replacement is one net
+	// change, and nothing the new object declares is removed and added back.
+	Successor *successor `json:"successor,omitempty"`
+}
+
+// successor is what a replacing object's plan tells the destroy of the object it replaces.
+type successor struct {
+	AudienceKey string              `json:"audience_key"`
+	Keep        pairs               `json:"keep,omitempty"`
+	Limits      providerdata.Limits `json:"limits"`
 }
 
 // plannedChange is changeset.Change as private state carries it.

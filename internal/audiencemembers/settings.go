@@ -12,6 +12,7 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 // membersSettings are the ownership and guard-rail settings of one knock_audience_members, with
@@ -110,6 +111,17 @@ func (s membersSettings) scope() changeset.Scope {
 // declared turns a members map into memberships: with a tenant scope every member is under that tenant.
 func (s membersSettings) declared(members []knock.Membership) []knock.Membership {
 	return s.scope().Declared(members)
+}
+
+// limits are the guard rails as claims carry them.
+func (s membersSettings) limits() providerdata.Limits {
+	return providerdata.Limits{MaxRemovals: s.maxRemovals, MaxRemovalPercent: s.maxRemovalPct}
+}
+
+// withLimits is s guarded by l instead of its own limits.
+func (s membersSettings) withLimits(l providerdata.Limits) membersSettings {
+	s.maxRemovals, s.maxRemovalPct = l.MaxRemovals, l.MaxRemovalPercent
+	return s
 }
 
 // Actions that remove memberships, as checkRemovals starts its sentence.

@@ -38,7 +38,33 @@ type Claim struct {
 	Scope         changeset.Scope
 	Authoritative bool
 	Removes       bool
-	Memberships   []knock.Membership
+	// Applied: the declaring object was created by an apply of this process, so every later destroy in
+	// this process leaves what it declares (NotDeclaredByOthers): the deposed object of a
+	// create_before_destroy replacement, destroyed after its successor's create, can remove the rest.
+	Applied     bool
+	Memberships []knock.Membership
+	// Limits are the declaring resource's guard rails.
+	Limits Limits
+}
+
+// Limits are a knock_audience_members' max_removals and max_removal_percent (nil: not set).
+type Limits struct {
+	MaxRemovals       *int64
+	MaxRemovalPercent *float64
+}
+
+// SuccessorLimits returns the limits of the object that replaced owner's within scope of an audience,
+// created by an apply of this process: the deposed object of a create_before_destroy replacement is
+// destroyed with the limits its replacement's plan checked, not the ones it was created with.
+func (c *Claims) SuccessorLimits(audienceKey, owner string, scope changeset.Scope) (Limits, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, other := range c.byAudience[audienceKey] {
+		if other.Applied && !other.Removes && other.Owner != owner && other.Scope == scope {
+			return other.Limits, true
+		}
+	}
+	return Limits{}, false
 }
 
 // MemberClaims describes what a knock_audience_member declares, or removes when destroyed.
@@ -65,6 +91,18 @@ func (c Claim) sameResource(other Claim) bool {
 // Register records one resource's claims on an audience, in place of its earlier ones, and reports their
 // conflicts with the other resources' claims.
 func (c *Claims) Register(audienceKey, owner string, next []Claim) []*tfprotov6.Diagnostic {
+	return c.register(audienceKey, owner, next, false)
+}
+
+// RegisterSuccessor records the claims of the object that replaces a resource's current one (the create
+// half of a replacement, planned with the owner of the object it replaces): they take the place of the
+// resource's earlier declarations, while what its destroy half removes stays claimed. The two halves of
+// one resource never conflict with each other.
+func (c *Claims) RegisterSuccessor(audienceKey, owner string, next []Claim) []*tfprotov6.Diagnostic {
+	return c.register(audienceKey, owner, next, true)
+}
+
+func (c *Claims) register(audienceKey, owner string, next []Claim, successor bool) []*tfprotov6.Diagnostic {
 	for i := range next {
 		next[i].Owner = owner
 	}
@@ -77,10 +115,14 @@ func (c *Claims) Register(audienceKey, owner string, next []Claim) []*tfprotov6.
 	kept := earlier[:0] // filtered in place: a plan registers once per resource, so copies would be quadratic
 	var diags []*tfprotov6.Diagnostic
 	for _, other := range earlier {
-		if len(next) > 0 && next[0].sameResource(other) || len(next) == 0 && owner != "" && other.Owner == owner {
+		own := len(next) > 0 && next[0].sameResource(other) || len(next) == 0 && owner != "" && other.Owner == owner
+		if own && (!successor || !other.Removes) {
 			continue // this resource's earlier claim
 		}
 		kept = append(kept, other)
+		if own {
+			continue // the destroy half of this resource's replacement
+		}
 		for _, mine := range next {
 			if d := conflict(mine, other); d != nil {
 				diags = append(diags, d)
@@ -91,13 +133,14 @@ func (c *Claims) Register(audienceKey, owner string, next []Claim) []*tfprotov6.
 	return diags
 }
 
-// Adopt gives a created resource's claims the owner it now has.
+// Adopt gives a created resource's claims the owner it now has, and marks them applied.
 func (c *Claims) Adopt(audienceKey string, fingerprint uint64, owner string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, other := range c.byAudience[audienceKey] {
 		if other.Owner == "" && other.Fingerprint == fingerprint {
 			c.byAudience[audienceKey][i].Owner = owner
+			c.byAudience[audienceKey][i].Applied = true
 		}
 	}
 }
@@ -144,7 +187,7 @@ func conflict(a, b Claim) *tfprotov6.Diagnostic {
 		if b.Removes {
 			removal, declaration = b, a
 		}
-		if removal.Successor != 0 && removal.Successor == declaration.Fingerprint && declaration.Owner == "" {
+		if removal.Successor != 0 && removal.Successor == declaration.Fingerprint && declaration.Owner == "" || declaration.Applied {
 			return nil // a replacement: the create half declares what its destroy half removes
 		}
 		shared := overlap(removal.Memberships, declaration.Memberships)
