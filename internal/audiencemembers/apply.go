@@ -36,6 +36,10 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 		return resp, nil
 	}
 	private := parseMembersPrivate(req.PlannedPrivate)
+	if diags := checkTarget(private.Target, client.Target()); diags != nil {
+		resp.Diagnostics = diags
+		return resp, nil
+	}
 	if destroying {
 		ctx, cancel := withTimeout(ctx, prior.get(attrTimeouts), "delete")
 		defer cancel()
@@ -75,10 +79,27 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 				owner = providerdata.NewOwner()
 				r.data().Claims.Adopt(stringOf(planned.get(attrAudienceKey)), fingerprintOf(*newState), owner)
 			}
-			resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Owner: owner}.encode()
+			resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Owner: owner, Target: targetOf(client)}.encode()
 		}
 	}
 	return resp, nil
+}
+
+// checkTarget refuses an apply configured for another target than its plan read: a saved plan applied with
+// another environment's key, another branch or another base_url would write where it never looked.
+func checkTarget(planned *knock.Target, now knock.Target) []*tfprotov6.Diagnostic {
+	if planned == nil {
+		return nil
+	}
+	diffs := planned.Differences(now)
+	if len(diffs) == 0 {
+		return nil
+	}
+	return knockdiag.Error("Plan Made For Another Knock Target",
+		fmt.Sprintf("This plan read Knock at %s, but this apply is configured with %s. Nothing was sent to Knock.\n\n"+
+			"Apply a plan where it was made: run terraform plan again with the provider configured as it is now "+
+			"(api_key or KNOCK_API_KEY, branch or KNOCK_BRANCH, base_url), or apply this plan with the configuration it was made with.",
+			planned, strings.Join(diffs, ", ")), nil)
 }
 
 // execute sends the planned change. The returned state is the planned one when every write succeeded,
@@ -327,7 +348,8 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 	if owner == "" {
 		owner = providerdata.NewOwner() // a state from before owners: from now on the resource's plans are known as its own
 	}
-	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: owner, Imported: private.Imported}.encode()
+	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: owner, Imported: private.Imported,
+		Target: targetOf(client)}.encode()
 	return resp, nil
 }
 

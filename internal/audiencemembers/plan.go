@@ -256,7 +256,7 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 	unlock := r.data().Locks.Lock(audienceKey)
 	live, err := client.ListMemberships(ctx, audienceKey)
 	unlock()
-	private.ReadAt = time.Now().UTC()
+	private.ReadAt, private.Target = time.Now().UTC(), targetOf(client)
 	switch {
 	case knock.IsNotFound(err) && settings.createAudience:
 		private.AudienceMissing = true

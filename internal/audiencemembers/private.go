@@ -31,6 +31,11 @@ type membersPrivate struct {
 	Change *plannedChange `json:"change,omitempty"`
 	// AudienceMissing: a create's plan found no audience, and create_audience is set.
 	AudienceMissing bool `json:"audience_missing,omitempty"`
+	// Target is where the read behind ReadAt was made: Knock's base URL, branch and environment. A plan
+	// computes its change from that read, so its apply refuses to write anywhere else (a saved plan
+	// applied with another environment's key or branch). A create's apply plans again and reads where it
+	// applies, so its target always matches.
+	Target *knock.Target `json:"target,omitempty"`
 	// Successor is what a create's plan declares and found live already. When the create replaces an
 	// object, Terraform hands this private state to the destroy of the replaced object first, which then
 	// removes none of these and checks its removals with the successor's limits: a replacement is one net
@@ -107,6 +112,12 @@ func parseMembersPrivate(raw []byte) membersPrivate {
 func (p membersPrivate) encode() []byte {
 	raw, _ := json.Marshal(p)
 	return raw
+}
+
+// targetOf is where client's requests go, as private state records it.
+func targetOf(client *knock.Client) *knock.Target {
+	target := client.Target()
+	return &target
 }
 
 // age is how old the read behind the private state is, and whether there was one.
