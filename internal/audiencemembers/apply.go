@@ -248,11 +248,17 @@ func (r *Resource) delete(ctx context.Context, client *knock.Client, prior objec
 	if next := private.Successor; next != nil {
 		action = removalsByReplace
 		settings = settings.withLimits(next.Limits)
-		if next.AudienceKey == audienceKey {
+		switch {
+		case next.KeepAll:
+			declared = nil
+		case next.AudienceKey == audienceKey:
 			declared = changeset.Minus(declared, next.Keep.memberships())
 		}
 	} else if limits, ok := r.data().Claims.SuccessorLimits(audienceKey, private.Owner, settings.scope()); ok {
 		action, settings = removalsByReplace, settings.withLimits(limits)
+		if private.Imported {
+			declared = nil // see planReplace: a replaced import keeps what it adopted
+		}
 	}
 	defer r.data().Locks.Lock(audienceKey)()
 	toRemove := r.data().Claims.NotDeclaredByOthers(audienceKey, private.Owner, declared)
@@ -398,9 +404,11 @@ func (r *Resource) ImportResourceState(_ context.Context, req *tfprotov6.ImportR
 		resp.Diagnostics = knockdiag.Error("Unable to Import Audience Members", err.Error(), nil)
 		return resp, nil
 	}
+	owner := providerdata.NewOwner()
+	r.imported.Store(owner, struct{}{})
 	resp.ImportedResources = []*tfprotov6.ImportedResource{{
 		TypeName: TypeName, State: state, Identity: identity,
-		Private: membersPrivate{Owner: providerdata.NewOwner(), Imported: true}.encode(),
+		Private: membersPrivate{Owner: owner, Imported: true}.encode(),
 	}}
 	return resp, nil
 }

@@ -132,21 +132,21 @@ func TestAccAudienceMembersResource_importIDOfAnotherScope(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      acctest.ProviderConfig(srv) + importBlock("multi") + acme,
-				ExpectError: acctest.ErrorText("Import ID Does Not Match Configuration", `imported with the id "multi"`, `the whole audience "multi"`, `tenant = "acme"`, `import it with the id "multi/acme"`),
+				ExpectError: acctest.ErrorText("Import ID Does Not Match Configuration", `imported with the id "multi"`, `the whole audience "multi"`, `tenant = "acme"`, `import block's id to "multi/acme"`),
 			},
 			{
 				Config:      acctest.ProviderConfig(srv) + importBlock("multi/globex") + acme,
-				ExpectError: acctest.ErrorText("Import ID Does Not Match Configuration", `"multi/globex"`, `import it with the id "multi/acme"`),
+				ExpectError: acctest.ErrorText("Import ID Does Not Match Configuration", `"multi/globex"`, `import block's id to "multi/acme"`),
 			},
 			{
 				Config:      acctest.ProviderConfig(srv) + importBlock("elsewhere") + acme,
-				ExpectError: acctest.ErrorText("Import ID Does Not Match Configuration", `"elsewhere"`, `import it with the id "multi/acme"`),
+				ExpectError: acctest.ErrorText("Import ID Does Not Match Configuration", `"elsewhere"`, `import block's id to "multi/acme"`),
 			},
 			{
 				// The whole audience's resource imported with a tenant's id.
 				Config: acctest.ProviderConfig(srv) + "import {\n  to = knock_audience_members.all\n  id = \"multi/acme\"\n}\n" +
 					acctest.MembersResource("all", "multi", `{ "a" = null }`, ""),
-				ExpectError: acctest.ErrorText("Import ID Does Not Match Configuration", `"multi/acme"`, `tenant "acme" of audience "multi"`, `import it with the id "multi"`),
+				ExpectError: acctest.ErrorText("Import ID Does Not Match Configuration", `"multi/acme"`, `tenant "acme" of audience "multi"`, `import block's id to "multi"`),
 			},
 			{
 				PreConfig: func() {

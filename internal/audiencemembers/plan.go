@@ -75,7 +75,7 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 		resp.PlannedPrivate = req.PriorPrivate
 	case creating && scopeKnown:
 		var private membersPrivate
-		resp.Diagnostics, private = r.planCreate(ctx, audienceKey, settings, members, planned.get(attrTimeouts), priorPrivate.Owner)
+		resp.Diagnostics, private = r.planCreate(ctx, audienceKey, settings, members, planned.get(attrTimeouts), priorPrivate)
 		resp.PlannedPrivate = private.encode()
 	case creating:
 		// An audience key or tenant known only at apply: Terraform plans again then, and this plan reads then.
@@ -225,9 +225,10 @@ func knownOnlyAtApply(audienceKey string, settings membersSettings, live, owned 
 
 // planCreate reads the audience before a create, to say which memberships are there already (a create
 // never removes them: the next plan shows them), and keeps the read and the change set for the apply.
-// replacing is the owner of the object this create replaces, when Terraform plans the create half of a
-// replacement with the first half's private state ("" for a plain create, or a tainted object's).
-func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members []knock.Membership, timeouts tftypes.Value, replacing string) ([]*tfprotov6.Diagnostic, membersPrivate) {
+// replaced is the private state of the object this create replaces: Terraform plans the create half of
+// a replacement with the first half's private state (empty for a plain create, and for a tainted object).
+func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members []knock.Membership, timeouts tftypes.Value, replaced membersPrivate) ([]*tfprotov6.Diagnostic, membersPrivate) {
+	replacing := replaced.Owner
 	private := membersPrivate{Owner: replacing}
 	var desired []knock.Membership
 	if members != nil {
@@ -247,7 +248,7 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 		}
 	}
 	successorOf := func(keep []knock.Membership) *successor {
-		return &successor{AudienceKey: audienceKey, Keep: pairsOf(keep), Limits: settings.limits()}
+		return &successor{AudienceKey: audienceKey, Keep: pairsOf(keep), Limits: settings.limits(), KeepAll: replaced.Imported}
 	}
 	// The read is bounded by timeouts.read of the planned value, that is of the configuration: a refresh,
 	// which sees only the state, cannot apply a new read deadline before an apply records it.
@@ -344,6 +345,16 @@ func existingMembers(audienceKey string, settings membersSettings, existing []kn
 func (r *Resource) planReplace(prior object, priorPrivate membersPrivate, planned object, settings membersSettings, members []knock.Membership) []*tfprotov6.Diagnostic {
 	priorSettings := prior.settings()
 	priorKey := stringOf(prior.get(attrAudienceKey))
+	if priorPrivate.Imported && !r.importedHere(priorPrivate.Owner) {
+		// An import made in an earlier run, and no apply since: this run cannot tell a deliberate change
+		// from an import id that never matched, so the replacement keeps what the import adopted.
+		return []*tfprotov6.Diagnostic{{Severity: tfprotov6.DiagnosticSeverityWarning,
+			Summary: fmt.Sprintf("%s: imported memberships kept", priorSettings.scopeID(priorKey)),
+			Detail: fmt.Sprintf("This resource was imported and no apply has changed it since, so it has not yet taken over what the "+
+				"import read. Replacing it leaves the memberships of %s in place; the create adds what members declares. To remove "+
+				"them, apply a change to this resource before replacing it, or remove them in Knock.", priorSettings.scopeLabel(priorKey)),
+		}}
+	}
 	if priorPrivate.Imported {
 		want := settings.scopeID(stringOf(planned.get(attrAudienceKey)))
 		what := fmt.Sprintf("the whole audience %q", priorKey)
@@ -357,8 +368,7 @@ func (r *Resource) planReplace(prior object, priorPrivate membersPrivate, planne
 		return knockdiag.Error("Import ID Does Not Match Configuration",
 			fmt.Sprintf("This resource was imported with the id %q, which adopts %s, but its configuration has %s. Terraform would "+
 				"replace it, and the replacement's destroy would remove the memberships of %s, which this resource does not own. "+
-				"Nothing was sent to Knock.\n\nRemove the imported state (terraform state rm, or drop the import block) and import it "+
-				"with the id %q.", priorSettings.scopeID(priorKey), what, configured, what, want), nil)
+				"Nothing was sent to Knock.\n\nChange the import block's id to %q.", priorSettings.scopeID(priorKey), what, configured, what, want), nil)
 	}
 	if priorSettings.keepOnDestroy {
 		return nil

@@ -64,7 +64,7 @@ func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
 	noTimeouts := tftypes.NewValue(objectType.AttributeTypes[attrTimeouts], nil)
 
 	settings := membersSettings{authoritative: true, tenantKnown: true}
-	diags, private := planner().planCreate(context.Background(), "existing", settings, listOf(members), noTimeouts, "")
+	diags, private := planner().planCreate(context.Background(), "existing", settings, listOf(members), noTimeouts, membersPrivate{})
 	if len(diags) != 2 || knockdiag.HasError(diags) || private.Change == nil {
 		t.Fatalf("diagnostics = %+v", diags)
 	}
@@ -79,13 +79,13 @@ func TestPlanCreate_namesExistingMembersAndNeverRemovesThem(t *testing.T) {
 	}
 
 	settings.errorOnExisting = true
-	diags, _ = planner().planCreate(context.Background(), "existing", settings, listOf(members), noTimeouts, "")
+	diags, _ = planner().planCreate(context.Background(), "existing", settings, listOf(members), noTimeouts, membersPrivate{})
 	if !knockdiag.HasError(diags) || !strings.Contains(diags[0].Detail, "terraform import knock_audience_members.NAME existing") {
 		t.Errorf("on_existing_members = error: %+v", diags)
 	}
 
 	settings = membersSettings{authoritative: true, tenantKnown: true, tenant: "acme"}
-	diags, _ = planner().planCreate(context.Background(), "existing", settings, listOf(map[string]string{"old-2": ""}), noTimeouts, "")
+	diags, _ = planner().planCreate(context.Background(), "existing", settings, listOf(map[string]string{"old-2": ""}), noTimeouts, membersPrivate{})
 	if len(diags) != 0 {
 		t.Errorf("a tenant slice that holds exactly what is declared: %+v", diags)
 	}

@@ -45,9 +45,11 @@ type membersPrivate struct {
 
 // successor is what a replacing object's plan tells the destroy of the object it replaces.
 type successor struct {
-	AudienceKey string              `json:"audience_key"`
-	Keep        pairs               `json:"keep,omitempty"`
-	Limits      providerdata.Limits `json:"limits"`
+	AudienceKey string `json:"audience_key"`
+	Keep        pairs  `json:"keep,omitempty"`
+	// KeepAll: the replaced object came from an import with no apply since, and removes nothing.
+	KeepAll bool                `json:"keep_all,omitempty"`
+	Limits  providerdata.Limits `json:"limits"`
 }
 
 // plannedChange is changeset.Change as private state carries it.

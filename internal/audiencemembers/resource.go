@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -34,6 +35,15 @@ type Resource struct {
 	// data returns what the provider's Configure published last; built before it runs, the resource
 	// asks at each call.
 	data func() *providerdata.Data
+	// imported holds the owners of the objects imported by this provider process: an import block's plan
+	// runs in the process of its import, and may refuse an import id that does not match the configuration.
+	imported sync.Map
+}
+
+// importedHere reports whether this process imported the object of owner.
+func (r *Resource) importedHere(owner string) bool {
+	_, ok := r.imported.Load(owner)
+	return ok
 }
 
 func NewResource(data func() *providerdata.Data) *Resource {

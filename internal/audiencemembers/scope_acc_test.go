@@ -80,3 +80,25 @@ func TestAccAudienceMembersResource_importWithSubsetRemovesNothingFirst(t *testi
 	out, _ = tf.Run("plan", "-detailed-exitcode")
 	acctest.ExpectOutput(t, out, `\+0 / -2 members`)
 }
+
+// An import's mark does not refuse a later, deliberate change of audience_key: once the import's own run
+// is over, the replacement is planned and keeps the memberships the import adopted (no apply has taken
+// them over), with a warning that says so.
+func TestAccAudienceMembersResource_keyChangeAfterImport(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.AddMemberships("old", acctest.Member("a", ""), acctest.Member("b", ""))
+	srv.CreateAudience("new")
+	members := `{ "a" = null, "b" = null }`
+	tf := acctest.NewCLIWorkspace(t, acctest.ProviderConfig(srv)+"import {\n  to = knock_audience_members.test\n  id = \"old\"\n}\n"+
+		acctest.MembersResource("test", "old", members, ""))
+	tf.MustRun("apply", "-auto-approve")
+	tf.Write("main.tf", acctest.ProviderConfig(srv)+acctest.MembersResource("test", "new", members, ""))
+	out := tf.MustRun("apply", "-auto-approve")
+	acctest.ExpectOutput(t, out, `old: imported memberships kept`, `leaves the memberships of audience "old" in place`)
+	acctest.ExpectLiveNow(t, srv, "old", acctest.Member("a", ""), acctest.Member("b", ""))
+	acctest.ExpectLiveNow(t, srv, "new", acctest.Member("a", ""), acctest.Member("b", ""))
+	// The replacement's apply took the new audience over: a change now removes as usual.
+	tf.Write("main.tf", acctest.ProviderConfig(srv)+acctest.MembersResource("test", "new", `{ "a" = null }`, ""))
+	tf.MustRun("apply", "-auto-approve")
+	acctest.ExpectLiveNow(t, srv, "new", acctest.Member("a", ""))
+}
