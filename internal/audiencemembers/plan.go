@@ -264,6 +264,14 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 		if members == nil {
 			return nil, private
 		}
+		if len(desired) == 0 {
+			// Knock creates an audience with the add that brings its first member; with none, every apply
+			// would "create" an audience that never comes to exist.
+			return knockdiag.Error("Audience Cannot Be Created Empty",
+				fmt.Sprintf("The audience %q does not exist, and create_audience = true creates it with the first members "+
+					"added, but members is empty. Declare at least one member, or create the audience in Knock first.", audienceKey),
+				pathMembers), private
+		}
 		change := changeset.Plan(settings.scope(), desired, nil, nil)
 		private.Change = plannedChangeOf(change, desired)
 		private.Successor = successorOf(nil)

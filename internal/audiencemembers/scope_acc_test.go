@@ -102,3 +102,16 @@ func TestAccAudienceMembersResource_keyChangeAfterImport(t *testing.T) {
 	tf.MustRun("apply", "-auto-approve")
 	acctest.ExpectLiveNow(t, srv, "new", acctest.Member("a", ""))
 }
+
+// create_audience = true with no members: Knock creates an audience with its first add, so the plan says
+// so instead of an apply that "creates" on every run an audience that never exists.
+func TestAccAudienceMembersResource_createAudienceWithNoMembers(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      acctest.ProviderConfig(srv) + acctest.MembersResource("test", "fresh", `{}`, `create_audience = true`),
+			ExpectError: acctest.ErrorText("Audience Cannot Be Created Empty", `"fresh" does not exist`, "Declare at least one member"),
+		}},
+	})
+}
