@@ -193,12 +193,16 @@ func (r *Resource) execute(ctx context.Context, client *knock.Client, prior, pla
 		return stateAfterFailure(change.Add, removed), knockdiag.Error("Unable to Remove Audience Members",
 			knockdiag.APIErrorDetail("removing members from", audienceKey, len(change.Remove), err)+"\n\n"+partialDetail(audienceKey, "Removed", "from", len(removed), len(change.Remove), creating), nil)
 	}
-	return &planned, appliedSummary(audienceKey, settings, change, drift)
+	return &planned, appliedSummary(ctx, audienceKey, settings, change, drift)
 }
 
-// appliedSummary reports what the apply sent, and how the audience differed from what the plan saw.
-func appliedSummary(audienceKey string, settings membersSettings, sent changeset.Change, drift changeset.Drift) []*tfprotov6.Diagnostic {
-	if sent.Empty() && drift.Empty() {
+// appliedSummary reports how the audience differed from what the plan saw, where it did, and what the
+// apply sent then. What a plan showed and the apply sent as planned needs no warning: it goes to the logs.
+func appliedSummary(ctx context.Context, audienceKey string, settings membersSettings, sent changeset.Change, drift changeset.Drift) []*tfprotov6.Diagnostic {
+	tflog.Info(ctx, "Applied an audience membership change", map[string]any{
+		"audience_key": audienceKey, "tenant": settings.tenant, "added": len(sent.Add), "removed": len(sent.Remove),
+	})
+	if drift.Empty() {
 		return nil
 	}
 	var detail strings.Builder

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
@@ -84,7 +86,7 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 		private.Change = nil
 		var diags []*tfprotov6.Diagnostic
 		if scopeKnown {
-			diags, private.Change = r.planUpdate(audienceKey, settings, prior, priorPrivate, planned, members)
+			diags, private.Change = r.planUpdate(ctx, audienceKey, settings, prior, priorPrivate, planned, members)
 		}
 		resp.Diagnostics = diags
 		resp.PlannedPrivate = private.encode()
@@ -165,7 +167,7 @@ func declaredByConfiguration(prior object, private membersPrivate) bool {
 // planUpdate computes an update's change set from the refreshed state, checks it against the guard rails
 // and the other resources of the audience, and sums it up. With members known only at apply, it says what
 // the apply will check; Terraform plans again then, and that plan computes the change.
-func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prior object, private membersPrivate, planned object, members []knock.Membership) ([]*tfprotov6.Diagnostic, *plannedChange) {
+func (r *Resource) planUpdate(ctx context.Context, audienceKey string, settings membersSettings, prior object, private membersPrivate, planned object, members []knock.Membership) ([]*tfprotov6.Diagnostic, *plannedChange) {
 	if members == nil {
 		basis, owned, err := priorBasis(settings, prior, private)
 		if err != nil {
@@ -176,6 +178,7 @@ func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prio
 	desired := settings.declared(members)
 	change := changeset.Change{}
 	var adopted []*tfprotov6.Diagnostic
+	inScope := 0
 	// A no-op plan, the common case at hundreds of thousands of members, decodes nothing more: Terraform
 	// encodes equal maps alike. Members that differ only in encoding plan an empty change.
 	if !bytes.Equal(planned.Members.msgpack, prior.Members.msgpack) || len(private.Hidden) > 0 {
@@ -193,13 +196,14 @@ func (r *Resource) planUpdate(audienceKey string, settings membersSettings, prio
 			}
 			change.Remove = nil
 		}
-		if diags := settings.checkRemovals(removalsByChange, audienceKey, len(change.Remove), len(settings.scope().Slice(basis)), change.Remove); diags != nil {
+		inScope = len(settings.scope().Slice(basis))
+		if diags := settings.checkRemovals(removalsByChange, audienceKey, len(change.Remove), inScope, change.Remove); diags != nil {
 			return diags, nil
 		}
 	}
 	diags := r.data().Claims.Register(audienceKey, private.Owner, settings.claimsFor(audienceKey, desired, change.Remove, 0))
 	diags = append(diags, adopted...)
-	return append(diags, changeSummary(audienceKey, settings, change, private.Hidden.memberships())...), plannedChangeOf(change, desired)
+	return append(diags, changeSummary(ctx, audienceKey, settings, change, private.Hidden.memberships(), inScope)...), plannedChangeOf(change, desired)
 }
 
 // knownOnlyAtApply tells, at plan, what an update whose members are known only at apply may remove, and
@@ -275,7 +279,7 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 		change := changeset.Plan(settings.scope(), desired, nil, nil)
 		private.Change = plannedChangeOf(change, desired)
 		private.Successor = successorOf(nil)
-		return changeSummary(audienceKey, settings, change, nil), private
+		return changeSummary(ctx, audienceKey, settings, change, nil, 0), private
 	case knock.IsNotFound(err):
 		return knockdiag.Error("Audience Not Found", knockdiag.APIErrorDetail("listing the members of", audienceKey, len(desired), err)+
 			createAudienceAdvice, pathAudienceKey), private
@@ -293,7 +297,7 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 		change.Remove = nil
 		private.Change = plannedChangeOf(change, desired)
 		private.Successor = successorOf(changeset.Minus(desired, change.Add))
-		diags = changeSummary(audienceKey, settings, change, nil)
+		diags = changeSummary(ctx, audienceKey, settings, change, nil, 0)
 	}
 	adopted := existingMembers(audienceKey, settings, existing, members != nil, adoptedByCreate)
 	if knockdiag.HasError(adopted) {
@@ -453,36 +457,54 @@ func destroyRemovals(prior object) (removed []knock.Membership, inScope int, err
 	return removed, inScope, nil
 }
 
-// changeSummary is a warning, the one channel a provider has into the plan output, that sums up an
-// audience's change in one line and names the first removals, and every removal that members cannot show
-// (a user's memberships under other tenants, among hidden). A plan without changes gets none.
-func changeSummary(audienceKey string, settings membersSettings, change changeset.Change, hidden []knock.Membership) []*tfprotov6.Diagnostic {
+// changeSummary warns about a plan's change where it needs attention: removals that members cannot show
+// (a user's memberships under other tenants, among hidden), and removals that use most of what a guard
+// rail allows of the inScope memberships. Each names the additions and the removals. A routine change gets
+// no warning: the plan's members diff shows every membership that comes or goes, and the logs have the sum.
+func changeSummary(ctx context.Context, audienceKey string, settings membersSettings, change changeset.Change, hidden []knock.Membership, inScope int) []*tfprotov6.Diagnostic {
 	if change.Empty() {
 		return nil
 	}
-	detail := fmt.Sprintf("The apply adds %s to and removes %s from %s, and nothing else.", knockdiag.Plural(len(change.Add), "membership"),
+	tflog.Info(ctx, "Planned an audience membership change", map[string]any{
+		"audience_key": audienceKey, "tenant": settings.tenant, "to_add": len(change.Add), "to_remove": len(change.Remove),
+	})
+	both := fmt.Sprintf("The apply adds %s to and removes %s from %s, and nothing else.", knockdiag.Plural(len(change.Add), "membership"),
 		knockdiag.Plural(len(change.Remove), "membership"), settings.scopeLabel(audienceKey))
+	if len(change.Add) > 0 {
+		both += fmt.Sprintf(" Added: %s.", knockdiag.ExampleList(change.Add))
+	}
 	if len(change.Remove) > 0 {
-		detail += fmt.Sprintf(" Removed: %s.", knockdiag.ExampleList(change.Remove))
+		both += fmt.Sprintf(" Removed: %s.", knockdiag.ExampleList(change.Remove))
 	}
-	if len(hidden) > 0 {
-		hiddenSet := changeset.SetOf(hidden)
-		var unseen []knock.Membership
-		for _, m := range change.Remove {
-			if _, ok := hiddenSet[m]; ok {
-				unseen = append(unseen, m)
-			}
-		}
-		if len(unseen) > 0 {
-			detail += fmt.Sprintf(" Not shown in members above, because the user is also a member under another tenant: %s.", knockdiag.NamedList(unseen, maxHiddenNamed))
-		}
+	var diags []*tfprotov6.Diagnostic
+	if unseen := changeset.Intersect(change.Remove, hidden); len(unseen) > 0 {
+		diags = append(diags, &tfprotov6.Diagnostic{
+			Severity: tfprotov6.DiagnosticSeverityWarning,
+			Summary: fmt.Sprintf("%s: +%s / -%s members, %s", settings.scopeID(audienceKey), knockdiag.Thousands(len(change.Add)),
+				knockdiag.Thousands(len(change.Remove)), knockdiag.Plural(writeRequests(change), "write request")),
+			Detail: both + fmt.Sprintf(" Not shown in members above, because the user is also a member under another tenant: %s.",
+				knockdiag.NamedList(unseen, maxHiddenNamed)),
+		})
 	}
-	return []*tfprotov6.Diagnostic{{
-		Severity: tfprotov6.DiagnosticSeverityWarning,
-		Summary: fmt.Sprintf("%s: +%s / -%s members, %s", settings.scopeID(audienceKey), knockdiag.Thousands(len(change.Add)),
-			knockdiag.Thousands(len(change.Remove)), knockdiag.Plural(writeRequests(change), "write request")),
-		Detail: detail,
-	}}
+	// Most of the allowance: at least four fifths of it.
+	if limit, setting := settings.removalLimit(inScope); limit > 0 && 5*len(change.Remove) >= 4*limit {
+		diags = append(diags, &tfprotov6.Diagnostic{
+			Severity: tfprotov6.DiagnosticSeverityWarning,
+			Summary:  fmt.Sprintf("%s: removals close to %s", settings.scopeID(audienceKey), strings.Fields(setting)[0]),
+			Detail: fmt.Sprintf("This change removes %s from %s (%s); %s allows %s. It adds %s%s.",
+				knockdiag.Plural(len(change.Remove), "membership"), settings.scopeLabel(audienceKey), knockdiag.ExampleList(change.Remove),
+				setting, knockdiag.Thousands(limit), knockdiag.Plural(len(change.Add), "membership"), examplesOf(change.Add)),
+		})
+	}
+	return diags
+}
+
+// examplesOf is " (the first memberships of ms)", or nothing for none.
+func examplesOf(ms []knock.Membership) string {
+	if len(ms) == 0 {
+		return ""
+	}
+	return " (" + knockdiag.NamedList(ms, knockdiag.MaxReportedEntries) + ")"
 }
 
 // maxHiddenNamed bounds how many removals the members map cannot show a plan names one by one.

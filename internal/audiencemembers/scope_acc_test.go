@@ -78,7 +78,7 @@ func TestAccAudienceMembersResource_importWithSubsetRemovesNothingFirst(t *testi
 	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("b", ""), acctest.Member("c", ""))
 	tf.Write("main.tf", acctest.ProviderConfig(srv)+resourceHCL+"\n")
 	out, _ = tf.Run("plan", "-detailed-exitcode")
-	acctest.ExpectOutput(t, out, `\+0 / -2 members`)
+	acctest.ExpectOutput(t, out, `- "b" = null`, `- "c" = null`)
 }
 
 // An import's mark does not refuse a later, deliberate change of audience_key: once the import's own run

@@ -131,10 +131,11 @@ const (
 	removalsByDestroy = "Destroying this resource"
 )
 
-// checkRemovals is the guard against an empty data source: it refuses an action that removes more
-// memberships than max_removals or max_removal_percent of what the slice holds.
-func (s membersSettings) checkRemovals(action, audienceKey string, removals, inScope int, examples []knock.Membership) []*tfprotov6.Diagnostic {
-	limit, setting := -1, ""
+// removalLimit is how many removals the guard rails allow from a slice of inScope memberships, the
+// stricter of max_removals and max_removal_percent, and the setting that gives it, in words; -1 without
+// either.
+func (s membersSettings) removalLimit(inScope int) (limit int, setting string) {
+	limit = -1
 	if s.maxRemovals != nil {
 		limit, setting = int(*s.maxRemovals), fmt.Sprintf("max_removals = %d", *s.maxRemovals)
 	}
@@ -144,6 +145,13 @@ func (s membersSettings) checkRemovals(action, audienceKey string, removals, inS
 			limit, setting = pctLimit, fmt.Sprintf("max_removal_percent = %g (%s of %s)", *s.maxRemovalPct, knockdiag.Thousands(pctLimit), knockdiag.Plural(inScope, "membership"))
 		}
 	}
+	return limit, setting
+}
+
+// checkRemovals is the guard against an empty data source: it refuses an action that removes more
+// memberships than max_removals or max_removal_percent of what the slice holds.
+func (s membersSettings) checkRemovals(action, audienceKey string, removals, inScope int, examples []knock.Membership) []*tfprotov6.Diagnostic {
+	limit, setting := s.removalLimit(inScope)
 	if limit < 0 || removals <= limit {
 		return nil
 	}

@@ -278,11 +278,17 @@ func (c *userCursor) tenant(userID string) string {
 }
 
 // Minus is a without the memberships of b, sorted.
-func Minus(a, b []Membership) []Membership {
+func Minus(a, b []Membership) []Membership { return filter(a, b, false) }
+
+// Intersect is the memberships of a that b holds too, sorted.
+func Intersect(a, b []Membership) []Membership { return filter(a, b, true) }
+
+// filter is the memberships of a that b holds (in) or lacks (!in), sorted.
+func filter(a, b []Membership, in bool) []Membership {
 	inB := cursor{list: Sorted(b)}
 	var out []Membership
 	for _, m := range Sorted(a) {
-		if !inB.holds(m) {
+		if inB.holds(m) == in {
 			out = append(out, m)
 		}
 	}
