@@ -168,3 +168,15 @@ func TestReadResource_keepsTheStatesTenantForAUserUnderSeveral(t *testing.T) {
 		t.Errorf("hidden = %v, want %v", got, want)
 	}
 }
+
+// max_removal_percent allows whole memberships, rounded down, and says so: 20% of 4 allows 0.
+func TestRemovalLimit_saysWhenThePercentageRoundsDown(t *testing.T) {
+	pct := 20.0
+	settings := membersSettings{authoritative: true, maxRemovalPct: &pct}
+	if limit, setting := settings.removalLimit(4); limit != 0 || setting != "max_removal_percent = 20 (0 of 4 memberships, rounded down)" {
+		t.Errorf("20%% of 4: %d, %q", limit, setting)
+	}
+	if limit, setting := settings.removalLimit(10); limit != 2 || setting != "max_removal_percent = 20 (2 of 10 memberships)" {
+		t.Errorf("20%% of 10: %d, %q", limit, setting)
+	}
+}

@@ -133,16 +133,22 @@ const (
 
 // removalLimit is how many removals the guard rails allow from a slice of inScope memberships, the
 // stricter of max_removals and max_removal_percent, and the setting that gives it, in words; -1 without
-// either.
+// either. A percentage is rounded down to whole memberships, and says so when it was.
 func (s membersSettings) removalLimit(inScope int) (limit int, setting string) {
 	limit = -1
 	if s.maxRemovals != nil {
 		limit, setting = int(*s.maxRemovals), fmt.Sprintf("max_removals = %d", *s.maxRemovals)
 	}
 	if s.maxRemovalPct != nil {
-		pctLimit := int(*s.maxRemovalPct * float64(inScope) / 100)
+		exact := *s.maxRemovalPct * float64(inScope) / 100
+		pctLimit := int(exact)
 		if limit < 0 || pctLimit < limit {
-			limit, setting = pctLimit, fmt.Sprintf("max_removal_percent = %g (%s of %s)", *s.maxRemovalPct, knockdiag.Thousands(pctLimit), knockdiag.Plural(inScope, "membership"))
+			rounded := ""
+			if float64(pctLimit) != exact {
+				rounded = ", rounded down"
+			}
+			limit, setting = pctLimit, fmt.Sprintf("max_removal_percent = %g (%s of %s%s)", *s.maxRemovalPct,
+				knockdiag.Thousands(pctLimit), knockdiag.Plural(inScope, "membership"), rounded)
 		}
 	}
 	return limit, setting
