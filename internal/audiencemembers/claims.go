@@ -30,7 +30,7 @@ func (s membersSettings) claimsFor(audienceKey string, declared, removed []knock
 	}
 	var out []providerdata.Claim
 	if declared != nil {
-		out = append(out, providerdata.Claim{Fingerprint: fp, Resource: describe + ", declaring " + knockdiag.Plural(len(declared), "member"),
+		out = append(out, providerdata.Claim{Fingerprint: fp, Resource: describe + ", declaring " + knockdiag.Plural(len(declared), "member") + examplesOf(declared),
 			Scope: s.scope(), Authoritative: s.authoritative, Memberships: declared, Limits: s.limits()})
 	}
 	if len(removed) > 0 {

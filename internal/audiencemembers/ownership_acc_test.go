@@ -185,7 +185,7 @@ func TestAccAudienceMembersResource_conflictingClaims(t *testing.T) {
 				Config: acctest.ProviderConfig(srv) +
 					acctest.MembersResource("a", "contested", `{ "u1" = null }`, `tenant = "acme"`) +
 					acctest.MembersResource("b", "contested", `{ "u2" = null }`, `tenant = "acme"`),
-				ExpectError: acctest.ErrorText("Audience Tenant Claimed Twice", `tenant "acme"`),
+				ExpectError: acctest.ErrorText("Audience Tenant Claimed Twice", `tenant "acme"`, `declaring 1 member ("u`, `Another is`, `declaring 1 member ("u`),
 			},
 			{
 				Config: acctest.ProviderConfig(srv) +
