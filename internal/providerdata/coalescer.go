@@ -69,7 +69,10 @@ func NewCoalescer(client *knock.Client) *Coalescer {
 
 // audienceView is what the resources know of one audience.
 type audienceView struct {
-	live     map[knock.Membership]bool // the last listing plus our writes since; nil until listed
+	live map[knock.Membership]bool // the last listing plus our writes since; nil until listed
+	// missing is the last listing's not-found error: the audience did not exist. Like a listing, and
+	// unlike a failed read, it answers the reads after it.
+	missing  error
 	listedAt time.Time
 	listing  *listing // in flight
 	// collecting holds the batch that new writes join, under true for adds and false for removes.
@@ -148,9 +151,9 @@ func (r *Coalescer) view(audienceKey string) *audienceView {
 func (r *Coalescer) Holds(ctx context.Context, audienceKey string, m knock.Membership) (bool, error) {
 	r.mu.Lock()
 	view := r.view(audienceKey)
-	if view.live != nil && r.now().Sub(view.listedAt) < listingReuse {
+	if (view.live != nil || view.missing != nil) && r.now().Sub(view.listedAt) < listingReuse {
 		defer r.mu.Unlock()
-		return view.live[m], nil
+		return view.live[m], view.missing
 	}
 	current := view.listing
 	if current == nil {
@@ -179,6 +182,9 @@ func (r *Coalescer) list(ctx context.Context, audienceKey string, view *audience
 	r.mu.Lock()
 	view.listing = nil
 	l.err = err
+	if knock.IsNotFound(err) {
+		view.live, view.missing, view.listedAt = nil, err, l.started
+	}
 	if err == nil {
 		l.live = make(map[knock.Membership]bool, len(memberships))
 		for _, m := range memberships {
@@ -187,7 +193,7 @@ func (r *Coalescer) list(ctx context.Context, audienceKey string, view *audience
 		for m, live := range l.writesMeanwhile {
 			setLive(l.live, m, live)
 		}
-		view.live, view.listedAt = l.live, l.started
+		view.live, view.missing, view.listedAt = l.live, nil, l.started
 	}
 	r.mu.Unlock()
 	close(l.done)

@@ -109,6 +109,19 @@ func TestCoalescer_failedListingIsNotReused(t *testing.T) {
 	expectCounts(t, srv, 0, 0, 2)
 }
 
+// A missing audience is an answer about the audience, not a failed read: the plans of many
+// knock_audience_member on it share it as they share a listing.
+func TestCoalescer_missingAudienceIsReused(t *testing.T) {
+	srv, coalescer := newCoalescerTest(t, 0)
+	ctx := context.Background()
+	for range 3 {
+		if _, err := coalescer.Holds(ctx, "missing", user(1)); !knock.IsNotFound(err) {
+			t.Fatalf("read: got %v, want Knock's not found", err)
+		}
+	}
+	expectCounts(t, srv, 0, 0, 1)
+}
+
 func TestCoalescer_batchesWritesAndRecordsThem(t *testing.T) {
 	srv, coalescer := newCoalescerTest(t, 0)
 	srv.AddMemberships("aud", localknock.Membership{UserID: "bystander"})
