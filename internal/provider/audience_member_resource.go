@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -96,7 +98,8 @@ func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequ
 		MarkdownDescription: "Declares one membership of a Knock audience: a user, with or without a tenant. " +
 			"The resource is additive: it adds its own membership, removes only that one on destroy, and leaves every " +
 			"other member of the audience alone, so that modules and `for_each` can each declare the memberships they own.\n\n" +
-			"Creating a membership that already exists adopts it, with a warning; destroying the resource then removes it. " +
+			"Creating a membership that already exists adopts it, with a warning in the plan; destroying the resource then removes it. " +
+			"The plan of a create reads the audience, so an audience that does not exist fails the plan. " +
 			"A membership removed outside Terraform leaves the state at the next refresh, and the plan creates it again. " +
 			"Members are added with their user id only; user properties are never changed.\n\n" +
 			"~> Do not also declare the audience with an authoritative `knock_audience_members`: it removes every " +
@@ -177,8 +180,29 @@ func (r *audienceMemberResource) ModifyPlan(ctx context.Context, req resource.Mo
 		}
 	}
 	if req.State.Raw.IsNull() && !removes && !resp.Diagnostics.HasError() && r.coalescer != nil {
-		// Terraform plans a create again right before applying it: its add is on the way.
-		r.coalescer.Expect(audienceKey, model.membership())
+		r.planCreate(ctx, audienceKey, model.membership(), &resp.Diagnostics)
+	}
+}
+
+// planCreate reads the audience, from the listing all knock_audience_member of the walk share, so that
+// the plan, not the apply, says that the audience is missing or that the membership will be adopted.
+// Terraform plans a create again right before applying it, so the apply says it too, from the listing
+// its Create then reuses.
+func (r *audienceMemberResource) planCreate(ctx context.Context, audienceKey string, m knock.Membership, diags *diag.Diagnostics) {
+	live, err := r.coalescer.Holds(ctx, audienceKey, m)
+	switch {
+	case knock.IsNotFound(err):
+		diags.AddAttributeError(path.Root("audience_key"), "Audience Not Found",
+			fmt.Sprintf("%s cannot be created. %s", describeMembership(audienceKey, m), knockdiag.AudienceNotFoundAdvice(audienceKey)))
+	case err != nil:
+		diags.AddError("Unable to Read Audience Member", knockdiag.APIErrorDetail("listing the members of", audienceKey, 0, err))
+	case live:
+		diags.AddWarning("Existing Membership Adopted",
+			fmt.Sprintf("%s already exists, so Terraform adopts it instead of adding it again. Destroying this resource removes it.",
+				describeMembership(audienceKey, m)))
+	default:
+		// Its add is on the way: batches of adds to the audience wait for it.
+		r.coalescer.Expect(audienceKey, m)
 	}
 }
 
@@ -207,13 +231,13 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 		resp.Diagnostics.AddError("Unable to Add Audience Member", knockdiag.APIErrorDetail("listing the members of", audienceKey, 0, err))
 		return
 	}
-	if live {
-		resp.Diagnostics.AddWarning("Existing Membership Adopted",
-			fmt.Sprintf("%s already existed, so Terraform adopted it instead of adding it. Destroying this resource removes it.",
-				describeMembership(audienceKey, m)))
-	} else if err := r.coalescer.Add(ctx, audienceKey, m); err != nil {
-		resp.Diagnostics.AddError("Unable to Add Audience Member", knockdiag.APIErrorDetail("adding members to", audienceKey, 1, err))
-		return
+	// A live membership is adopted without an add; the plan of this create, made again right before it,
+	// warned of that.
+	if !live {
+		if err := r.coalescer.Add(ctx, audienceKey, m); err != nil {
+			resp.Diagnostics.AddError("Unable to Add Audience Member", knockdiag.APIErrorDetail("adding members to", audienceKey, 1, err))
+			return
+		}
 	}
 	plan.ID = types.StringValue(audienceMemberID(audienceKey, m))
 	owner := providerdata.NewOwner()

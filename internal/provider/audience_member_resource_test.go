@@ -78,7 +78,7 @@ resource "knock_audience_member" "tenanted" {
 		Steps: []resource.TestStep{
 			{
 				// The listing answers after a second, so both creates wait for it, whenever Terraform
-				// starts them, and then share one add request.
+				// starts them, and then share one add request. The plan and the apply list once each.
 				PreConfig: func() {
 					srv.ResetRequests()
 					srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: time.Second})
@@ -92,7 +92,7 @@ resource "knock_audience_member" "tenanted" {
 					expectMember(memberAddr, "beta/u1", "beta", "u1", ""),
 					expectMember("knock_audience_member.tenanted", "beta/u2/acme", "beta", "u2", "acme"),
 					acctest.ExpectLive(srv, "beta", acctest.Member("bystander", ""), acctest.Member("u1", ""), acctest.Member("u2", "acme")),
-					acctest.ExpectRequests(srv, 1, 0, 1),
+					acctest.ExpectRequests(srv, 1, 0, 2),
 				},
 			},
 			acctest.EmptyPlanAfterRefresh(),
@@ -108,13 +108,13 @@ func TestAccAudienceMemberResource_adoptExisting(t *testing.T) {
 		CheckDestroy:             acctest.CheckLiveAfterDestroy(srv, "beta"),
 		Steps: []resource.TestStep{
 			{
-				// The create succeeds with a warning and sends no add.
+				// The create succeeds with a warning and sends no add; the plan and the apply list once each.
 				PreConfig: srv.ResetRequests,
 				Config:    memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"\ntenant = \"acme\""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectMember(memberAddr, "beta/u1/acme", "beta", "u1", "acme"),
 					acctest.ExpectLive(srv, "beta", acctest.Member("u1", "acme")),
-					acctest.ExpectRequests(srv, 0, 0, 1),
+					acctest.ExpectRequests(srv, 0, 0, 2),
 				},
 			},
 			acctest.EmptyPlanAfterRefresh(),
@@ -140,7 +140,7 @@ func TestAccAudienceMemberResource_removedOutOfBand(t *testing.T) {
 				}},
 			},
 			{
-				// The plan lists nothing (no state to refresh); the create lists once and adds.
+				// The plan of the create lists once, and so does the apply, which then adds.
 				PreConfig: srv.ResetRequests,
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -148,7 +148,7 @@ func TestAccAudienceMemberResource_removedOutOfBand(t *testing.T) {
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					acctest.ExpectLive(srv, "beta", acctest.Member("bystander", ""), acctest.Member("u1", "")),
-					acctest.ExpectRequests(srv, 1, 0, 1),
+					acctest.ExpectRequests(srv, 1, 0, 2),
 				},
 			},
 			acctest.EmptyPlanAfterRefresh(),
@@ -159,18 +159,18 @@ func TestAccAudienceMemberResource_removedOutOfBand(t *testing.T) {
 func TestAccAudienceMemberResource_audienceGone(t *testing.T) {
 	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("beta")
+	config := memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"")},
+			{Config: config},
 			{
-				// A 404 for the audience removes the membership from state (with a warning), not an error.
-				PreConfig:          func() { srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 404}) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(memberAddr, plancheck.ResourceActionCreate),
-				}},
+				// A 404 for the audience removes the membership from state (with a warning), not an error;
+				// planning to create it again, from the same answer, is one.
+				PreConfig:   func() { srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 404}) },
+				Config:      config,
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorText("Audience Not Found", `The membership of user "u1" in audience "beta"`, "cannot be created"),
 			},
 		},
 	})
@@ -282,13 +282,13 @@ resource "knock_audience_member" "test" {
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				// 1 listing for the 20 creates, and 2 adds of 10.
+				// 1 listing for the 20 creates in the plan and 1 in the apply, and 2 adds of 10.
 				PreConfig: srv.ResetRequests,
 				Config:    config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectMember(`knock_audience_member.test["user-07"]`, "many/user-07", "many", "user-07", ""),
 					acctest.ExpectLive(srv, "many", all...),
-					acctest.ExpectRequests(srv, 2, 0, 1),
+					acctest.ExpectRequests(srv, 2, 0, 2),
 				},
 			},
 			{
@@ -308,18 +308,6 @@ resource "knock_audience_member" "test" {
 				},
 			},
 		},
-	})
-}
-
-func TestAccAudienceMemberResource_unknownAudience(t *testing.T) {
-	srv := acctest.NewLocalAPI(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: memberConfig(srv, "audience_key = \"missing\"\nuser_id = \"u1\""),
-			ExpectError: acctest.ErrorText("Unable to Add Audience Member", `listing the members of audience "missing"`, "HTTP 404",
-				`The audience "missing" does not exist in this Knock environment`),
-		}},
 	})
 }
 
