@@ -118,7 +118,7 @@ func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The membership's id: " + audienceMemberIDFormat + ".",
 				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				PlanModifiers:       []planmodifier.String{idFromInputs{}},
 			},
 			"audience_key": schema.StringAttribute{
 				MarkdownDescription: "Key of an existing static Knock audience. Changing it replaces the resource.",
@@ -204,6 +204,25 @@ func (r *audienceMemberResource) planCreate(ctx context.Context, audienceKey str
 		// Its add is on the way: batches of adds to the audience wait for it.
 		r.coalescer.Expect(audienceKey, m)
 	}
+}
+
+// idFromInputs plans the id from audience_key, user_id and tenant, which determine it, so that the plan
+// shows it instead of (known after apply).
+type idFromInputs struct{}
+
+func (idFromInputs) Description(context.Context) string {
+	return "The id follows from audience_key, user_id and tenant."
+}
+
+func (m idFromInputs) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (idFromInputs) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	var model audienceMemberResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() || model.AudienceKey.IsUnknown() || model.UserID.IsUnknown() || model.Tenant.IsUnknown() {
+		return
+	}
+	resp.PlanValue = types.StringValue(audienceMemberID(model.AudienceKey.ValueString(), model.membership()))
 }
 
 func (r *audienceMemberResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {

@@ -5,13 +5,16 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
-// What the plan of a create says before anything is sent: whether the audience exists, and whether the
-// membership already exists.
+// What the plan of a create says before anything is sent: whether the audience exists, whether the
+// membership already exists, and the id.
 
 func TestAccAudienceMemberResource_missingAudienceFailsAtPlan(t *testing.T) {
 	srv := acctest.NewLocalAPI(t)
@@ -39,6 +42,30 @@ resource "knock_audience_member" "fine" {
 	if got := srv.Requests(); got[localknock.EndpointAdd] != 0 || got[localknock.EndpointList] != 2 {
 		t.Errorf("requests to the local Knock API: %v, want no add and one listing of each audience", got)
 	}
+}
+
+func TestAccAudienceMemberResource_idKnownAtPlan(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("team/eu")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: memberConfig(srv, "audience_key = \"team/eu\"\nuser_id = \"u1\""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(memberAddr, tfjsonpath.New("id"), knownvalue.StringExact("team%2Feu/u1")),
+				}},
+			},
+			{
+				// A replacement plans the new id.
+				Config: memberConfig(srv, "audience_key = \"team/eu\"\nuser_id = \"u1\"\ntenant = \"acme\""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(memberAddr, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectKnownValue(memberAddr, tfjsonpath.New("id"), knownvalue.StringExact("team%2Feu/u1/acme")),
+				}},
+			},
+		},
+	})
 }
 
 // TestAccAudienceMemberResource_adoptionWarnedAtPlan runs the CLI itself: resource.Test cannot read a
