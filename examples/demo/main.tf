@@ -3,7 +3,8 @@
 terraform {
   required_providers {
     knock = {
-      source = "knock-tf/knock"
+      source  = "knock-tf/knock"
+      version = "~> 0.1"
     }
   }
 }

@@ -6,7 +6,8 @@ terraform {
 
   required_providers {
     knock = {
-      source = "knock-tf/knock"
+      source  = "knock-tf/knock"
+      version = "~> 0.1"
     }
   }
 
