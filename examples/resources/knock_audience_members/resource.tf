@@ -24,6 +24,14 @@ resource "knock_audience_members" "active_customers" {
   max_removal_percent = 10
 }
 
+# One tenant's slice of an audience: memberships under other tenants, or without tenant, are left alone.
+# With tenant set, every value is null: the tenant is the resource's.
+resource "knock_audience_members" "admins_acme" {
+  audience_key = "admins"
+  tenant       = "acme"
+  members      = { "user-7" = null, "user-9" = null }
+}
+
 # Share an audience with a warehouse sync: own only what is declared here.
 resource "knock_audience_members" "vip_overrides" {
   audience_key  = "vip"
