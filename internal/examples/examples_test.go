@@ -290,7 +290,8 @@ func TestAccEnvironments_aliasesExample(t *testing.T) {
 }
 
 // TestAccExamples_validate runs terraform validate on every example that is a root module (a directory
-// whose .tf files hold a terraform block), so that the examples parse against the provider's schema.
+// whose .tf files hold a terraform block) and on the examples of the documentation pages, so that the
+// examples parse against the provider's schema.
 func TestAccExamples_validate(t *testing.T) {
 	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
@@ -325,11 +326,36 @@ func TestAccExamples_validate(t *testing.T) {
 			t.Fatalf("examples/%s is not among the examples found (%v)", required, roots)
 		}
 	}
+	// The examples of the resource, data source and function pages are not root modules: each is
+	// validated with a terraform block added, without its import blocks, whose targets are on the page.
+	pages, err := filepath.Glob(filepath.Join(examplesDir, "*", "*", "*.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageDirs := map[string]bool{}
+	for _, file := range pages {
+		rel, _ := filepath.Rel(examplesDir, filepath.Dir(file))
+		if kind, _, _ := strings.Cut(filepath.ToSlash(rel), "/"); kind == "resources" || kind == "data-sources" || kind == "functions" {
+			pageDirs[filepath.ToSlash(rel)] = true
+		}
+	}
+	if !pageDirs["resources/knock_audience_members"] {
+		t.Fatalf("examples/resources/knock_audience_members is not among the page examples found (%v)", pageDirs)
+	}
 	bin := acctest.BuildExamplesProvider(t)
 	version := acctest.TerraformVersion(t)
-	for _, root := range roots {
+	for _, root := range append(roots, slices.Sorted(maps.Keys(pageDirs))...) {
 		t.Run(root, func(t *testing.T) {
 			tf := acctest.NewExampleWorkspaceWith(t, root, bin)
+			if pageDirs[root] {
+				imports, _ := filepath.Glob(filepath.Join(tf.Dir, "import*.tf"))
+				for _, file := range imports {
+					if err := os.Remove(file); err != nil {
+						t.Fatal(err)
+					}
+				}
+				tf.Write("versions.tf", "terraform {\n  required_providers {\n    knock = { source = \"knock-tf/knock\" }\n  }\n}\n")
+			}
 			if tests, _ := filepath.Glob(filepath.Join(tf.Dir, "tests", "*.tftest.hcl")); len(tests) > 0 {
 				if !acctest.AtLeastVersion(version, 1, 7) {
 					t.Skipf("terraform %s: validate checks test files too, and these need Terraform 1.7", version)

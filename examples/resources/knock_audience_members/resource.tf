@@ -7,7 +7,20 @@ resource "knock_audience_members" "beta" {
   }
 }
 
-# The common case: a list of user ids from a file, a data source or a module output.
+# The most common source: an export to CSV with a header row, user_id,tenant, and an empty tenant for a
+# membership without tenant. Each user once: a for expression refuses a key that appears twice. The guard
+# rail stops a plan that would remove more than 10% of the audience, as a truncated export would.
+locals {
+  active_customers = csvdecode(file("${path.module}/active-customers.csv"))
+}
+
+resource "knock_audience_members" "active_customers" {
+  audience_key        = "active-customers"
+  members             = { for row in local.active_customers : row.user_id => row.tenant != "" ? row.tenant : null }
+  max_removal_percent = 10
+}
+
+# A list of user ids from a file of one id per line, a data source or a module output.
 locals {
   newsletter_user_ids = split("\n", trimspace(file("${path.module}/newsletter-users.txt")))
 }
@@ -15,13 +28,6 @@ locals {
 resource "knock_audience_members" "newsletter" {
   audience_key = "newsletter"
   members      = { for id in local.newsletter_user_ids : id => null }
-}
-
-# Members from a data source, with a guard against an empty result wiping the audience.
-resource "knock_audience_members" "active_customers" {
-  audience_key        = "active-customers"
-  members             = { for id in local.newsletter_user_ids : id => null }
-  max_removal_percent = 10
 }
 
 # One tenant's slice of an audience: memberships under other tenants, or without tenant, are left alone.
