@@ -30,7 +30,9 @@ func (f *membersFunction) Definition(_ context.Context, _ function.DefinitionReq
 			"`members` attribute: `members = provider::knock::members(local.user_ids)`. An empty id or an id that " +
 			"appears twice is an error that names its position, so a broken export does not slip into an audience. A " +
 			"null id is an error too: `id != \"\"` alone lets nulls through, so filter a list that may hold either with " +
-			"`[for id in ids : id if id != null && id != \"\"]`.",
+			"`[for id in ids : id if id != null && id != \"\"]`.\n\n" +
+			"-> Provider-defined functions need Terraform 1.8 or later. With an older Terraform, write the map with a " +
+			"for expression: `{ for id in local.user_ids : id => null }`.",
 		Parameters: []function.Parameter{
 			function.ListParameter{
 				Name:                "user_ids",
