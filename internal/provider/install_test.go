@@ -17,7 +17,7 @@ import (
 // TestAccInstall_offlineInit runs `make install` into a temporary HOME and then, with that HOME and no
 // registry reachable (every proxied request fails), `terraform init` and `terraform apply` of a
 // configuration that pins knock-tf/knock 0.1.0 and has a backend: what a user of the unpublished provider
-// does (README, "Before the provider is published"). Terraform finds the provider in its implied local
+// does (README, "Install"). Terraform finds the provider in its implied local
 // mirror directory, ~/.terraform.d/plugins, without any CLI configuration.
 func TestAccInstall_offlineInit(t *testing.T) {
 	acctest.SkipUnlessAcceptance(t)
