@@ -112,7 +112,7 @@ func validateMembers(members membersAttr) (diags []*tfprotov6.Diagnostic, withTe
 		case userID == "":
 			diags = append(diags, knockdiag.Error("Invalid Member User ID",
 				`members has an entry with an empty key (""). Each key is a Knock user id: fill in the user id or remove the entry. `+
-					`When the map is built with a for expression, filter out empty ids: { for id in ids : id => null if id != "" }.`,
+					`When the map is built with a for expression, filter out empty ids, and nulls, which a key cannot be: { for id in ids : id => null if id != null && id != "" }.`,
 				pathMembers)...)
 		case knockdiag.IDProblem(userID) != "":
 			badIDs++

@@ -255,7 +255,7 @@ func TestAccAudienceMembersResource_invalidMembers(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      acctest.MembersConfig(srv, "aud", `{ "" = null }`),
-				ExpectError: acctest.ErrorText("Invalid Member User ID", `empty key ("")`, "fill in the user id or remove the entry"),
+				ExpectError: acctest.ErrorText("Invalid Member User ID", `empty key ("")`, "fill in the user id or remove the entry", `{ for id in ids : id => null if id != null && id != "" }`),
 			},
 			{
 				Config:      acctest.MembersConfig(srv, "aud", `{ "u1" = "" }`),
