@@ -121,15 +121,11 @@ func DataSourceSchema() *tfprotov6.Schema {
 	}
 }
 
-// dataSourceCostNote is what make bench measured for the data source.
-const dataSourceCostNote = "Measured with `make bench` (Terraform 1.11.4, the local Knock API with Knock's rate tiers, a " +
-	"2-core machine that other work kept at a load average of about 10), a plan that only reads the data source, " +
-	"without user properties, took 1.7 s at 10,000 members and 15.5 s at 100,000, where the resource's no-op plan of " +
-	"the same audience in the same run took 2.6 s and 29 s; the provider's peak memory was 28 MB and 44 MB. (Served " +
-	"through the plugin framework, as a list of objects with every user's properties, it took 7.2 s and 159 s, and " +
-	"1.2 GB, in the same conditions.) Most of it at 100,000 is Knock's floor: 2,000 list " +
-	"requests at the read tier of 200 a second take about 10 s. `include_user_properties` adds the properties to " +
-	"the provider's memory and the state, about their size in JSON."
+// dataSourceCostNote says what a read costs; the numbers make bench measured are in the large-audiences guide.
+const dataSourceCostNote = "A plan that only reads the data source costs about what the resource's refresh of the same audience " +
+	"costs; at 100,000 members most of it is Knock's floor: 2,000 list requests at the read tier of 200 a second take " +
+	"about 10 s. `include_user_properties` adds the properties to the provider's memory and the state, about their " +
+	"size in JSON. The guide \"Large audiences\" has the times and memory `make bench` measured."
 
 // membersLookup is the configuration of one read.
 type membersLookup struct {
