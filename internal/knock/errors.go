@@ -92,22 +92,28 @@ func newAPIError(method, path string, resp *http.Response, requestID string, red
 		}
 		return apiErr
 	}
-	apiErr.Message = redact(describeForeignBody(resp, raw))
+	apiErr.Message = describeForeignBody(resp, raw, redact)
 	return apiErr
 }
 
 // describeForeignBody sums up an answer that is not Knock's error JSON (a proxy's HTML page, a cut-off
-// body) in one short line.
-func describeForeignBody(resp *http.Response, raw []byte) string {
+// body) in one short line. It redacts before it cuts: cut first, a key crossing the cut would keep its
+// first characters, which no longer match the key.
+func describeForeignBody(resp *http.Response, raw []byte, redact func(string) string) string {
 	if len(raw) == 0 {
 		return "empty answer body"
 	}
-	snippet := strings.Join(strings.Fields(string(raw)), " ")
+	snippet := strings.Join(strings.Fields(redact(string(raw))), " ")
 	const maxSnippet = 200
 	if len(snippet) > maxSnippet {
 		cut := maxSnippet
 		for cut > 0 && !utf8.RuneStart(snippet[cut]) {
 			cut--
+		}
+		// Never inside a redaction: "[REDA..." would hide that something was redacted.
+		window := snippet[:min(cut+len(redacted)-1, len(snippet))]
+		if at := strings.LastIndex(window, redacted); at >= 0 && at < cut && at+len(redacted) > cut {
+			cut = at
 		}
 		snippet = snippet[:cut] + "..."
 	}

@@ -433,3 +433,21 @@ func TestClient_callWithoutDeadlineGetsOne(t *testing.T) {
 	_, err = client.RemoveMembers(context.Background(), "aud", memberships(1, ""))
 	wantError(t, err, "deadline")
 }
+
+// TestClient_redactsTheKeyBeforeCuttingAnErrorPage: an error page is cut to a short snippet; a key that
+// crosses the cut must not leave its first characters in the error, at any position.
+func TestClient_redactsTheKeyBeforeCuttingAnErrorPage(t *testing.T) {
+	for offset := 180; offset <= 200; offset++ {
+		ts, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(strings.Repeat("x", offset) + r.Header.Get("Authorization")[len("Bearer "):] + " trailer"))
+		})
+		_, err := newClient(t, knock.Config{BaseURL: ts.URL}).ListMemberships(context.Background(), "aud")
+		if err == nil {
+			t.Fatal("want an error")
+		}
+		if strings.Contains(err.Error(), testKey[:3]) || strings.Contains(err.Error(), "[REDA...") {
+			t.Errorf("key at offset %d: the error holds part of the key or of its redaction: %v", offset, err)
+		}
+	}
+}
