@@ -62,8 +62,22 @@ func StatusCode(err error) int {
 	return 0
 }
 
-// IsNotFound reports whether err is Knock's 404, which on these endpoints means an unknown audience.
-func IsNotFound(err error) bool { return StatusCode(err) == http.StatusNotFound }
+// NotFoundCode is the code of Knock's error JSON for an unknown object, on these endpoints an audience.
+const NotFoundCode = "resource_missing"
+
+// IsNotFound reports whether err is Knock's own not-found answer, which on these endpoints means an
+// unknown audience. Any other 404 (a route the server lacks, a proxy's page) comes from something that is
+// not Knock's API, most often a wrong base URL: read as "gone", it would make Terraform forget resources
+// and report members removed that stay.
+func IsNotFound(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && apiErr.Code == NotFoundCode
+}
+
+// IsForeignNotFound reports whether err is a 404 that is not Knock's not-found answer.
+func IsForeignNotFound(err error) bool {
+	return StatusCode(err) == http.StatusNotFound && !IsNotFound(err)
+}
 
 // IsUnauthorized reports whether Knock refused the API key (401 or 403).
 func IsUnauthorized(err error) bool {

@@ -451,3 +451,33 @@ func TestClient_redactsTheKeyBeforeCuttingAnErrorPage(t *testing.T) {
 		}
 	}
 }
+
+// TestIsNotFound_onlyKnocksOwnAnswer: a 404 means an unknown audience only when Knock says so in its
+// error JSON; a 404 from a server that is not Knock (a route it lacks, an HTML page, a non-JSON body) is
+// a wrong base URL, which must not make Terraform forget resources.
+func TestIsNotFound_onlyKnocksOwnAnswer(t *testing.T) {
+	tests := map[string]struct {
+		contentType, body string
+		want              bool
+	}{
+		"Knock's resource_missing": {"application/json", `{"code":"resource_missing","message":"The resource you requested does not exist.","status":404,"type":"invalid_request_error"}`, true},
+		"route_not_found":          {"application/json", `{"code":"route_not_found","message":"No route matches","status":404,"type":"invalid_request_error"}`, false},
+		"other JSON":               {"application/json", `{"error":"not found"}`, false},
+		"HTML page":                {"text/html", `<html><body>404 Not Found</body></html>`, false},
+		"plain text":               {"text/plain", `404 page not found`, false},
+		"empty":                    {"", ``, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ts, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = w.Write([]byte(tc.body))
+			})
+			_, err := newClient(t, knock.Config{BaseURL: ts.URL}).ListMemberships(context.Background(), "aud")
+			if knock.StatusCode(err) != http.StatusNotFound || knock.IsNotFound(err) != tc.want {
+				t.Errorf("IsNotFound(%v) = %v, want %v", err, knock.IsNotFound(err), tc.want)
+			}
+		})
+	}
+}

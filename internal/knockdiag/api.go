@@ -34,6 +34,10 @@ func APIErrorDetail(action, audienceKey string, count int, err error) string {
 			"variable: it must be the secret key (sk_...) of the Knock environment that holds the audience."
 	case knock.IsNotFound(err):
 		detail += "\n\n" + AudienceNotFoundAdvice(audienceKey)
+	case knock.IsForeignNotFound(err):
+		detail += "\n\nThe server answered 404 but not Knock's not-found answer (error JSON with code " + knock.NotFoundCode +
+			"), so it is probably not Knock's API. Nothing in Terraform state was changed. Check base_url (or the " + EnvBaseURL +
+			" environment variable): leave it unset for " + knock.DefaultBaseURL + ", or set it to the API itself, not a page or a proxy path."
 	case errors.Is(err, context.DeadlineExceeded):
 		detail += "\n\nThe operation ran past its deadline. For a large audience, raise it in the timeouts block of " +
 			"knock_audience_members (for example timeouts { update = \"2h\" }); a refresh costs one list request per 50 " +

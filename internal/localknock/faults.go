@@ -134,9 +134,14 @@ func (f Fault) apply(w http.ResponseWriter) bool {
 	return true
 }
 
+// faultCode is the code Knock sends with the status: an injected 404 is Knock's unknown audience (a
+// Body makes it a foreign one).
 func faultCode(status int) string {
-	if status == http.StatusTooManyRequests {
+	switch status {
+	case http.StatusTooManyRequests:
 		return "rate_limit_exceeded"
+	case http.StatusNotFound:
+		return "resource_missing"
 	}
 	return "injected_fault"
 }

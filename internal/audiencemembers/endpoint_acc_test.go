@@ -1,0 +1,54 @@
+package audiencemembers_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
+	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
+)
+
+// What the provider does when base_url, or what answers there, is not Knock's API.
+
+// Only Knock's own not-found answer means the audience is gone. A 404 from something else (a route the
+// server does not have, a proxy's HTML page) is an error that names base_url: a refresh keeps the state,
+// and a destroy fails instead of reporting members removed that stay.
+func TestAccAudienceMembersResource_foreignNotFoundChangesNothing(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	config := acctest.MembersConfig(srv, "aud", `{ "u1" = null, "u2" = null }`)
+	tf := acctest.NewCLIWorkspace(t, config)
+	tf.MustRun("apply", "-auto-approve")
+	// A path the local API has no route for: its 404 is route_not_found, as from a server that is not Knock.
+	tf.Write("main.tf", strings.Replace(config, srv.URL(), srv.URL()+"/not-knock", 1))
+
+	out, code := tf.Run("apply", "-refresh-only", "-auto-approve")
+	if code == 0 {
+		t.Errorf("the refresh against a route that is not Knock's passed:\n%s", out)
+	}
+	acctest.ExpectOutput(t, out, "Unable to Read Audience Members", "route_not_found", "not Knock.s not-found answer", "Check base_url")
+	acctest.ExpectNoOutput(t, out, "Create it as a static audience")
+	acctest.ExpectOutput(t, tf.MustRun("show"), `resource "knock_audience_members" "test"`, `"u1" = null`)
+
+	out, code = tf.Run("destroy", "-auto-approve", "-refresh=false")
+	if code == 0 {
+		t.Errorf("the destroy against a route that is not Knock's passed:\n%s", out)
+	}
+	acctest.ExpectOutput(t, out, "Unable to Remove Audience Members", "Check base_url")
+	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("u1", ""), acctest.Member("u2", ""))
+
+	// A proxy's HTML 404 page at the right URL is not Knock's answer either.
+	tf.Write("main.tf", config)
+	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 404, Body: "<html><body>404 Not Found</body></html>"})
+	out, code = tf.Run("apply", "-refresh-only", "-auto-approve")
+	if code == 0 {
+		t.Errorf("the refresh answered by an HTML 404 page passed:\n%s", out)
+	}
+	acctest.ExpectOutput(t, out, "Unable to Read Audience Members", "not Knock.s error JSON", "Check base_url")
+	acctest.ExpectOutput(t, tf.MustRun("show"), `resource "knock_audience_members" "test"`, `"u1" = null`)
+
+	// Knock's own not-found answer still means the audience is gone.
+	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 404})
+	out = tf.MustRun("apply", "-refresh-only", "-auto-approve")
+	acctest.ExpectOutput(t, out, "Audience Not Found")
+}
