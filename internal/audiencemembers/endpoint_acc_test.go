@@ -1,8 +1,11 @@
 package audiencemembers_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
@@ -51,4 +54,27 @@ func TestAccAudienceMembersResource_foreignNotFoundChangesNothing(t *testing.T) 
 	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 404})
 	out = tf.MustRun("apply", "-refresh-only", "-auto-approve")
 	acctest.ExpectOutput(t, out, "Audience Not Found")
+}
+
+// https:// to the local API's plain-http port fails the same way every time: one attempt, and the error says
+// which scheme the server speaks.
+func TestAccAudienceMembersResource_httpsToPlainHTTPPort(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "knock" {
+  base_url    = %q
+  api_key     = %q
+  max_retries = 3
+}
+`, strings.Replace(srv.URL(), "http://", "https://", 1), acctest.APIKey) + acctest.MembersResource("test", "aud", `{ "u1" = null }`, ""),
+			// Right after the action: no "gave up after 4 attempts" between them.
+			ExpectError: acctest.ErrorText("Unable to Read Audience Members", `audience "aud" (1 member).`,
+				"GET /v1/audiences/aud/members: no complete answer from Knock: the base URL uses https:// but the server speaks plain http",
+				"Check base_url", "http:// is only for a local API"),
+		}},
+	})
 }

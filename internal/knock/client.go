@@ -472,7 +472,12 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 			// The transport may say "request canceled"; callers look for the operation's deadline.
 			err = fmt.Errorf("%w (%v)", parent.Err(), unwrapURLError(err))
 		}
-		return &ConnectionError{Method: method, Path: req.URL.Path, Err: c.redactError(unwrapURLError(err)), couldNotConnect: couldNotConnect}
+		connErr := &ConnectionError{Method: method, Path: req.URL.Path, Err: c.redactError(unwrapURLError(err)), couldNotConnect: couldNotConnect}
+		if problem, mismatch := handshakeFailure(err); problem != "" {
+			connErr.Err = fmt.Errorf("%s: %w", problem, connErr.Err)
+			connErr.permanent, connErr.schemeMismatch = true, mismatch
+		}
+		return connErr
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -21,6 +21,8 @@ type APIError struct {
 	Type        string
 	FieldErrors []FieldError
 	RequestID   string
+	// schemeMismatch: a plain-http request answered by a server that speaks TLS on that port.
+	schemeMismatch bool
 }
 
 // FieldError is one entry of a 422 answer's "errors".
@@ -107,7 +109,19 @@ func newAPIError(method, path string, resp *http.Response, requestID string, red
 		return apiErr
 	}
 	apiErr.Message = describeForeignBody(resp, raw, redact)
+	if resp.Request != nil && resp.Request.URL.Scheme == "http" && fromTLSPort(raw) {
+		apiErr.Message = "the base URL uses http:// but the server speaks https: " + apiErr.Message
+		apiErr.schemeMismatch = true
+	}
 	return apiErr
+}
+
+// fromTLSPort recognises the 400 that Go, nginx and Apache send to a plain-http request on a TLS port.
+func fromTLSPort(raw []byte) bool {
+	text := strings.ToLower(string(raw))
+	return strings.Contains(text, "http request to an https server") ||
+		strings.Contains(text, "plain http request was sent to https port") ||
+		strings.Contains(text, "plain http to an ssl-enabled server port")
 }
 
 // describeForeignBody sums up an answer that is not Knock's error JSON (a proxy's HTML page, a cut-off

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -477,6 +478,38 @@ func TestIsNotFound_onlyKnocksOwnAnswer(t *testing.T) {
 			_, err := newClient(t, knock.Config{BaseURL: ts.URL}).ListMemberships(context.Background(), "aud")
 			if knock.StatusCode(err) != http.StatusNotFound || knock.IsNotFound(err) != tc.want {
 				t.Errorf("IsNotFound(%v) = %v, want %v", err, knock.IsNotFound(err), tc.want)
+			}
+		})
+	}
+}
+
+// TestClient_schemeMismatchIsNotRetried: https:// to a plain-http port (or http:// to a TLS port) fails
+// the same way on every attempt; it is reported at once, saying which scheme the server speaks.
+func TestClient_schemeMismatchIsNotRetried(t *testing.T) {
+	plain, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	plain.Config.ErrorLog = log.New(io.Discard, "", 0)
+	tlsServer := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	tlsServer.Config.ErrorLog = log.New(io.Discard, "", 0)
+	t.Cleanup(tlsServer.Close)
+	tests := map[string]struct {
+		baseURL string
+		want    string
+	}{
+		"https to plain http": {"https://" + plain.Listener.Addr().String(), "the base URL uses https:// but the server speaks plain http"},
+		"http to https":       {"http://" + tlsServer.Listener.Addr().String(), "the base URL uses http:// but the server speaks https"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var retries atomic.Int32
+			client := newClient(t, knock.Config{BaseURL: tc.baseURL, MaxRetries: 3,
+				OnRetry: func(context.Context, knock.Retry) { retries.Add(1) }})
+			_, err := client.ListMemberships(context.Background(), "aud")
+			wantError(t, err, tc.want)
+			if !knock.IsSchemeMismatch(err) {
+				t.Errorf("IsSchemeMismatch(%v) = false", err)
+			}
+			if n := retries.Load(); n != 0 {
+				t.Errorf("%d retries of a scheme mismatch, want none: %v", n, err)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package knock
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
@@ -20,6 +21,10 @@ type ConnectionError struct {
 	Err    error
 	// couldNotConnect is set when no connection was made at all: refused, unknown host, dial timeout.
 	couldNotConnect bool
+	// permanent is set for a TLS handshake that fails the same way on every attempt, schemeMismatch when
+	// it failed because the server does not speak TLS at all.
+	permanent      bool
+	schemeMismatch bool
 }
 
 func (e *ConnectionError) Error() string {
@@ -33,6 +38,30 @@ func (e *ConnectionError) Unwrap() error { return e.Err }
 func IsUnreachable(err error) bool {
 	var connErr *ConnectionError
 	return errors.As(err, &connErr) && connErr.couldNotConnect
+}
+
+// IsSchemeMismatch reports whether err comes from a base URL whose scheme the server does not speak:
+// https:// to a plain-http port, or http:// to a TLS port.
+func IsSchemeMismatch(err error) bool {
+	var connErr *ConnectionError
+	var apiErr *APIError
+	return errors.As(err, &connErr) && connErr.schemeMismatch || errors.As(err, &apiErr) && apiErr.schemeMismatch
+}
+
+// handshakeFailure describes a TLS handshake that no retry can mend, or returns "" for any other error:
+// the server does not speak TLS (https:// to a plain-http port), or its certificate does not verify.
+func handshakeFailure(err error) (problem string, schemeMismatch bool) {
+	var recordErr tls.RecordHeaderError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.Is(err, http.ErrSchemeMismatch):
+		return "the base URL uses https:// but the server speaks plain http", true
+	case errors.As(err, &recordErr):
+		return "the base URL uses https:// but the server does not speak TLS", true
+	case errors.As(err, &certErr):
+		return "the server's TLS certificate does not verify", false
+	}
+	return "", false
 }
 
 // dialFailed tells a failure to connect from a failure later in the request. The operation's own end
@@ -54,7 +83,7 @@ func retryable(ctx context.Context, err error) bool {
 	}
 	var connErr *ConnectionError
 	if errors.As(err, &connErr) {
-		return true
+		return !connErr.permanent
 	}
 	switch status := StatusCode(err); {
 	case status == http.StatusRequestTimeout, status == http.StatusConflict, status == http.StatusTooManyRequests:

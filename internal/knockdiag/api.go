@@ -38,6 +38,9 @@ func APIErrorDetail(action, audienceKey string, count int, err error) string {
 		detail += "\n\nThe server answered 404 but not Knock's not-found answer (error JSON with code " + knock.NotFoundCode +
 			"), so it is probably not Knock's API. Nothing in Terraform state was changed. Check base_url (or the " + EnvBaseURL +
 			" environment variable): leave it unset for " + knock.DefaultBaseURL + ", or set it to the API itself, not a page or a proxy path."
+	case knock.IsSchemeMismatch(err):
+		detail += "\n\nCheck base_url (or the " + EnvBaseURL + " environment variable): its scheme is not the one the server " +
+			"speaks. Knock's API is " + knock.DefaultBaseURL + "; http:// is only for a local API on a loopback address."
 	case errors.Is(err, context.DeadlineExceeded):
 		detail += "\n\nThe operation ran past its deadline. For a large audience, raise it in the timeouts block of " +
 			"knock_audience_members (for example timeouts { update = \"2h\" }); a refresh costs one list request per 50 " +
