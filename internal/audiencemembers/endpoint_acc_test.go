@@ -2,6 +2,8 @@ package audiencemembers_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -76,5 +78,34 @@ provider "knock" {
 				"GET /v1/audiences/aud/members: no complete answer from Knock: the base URL uses https:// but the server speaks plain http",
 				"Check base_url", "http:// is only for a local API"),
 		}},
+	})
+}
+
+// A listed entry without user_id is a malformed answer: with include_user_properties, as without, it must
+// not reach members as "".
+func TestAccAudienceMembersDataSource_entryWithoutUserID(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"entries":[{"__typename":"AudienceMember","tenant":null,"user":{"id":"u1"}}],"page_info":{"after":null}}`))
+	}))
+	t.Cleanup(api.Close)
+	config := func(attributes string) string {
+		return fmt.Sprintf(`
+provider "knock" {
+  base_url = %q
+  api_key  = %q
+}
+data "knock_audience_members" "test" {
+  audience_key = "aud"
+  %s
+}
+`, api.URL, acctest.APIKey, attributes)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config(`include_user_properties = true`), ExpectError: acctest.ErrorText(`entry 1 of page 1 has no user_id`)},
+			{Config: config(``), ExpectError: acctest.ErrorText(`entry 1 of page 1 has no user_id`)},
+		},
 	})
 }

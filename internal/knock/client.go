@@ -816,10 +816,16 @@ func (p *listPage[T]) check(c *Client) error {
 	return nil
 }
 
+// listed is what a listing decodes each entry into: all of it, or only its membership.
+type listed interface {
+	Membership() Membership
+}
+
 // listAll pages through an audience from the first page until page_info.after is null, handing each
 // page's entries to visit. It stops at the client's bounds on pages and entries, so that an API that
-// never ends a listing cannot exhaust memory or run until the deadline.
-func listAll[T any](ctx context.Context, c *Client, audienceKey string, visit func([]T) error) error {
+// never ends a listing cannot exhaust memory or run until the deadline, and refuses an entry that names
+// no membership.
+func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit func([]T) error) error {
 	ctx, cancel := c.withDeadline(ctx)
 	defer cancel()
 	seen := map[string]bool{}
@@ -840,6 +846,10 @@ func listAll[T any](ctx context.Context, c *Client, audienceKey string, visit fu
 		for i, entry := range page.Entries {
 			if entry.err != nil {
 				return fmt.Errorf("knock: listing audience %q: entry %d of page %d is not an audience member: %v", audienceKey, i+1, pages, entry.err)
+			}
+			if entry.value.Membership().UserID == "" {
+				// Taken as it is, it would be a member whose user id is "".
+				return fmt.Errorf("knock: listing audience %q: entry %d of page %d has no user_id, so the answer is not a page of Knock's list endpoint", audienceKey, i+1, pages)
 			}
 			decoded[i] = entry.value
 		}
@@ -886,16 +896,15 @@ type membershipEntry struct {
 	Tenant *string `json:"tenant"`
 }
 
+func (e membershipEntry) Membership() Membership { return membershipOf(e.UserID, e.Tenant) }
+
 // ListMemberships returns every (user, tenant) pair the audience holds, once each, sorted by user id,
 // then tenant.
 func (c *Client) ListMemberships(ctx context.Context, audienceKey string) ([]Membership, error) {
 	var all []Membership
 	err := listAll(ctx, c, audienceKey, func(entries []membershipEntry) error {
 		for _, e := range entries {
-			if e.UserID == "" {
-				return fmt.Errorf("knock: listing audience %q: an entry has no user_id", audienceKey)
-			}
-			all = append(all, membershipOf(e.UserID, e.Tenant))
+			all = append(all, e.Membership())
 		}
 		return nil
 	})
