@@ -5,6 +5,7 @@ package knock
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 const (
@@ -36,6 +38,15 @@ const (
 
 	// BranchHeader selects a Knock branch inside the key's environment.
 	BranchHeader = "X-Knock-Branch"
+
+	// MaxIDLength bounds user ids, tenants and audience keys, in characters, configured and listed alike:
+	// far above any id Knock hands out, low enough that a value pasted by mistake (a file, a JSON document)
+	// is caught at validate, and that a listing of a million members keeps no more than ids.
+	MaxIDLength = 256
+
+	// MaxCursorBytes bounds a listing's page_info.after. Knock's cursors are tens of bytes; a listing keeps
+	// one per page, so a cursor as large as an answer would make the listing as large as its answers.
+	MaxCursorBytes = 4 << 10
 )
 
 // Defaults and bounds for the client's pacing, from Knock's rate tiers: add and remove are tier 3
@@ -301,8 +312,12 @@ func NewTransport() *http.Transport {
 	// Go's default waits 30 s for a host that drops the connection attempt; 10 s is ample for Knock and
 	// makes a wrong base URL fail sooner (a timed-out dial counts as a failure to connect).
 	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	// Go's default allows 10 MB of headers per answer; Knock sends well under 2 KB.
+	t.MaxResponseHeaderBytes = maxResponseHeaderBytes
 	return t
 }
+
+const maxResponseHeaderBytes = 64 << 10
 
 const connectTimeout = 10 * time.Second
 
@@ -807,6 +822,9 @@ func (p *listPage[T]) check(c *Client) error {
 		return errors.New("the answer has no page_info, so it is not a page of Knock's list endpoint (check the base URL)")
 	case len(p.Entries) > MaxPageSize:
 		return fmt.Errorf("a page held %d entries, more than the %d asked for", len(p.Entries), MaxPageSize)
+	case p.PageInfo.After != nil && len(*p.PageInfo.After) > MaxCursorBytes:
+		return fmt.Errorf("page_info.after is a cursor of %d bytes, more than %d, the most the client keeps of one; Knock's are tens of bytes",
+			len(*p.PageInfo.After), MaxCursorBytes)
 	}
 	for i, entry := range p.Entries {
 		if entry.size > c.maxEntryBytes {
@@ -828,7 +846,8 @@ type listed interface {
 func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit func([]T) error) error {
 	ctx, cancel := c.withDeadline(ctx)
 	defer cancel()
-	seen := map[string]bool{}
+	// Hashes, not the cursors: a listing of 100,000 pages keeps 3 MB whatever its cursors' size.
+	seen := map[[sha256.Size]byte]bool{}
 	query := url.Values{"page_size": {strconv.Itoa(MaxPageSize)}}
 	entries := 0
 	for pages := 1; ; pages++ {
@@ -847,9 +866,8 @@ func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit
 			if entry.err != nil {
 				return fmt.Errorf("knock: listing audience %q: entry %d of page %d is not an audience member: %v", audienceKey, i+1, pages, entry.err)
 			}
-			if entry.value.Membership().UserID == "" {
-				// Taken as it is, it would be a member whose user id is "".
-				return fmt.Errorf("knock: listing audience %q: entry %d of page %d has no user_id, so the answer is not a page of Knock's list endpoint", audienceKey, i+1, pages)
+			if problem := listedProblem(entry.value.Membership()); problem != "" {
+				return fmt.Errorf("knock: listing audience %q: entry %d of page %d %s, so the answer is not a page of Knock's list endpoint", audienceKey, i+1, pages, problem)
 			}
 			decoded[i] = entry.value
 		}
@@ -860,12 +878,28 @@ func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit
 			return nil
 		}
 		cursor := *page.PageInfo.After
-		if seen[cursor] {
+		hash := sha256.Sum256([]byte(cursor))
+		if seen[hash] {
 			return fmt.Errorf("knock: listing audience %q: the API returned the cursor %q twice; stopping instead of looping", audienceKey, c.redact(cursor))
 		}
-		seen[cursor] = true
+		seen[hash] = true
 		query.Set("after", cursor)
 	}
+}
+
+// listedProblem says what is wrong with a listed membership, as the end of a sentence, or "" when
+// nothing is: a missing user id would be a member whose id is "", and ids longer than any id a
+// configuration may hold are kept for the whole listing.
+func listedProblem(m Membership) string {
+	switch {
+	case m.UserID == "":
+		return "has no user_id"
+	case utf8.RuneCountInString(m.UserID) > MaxIDLength:
+		return fmt.Sprintf("has a user_id of %d characters, more than %d", utf8.RuneCountInString(m.UserID), MaxIDLength)
+	case utf8.RuneCountInString(m.Tenant) > MaxIDLength:
+		return fmt.Sprintf("has a tenant of %d characters, more than %d", utf8.RuneCountInString(m.Tenant), MaxIDLength)
+	}
+	return ""
 }
 
 // thousands writes 2000000 as 2,000,000.

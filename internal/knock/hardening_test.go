@@ -514,3 +514,39 @@ func TestClient_schemeMismatchIsNotRetried(t *testing.T) {
 		})
 	}
 }
+
+// TestClient_boundsWhatAListingKeeps: a listing keeps each page's cursor (to detect a repeated one) and
+// the ids it lists, so neither may be as large as an answer; nor may an answer's headers.
+func TestClient_boundsWhatAListingKeeps(t *testing.T) {
+	long := strings.Repeat("x", knock.MaxIDLength+1)
+	tests := map[string]struct {
+		handler http.HandlerFunc
+		want    string
+	}{
+		"long cursor": {func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"entries":[{"user_id":"u1"}],"page_info":{"after":%q}}`, strings.Repeat("c", knock.MaxCursorBytes+1))
+		}, fmt.Sprintf("a cursor of %d bytes, more than %d", knock.MaxCursorBytes+1, knock.MaxCursorBytes)},
+		"long user id": {func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"entries":[{"user_id":%q}],"page_info":{"after":null}}`, long)
+		}, fmt.Sprintf("entry 1 of page 1 has a user_id of %d characters, more than %d", len(long), knock.MaxIDLength)},
+		"long tenant": {func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"entries":[{"user_id":"u1","tenant":%q}],"page_info":{"after":null}}`, long)
+		}, fmt.Sprintf("entry 1 of page 1 has a tenant of %d characters, more than %d", len(long), knock.MaxIDLength)},
+		"huge headers": {func(w http.ResponseWriter, r *http.Request) {
+			for i := range 100 {
+				w.Header().Set(fmt.Sprintf("X-Padding-%d", i), strings.Repeat("p", 1000))
+			}
+			fmt.Fprint(w, `{"entries":[],"page_info":{"after":null}}`)
+		}, "server response headers exceeded"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ts, _ := countingServer(t, tc.handler)
+			client := newClient(t, knock.Config{BaseURL: ts.URL})
+			_, err := client.ListMemberships(context.Background(), "aud")
+			wantError(t, err, tc.want)
+			_, err = client.ListMembers(context.Background(), "aud")
+			wantError(t, err, tc.want)
+		})
+	}
+}

@@ -12,10 +12,6 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
-// MaxIDLength bounds user ids, tenants and audience keys: far above any id Knock hands out, low enough
-// that a value pasted by mistake (a file, a JSON document) is caught at validate.
-const MaxIDLength = 256
-
 // IDProblem says what is wrong with a user id, tenant or audience key, or "" when nothing is. Knock
 // compares ids byte for byte, so whitespace at either end or a control character makes another id than
 // the one meant, and one that no dashboard shows.
@@ -25,8 +21,8 @@ func IDProblem(id string) string {
 		return "is empty or only whitespace"
 	case strings.TrimSpace(id) != id:
 		return "has whitespace at the start or end"
-	case utf8.RuneCountInString(id) > MaxIDLength:
-		return fmt.Sprintf("is %d characters long, more than %d", utf8.RuneCountInString(id), MaxIDLength)
+	case utf8.RuneCountInString(id) > knock.MaxIDLength:
+		return fmt.Sprintf("is %d characters long, more than %d", utf8.RuneCountInString(id), knock.MaxIDLength)
 	case strings.IndexFunc(id, unicode.IsControl) >= 0:
 		return "contains a control character (such as a newline or tab)"
 	case !utf8.ValidString(id):

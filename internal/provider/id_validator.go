@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
@@ -15,7 +16,7 @@ type idValidator struct{}
 var _ validator.String = idValidator{}
 
 func (idValidator) Description(context.Context) string {
-	return fmt.Sprintf("a Knock id: not empty, no whitespace at either end, no control characters, at most %d characters", knockdiag.MaxIDLength)
+	return fmt.Sprintf("a Knock id: not empty, no whitespace at either end, no control characters, at most %d characters", knock.MaxIDLength)
 }
 
 func (v idValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
