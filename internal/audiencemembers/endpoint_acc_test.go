@@ -109,3 +109,27 @@ data "knock_audience_members" "test" {
 		},
 	})
 }
+
+// "." and ".." are refused at validate, before any request: sent as a path segment they would make
+// DELETE /v1/audiences/../members.
+func TestAccAudienceMembersResource_dotSegmentAudienceKey(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      acctest.MembersConfig(srv, "..", `{ "u1" = null }`),
+				ExpectError: acctest.ErrorText("Invalid Audience Key", `audience_key is "..", which is . or ..`),
+			},
+			{
+				Config:      acctest.MembersConfig(srv, ".", `{ "u1" = null }`),
+				ExpectError: acctest.ErrorText("Invalid Audience Key", `audience_key is ".", which is . or ..`),
+			},
+			{
+				Config:      dataSourceConfig(srv, `audience_key = ".."`),
+				ExpectError: acctest.ErrorText("Invalid Audience Key", `audience_key is "..", which is . or ..`),
+			},
+		},
+	})
+	acctest.ExpectNoRequests(t, srv)
+}

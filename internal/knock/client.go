@@ -377,13 +377,21 @@ func membershipOf(userID string, tenant *string) Membership {
 	return Membership{UserID: userID, Tenant: *tenant}
 }
 
-func (c *Client) membersURL(audienceKey string, query url.Values) string {
+// DotSegment reports whether id is "." or "..": escaping leaves them as they are, and a URL resolves them,
+// so that DELETE /v1/audiences/../members would reach another path than the audience's.
+func DotSegment(id string) bool { return id == "." || id == ".." }
+
+func (c *Client) membersURL(audienceKey string, query url.Values) (string, error) {
+	// The last line behind the callers' validation.
+	if audienceKey == "" || DotSegment(audienceKey) {
+		return "", fmt.Errorf("knock: the audience key %q cannot be sent as one segment of a URL path", audienceKey)
+	}
 	u := *c.baseURL
 	// Escaped by hand so that a key holding "/" or "?" stays one path segment.
 	u.RawPath = u.EscapedPath() + "/v1/audiences/" + url.PathEscape(audienceKey) + "/members"
 	u.Path = u.Path + "/v1/audiences/" + audienceKey + "/members"
 	u.RawQuery = query.Encode()
-	return u.String()
+	return u.String(), nil
 }
 
 // do sends one request, retrying what Knock's SDKs retry, and decodes a JSON answer into out (nil: the
@@ -687,19 +695,19 @@ func encodeMembers(batch []Membership) ([]byte, error) {
 // is started, the batches in flight finish, and the error is the first one. When every batch succeeds,
 // applied is members itself.
 func (c *Client) AddMembers(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
-	return c.writeBatches(ctx, http.MethodPost, c.membersURL(audienceKey, nil), members)
+	return c.writeBatches(ctx, http.MethodPost, audienceKey, nil, members)
 }
 
 // AddMembersCreatingAudience is AddMembers with Knock's create_audience=true: a static audience that
 // does not exist yet is created by the first batch.
 func (c *Client) AddMembersCreatingAudience(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
-	return c.writeBatches(ctx, http.MethodPost, c.membersURL(audienceKey, url.Values{"create_audience": {"true"}}), members)
+	return c.writeBatches(ctx, http.MethodPost, audienceKey, url.Values{"create_audience": {"true"}}, members)
 }
 
 // RemoveMembers removes members from an audience like AddMembers adds them. Removing a membership the
 // audience does not hold changes nothing.
 func (c *Client) RemoveMembers(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
-	return c.writeBatches(ctx, http.MethodDelete, c.membersURL(audienceKey, nil), members)
+	return c.writeBatches(ctx, http.MethodDelete, audienceKey, nil, members)
 }
 
 // withDeadline gives ctx the operation timeout unless the caller set a deadline: a call to Knock must
@@ -711,7 +719,11 @@ func (c *Client) withDeadline(ctx context.Context) (context.Context, context.Can
 	return context.WithTimeout(ctx, c.operationTimeout)
 }
 
-func (c *Client) writeBatches(ctx context.Context, method, target string, members []Membership) ([]Membership, error) {
+func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, query url.Values, members []Membership) ([]Membership, error) {
+	target, err := c.membersURL(audienceKey, query)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := c.withDeadline(ctx)
 	defer cancel()
 	batches := Batches(members, MaxMembersPerRequest)
@@ -854,8 +866,12 @@ func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit
 		if pages > c.maxListPages {
 			return fmt.Errorf("knock: listing audience %q: the API returned more than %s pages, the most the client reads of one listing; stopping", audienceKey, thousands(c.maxListPages))
 		}
+		target, err := c.membersURL(audienceKey, query)
+		if err != nil {
+			return err
+		}
 		var page listPage[T]
-		if err := c.do(ctx, http.MethodGet, c.membersURL(audienceKey, query), nil, &page); err != nil {
+		if err := c.do(ctx, http.MethodGet, target, nil, &page); err != nil {
 			return err
 		}
 		if entries += len(page.Entries); entries > c.maxListEntries {

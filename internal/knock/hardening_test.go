@@ -550,3 +550,23 @@ func TestClient_boundsWhatAListingKeeps(t *testing.T) {
 		})
 	}
 }
+
+// TestClient_refusesDotSegmentAudienceKey: "." and ".." cannot be one path segment (a URL resolves them,
+// DELETE /v1/audiences/../members), so the client refuses them before any request, whatever its caller
+// validated.
+func TestClient_refusesDotSegmentAudienceKey(t *testing.T) {
+	ts, requests := countingServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	client := newClient(t, knock.Config{BaseURL: ts.URL})
+	ctx := context.Background()
+	for _, key := range []string{".", ".."} {
+		_, err := client.RemoveMembers(ctx, key, memberships(1, ""))
+		wantError(t, err, fmt.Sprintf("audience key %q", key), "cannot be sent")
+		_, err = client.AddMembers(ctx, key, memberships(1, ""))
+		wantError(t, err, "cannot be sent")
+		_, err = client.ListMemberships(ctx, key)
+		wantError(t, err, "cannot be sent")
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests, want none", n)
+	}
+}

@@ -21,6 +21,8 @@ func IDProblem(id string) string {
 		return "is empty or only whitespace"
 	case strings.TrimSpace(id) != id:
 		return "has whitespace at the start or end"
+	case knock.DotSegment(id):
+		return "is . or .., which a URL reads as a step in its path, not as a name; Knock's ids are sent as path segments"
 	case utf8.RuneCountInString(id) > knock.MaxIDLength:
 		return fmt.Sprintf("is %d characters long, more than %d", utf8.RuneCountInString(id), knock.MaxIDLength)
 	case strings.IndexFunc(id, unicode.IsControl) >= 0:

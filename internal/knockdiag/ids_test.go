@@ -18,6 +18,9 @@ func TestIDProblem(t *testing.T) {
 		strings.Repeat("x", 257): "is 257 characters long, more than 256",
 		strings.Repeat("é", 256): "",
 		"\xff":                   "is not valid UTF-8",
+		".":                      "is . or .., which a URL reads as a step in its path, not as a name; Knock's ids are sent as path segments",
+		"..":                     "is . or .., which a URL reads as a step in its path, not as a name; Knock's ids are sent as path segments",
+		"...":                    "",
 	} {
 		if got := IDProblem(id); got != want {
 			t.Errorf("IDProblem(%q) = %q, want %q", id, got, want)

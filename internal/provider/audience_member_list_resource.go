@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
@@ -42,8 +43,8 @@ func (r *audienceMemberListResource) ListResourceConfigSchema(_ context.Context,
 		MarkdownDescription: "Lists the memberships of an audience as `knock_audience_member` resources, one per " +
 			"(user, tenant). Reading them lists the whole audience, one request per 50 members.",
 		Attributes: map[string]schema.Attribute{
-			"audience_key": schema.StringAttribute{MarkdownDescription: "Key of the audience to list.", Required: true},
-			"tenant":       schema.StringAttribute{MarkdownDescription: "Only the memberships under this tenant.", Optional: true},
+			"audience_key": schema.StringAttribute{MarkdownDescription: "Key of the audience to list.", Required: true, Validators: []validator.String{idValidator{}}},
+			"tenant":       schema.StringAttribute{MarkdownDescription: "Only the memberships under this tenant.", Optional: true, Validators: []validator.String{idValidator{}}},
 		},
 	}
 }

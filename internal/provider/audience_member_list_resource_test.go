@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -113,4 +114,35 @@ list "knock_audience_member" "acme" {
 			},
 		}},
 	})
+}
+
+// TestAudienceMemberListResource_validatesIDs: the list resource's audience_key and tenant follow the rule
+// of every other Knock id; "." or ".." would be sent as a path segment.
+func TestAudienceMemberListResource_validatesIDs(t *testing.T) {
+	server := provider.NewProtocol6Server("test")()
+	ctx := context.Background()
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listType := schemas.ListResourceSchemas["knock_audience_member"].ValueType().(tftypes.Object)
+	for _, tc := range []struct{ audienceKey, tenant, want string }{
+		{"..", "", `audience_key is "..", which is . or ..`},
+		{".", "", `audience_key is ".", which is . or ..`},
+		{"aud", " acme", `tenant is " acme", which has whitespace at the start or end`},
+	} {
+		tenant := tftypes.NewValue(tftypes.String, nil)
+		if tc.tenant != "" {
+			tenant = tftypes.NewValue(tftypes.String, tc.tenant)
+		}
+		config := dynamic(t, listType, tftypes.NewValue(listType, map[string]tftypes.Value{
+			"audience_key": tftypes.NewValue(tftypes.String, tc.audienceKey), "tenant": tenant,
+		}))
+		resp, err := server.(tfprotov6.ListResourceServer).ValidateListResourceConfig(ctx, &tfprotov6.ValidateListResourceConfigRequest{
+			TypeName: "knock_audience_member", Config: config,
+		})
+		if err != nil || len(resp.Diagnostics) != 1 || !strings.Contains(resp.Diagnostics[0].Detail, tc.want) {
+			t.Errorf("audience_key %q, tenant %q: got %v %v, want one error containing %q", tc.audienceKey, tc.tenant, err, resp.Diagnostics, tc.want)
+		}
+	}
 }

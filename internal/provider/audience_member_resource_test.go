@@ -354,6 +354,15 @@ func TestAccAudienceMemberResource_invalidConfig(t *testing.T) {
 				Config:      memberConfig(srv, "audience_key = \"beta\"\nuser_id = \"u1\"\ntenant = \"\""),
 				ExpectError: acctest.ErrorText("Invalid Knock ID", `tenant is "", which is empty or only whitespace`),
 			},
+			{
+				// Sent as a path segment, ".." would make DELETE /v1/audiences/../members.
+				Config:      memberConfig(srv, "audience_key = \"..\"\nuser_id = \"u1\""),
+				ExpectError: acctest.ErrorText("Invalid Knock ID", `audience_key is "..", which is . or ..`),
+			},
+			{
+				Config:      memberConfig(srv, "audience_key = \".\"\nuser_id = \"u1\""),
+				ExpectError: acctest.ErrorText("Invalid Knock ID", `audience_key is ".", which is . or ..`),
+			},
 		},
 	})
 }

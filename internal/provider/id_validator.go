@@ -16,7 +16,7 @@ type idValidator struct{}
 var _ validator.String = idValidator{}
 
 func (idValidator) Description(context.Context) string {
-	return fmt.Sprintf("a Knock id: not empty, no whitespace at either end, no control characters, at most %d characters", knock.MaxIDLength)
+	return fmt.Sprintf("a Knock id: not empty, not . or .., no whitespace at either end, no control characters, at most %d characters", knock.MaxIDLength)
 }
 
 func (v idValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
