@@ -276,8 +276,10 @@ func parseBaseURL(raw, apiKey string) (*url.URL, error) {
 		return nil, fmt.Errorf("knock: base URL %q must be an absolute https URL such as %s", shown, DefaultBaseURL)
 	}
 	// The key travels in a header: plain http is only for a local API on this machine.
-	if base.Scheme == "http" && !isLoopback(base.Hostname()) {
-		return nil, fmt.Errorf("knock: base URL %q must use https://; http:// is accepted only for loopback hosts such as 127.0.0.1 (the local Knock API)", shown)
+	if base.Scheme == "http" && !isLoopbackIP(base.Hostname()) {
+		return nil, fmt.Errorf("knock: base URL %q must use https://; http:// is accepted only for a loopback IP address such as "+
+			"http://127.0.0.1:PORT or http://[::1]:PORT (the local Knock API): a host name, localhost included, goes through the "+
+			"system's resolver (hosts file, DNS), which may send the key in clear text to another machine", shown)
 	}
 	// Knock's documentation and SDKs show the API as https://api.knock.app/v1/..., so a base URL copied
 	// from there often ends in /v1; every request path starts with /v1 itself.
@@ -321,10 +323,9 @@ const maxResponseHeaderBytes = 64 << 10
 
 const connectTimeout = 10 * time.Second
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
+// isLoopbackIP reports whether host is a literal loopback address (127.0.0.0/8, ::1), which no resolver
+// is asked about.
+func isLoopbackIP(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }

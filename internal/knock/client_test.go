@@ -167,14 +167,14 @@ func TestNew_rejectsBadConfig(t *testing.T) {
 	if _, err := knock.New(knock.Config{}); err == nil {
 		t.Error("no key: want an error")
 	}
-	for _, bad := range []string{"api.knock.app", "http://api.knock.app", "http://10.0.0.1:8080", "https://user:pw@api.knock.app", "ftp://api.knock.app"} {
+	for _, bad := range []string{"api.knock.app", "http://api.knock.app", "http://10.0.0.1:8080", "https://user:pw@api.knock.app", "ftp://api.knock.app", "http://localhost:1"} {
 		if _, err := knock.New(knock.Config{APIKey: "k", BaseURL: bad}); err == nil {
 			t.Errorf("base URL %q: want an error", bad)
 		} else if strings.Contains(err.Error(), "pw@") {
 			t.Errorf("base URL error prints the password: %v", err)
 		}
 	}
-	for _, good := range []string{"https://api.knock.app", "http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"} {
+	for _, good := range []string{"https://api.knock.app", "http://127.0.0.1:8080", "http://127.1.2.3:8080", "http://[::1]:9", "https://localhost:1"} {
 		if _, err := knock.New(knock.Config{APIKey: "k", BaseURL: good}); err != nil {
 			t.Errorf("base URL %q: %v", good, err)
 		}

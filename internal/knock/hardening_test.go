@@ -570,3 +570,18 @@ func TestClient_refusesDotSegmentAudienceKey(t *testing.T) {
 		t.Errorf("%d requests, want none", n)
 	}
 }
+
+// TestNew_plainHTTPOnlyForLoopbackIPs: the key travels in clear text over http://, so only an address
+// that cannot leave the machine will do; a name, localhost included, goes through the system's resolver
+// (hosts file, DNS search domains), which may send it elsewhere.
+func TestNew_plainHTTPOnlyForLoopbackIPs(t *testing.T) {
+	for _, bad := range []string{"http://localhost:8080", "http://LOCALHOST", "http://localhost.:1", "http://app.localhost:1", "http://0.0.0.0:1"} {
+		_, err := knock.New(knock.Config{APIKey: testKey, BaseURL: bad})
+		wantError(t, err, "must use https://", "loopback IP address such as http://127.0.0.1:PORT", "a host name, localhost included")
+	}
+	for _, good := range []string{"http://127.0.0.1:8080", "http://127.255.0.1", "http://[::1]:9"} {
+		if _, err := knock.New(knock.Config{APIKey: testKey, BaseURL: good}); err != nil {
+			t.Errorf("base URL %q: %v", good, err)
+		}
+	}
+}

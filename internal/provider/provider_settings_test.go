@@ -69,6 +69,22 @@ func TestAccProvider_unreachableBaseURL(t *testing.T) {
 	})
 }
 
+// TestAccProvider_plainHTTPOnlyForLoopbackIPs: http://localhost is refused at configure, naming base_url:
+// the name goes through the resolver, the key in clear text.
+func TestAccProvider_plainHTTPOnlyForLoopbackIPs(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL(), "http://"))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q", "http://localhost:"+port, acctest.APIKey)),
+			ExpectError: acctest.ErrorText("Invalid Knock Base URL", "base_url", "must use https://", "http://127.0.0.1:PORT", "localhost included"),
+		}},
+	})
+	acctest.ExpectNoRequests(t, srv)
+}
+
 // TestAccProvider_baseURLEndingInV1: a base URL copied from Knock's API reference works.
 func TestAccProvider_baseURLEndingInV1(t *testing.T) {
 	srv := acctest.NewLocalAPI(t)
