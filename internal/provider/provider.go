@@ -170,11 +170,11 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	apiKey := valueOrEnv(config.APIKey, knockdiag.EnvAPIKey)
-	baseURL := valueOrEnv(config.BaseURL, knockdiag.EnvBaseURL)
-	branch := valueOrEnv(config.Branch, envBranch)
+	apiKey := settingOf(config.APIKey, "api_key", knockdiag.EnvAPIKey)
+	baseURL := settingOf(config.BaseURL, "base_url", knockdiag.EnvBaseURL)
+	branch := settingOf(config.Branch, "branch", envBranch).value
 
-	if apiKey == "" {
+	if apiKey.value == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Knock API Key",
 			"The provider needs the secret API key of a Knock environment. Set api_key in the provider block, "+
 				"or set the "+knockdiag.EnvAPIKey+" environment variable. Keys are under Developers > API keys in the Knock dashboard.")
@@ -182,38 +182,36 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	// Found here, before any request: sent, a key with a newline fails Go's header check as a network
 	// error (retried for seconds), and a public key gets a 401 that does not say why.
-	if problem := knock.APIKeyProblem(apiKey); problem != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Invalid Knock API Key",
-			fmt.Sprintf("api_key %s. The key comes from api_key in the provider block, else the %s environment variable.", problem, knockdiag.EnvAPIKey))
+	if problem := knock.APIKeyProblem(apiKey.value); problem != "" {
+		apiKey.addError(&resp.Diagnostics, "Invalid Knock API Key", fmt.Sprintf("The key from %s %s.", apiKey.source(), problem))
 		return
 	}
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, apiKey)
-	ctx = tflog.MaskMessageStrings(ctx, apiKey)
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, apiKey.value)
+	ctx = tflog.MaskMessageStrings(ctx, apiKey.value)
 
 	userAgent := fmt.Sprintf("terraform-provider-knock/%s (+https://github.com/knock-tf/terraform-provider-knock) Terraform/%s",
 		p.version, req.TerraformVersion)
 	client, err := knock.New(knock.Config{
-		BaseURL:          baseURL,
-		APIKey:           apiKey,
+		BaseURL:          baseURL.value,
+		APIKey:           apiKey.value,
 		Branch:           branch,
 		UserAgent:        userAgent,
-		HTTPClient:       &http.Client{Transport: &loggingTransport{next: knock.NewTransport(), apiKey: apiKey}},
+		HTTPClient:       &http.Client{Transport: &loggingTransport{next: knock.NewTransport(), apiKey: apiKey.value}},
 		MaxRetries:       int(config.MaxRetries.ValueInt64()),
 		WriteRate:        int(config.WriteRequestsPerSecond.ValueInt64()),
 		ReadRate:         int(config.ReadRequestsPerSecond.ValueInt64()),
 		WriteConcurrency: int(config.WriteConcurrency.ValueInt64()),
-		OnRetry:          logRetry(apiKey),
+		OnRetry:          logRetry(apiKey.value),
 		// The data source, knock_audience_member and the list resource have no timeouts block: each call
 		// they make to Knock gets the default read deadline of knock_audience_members, whose own calls
 		// carry the deadline of their timeouts block.
 		OperationTimeout: knockdiag.OperationDeadline,
 	})
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid Knock Base URL",
-			fmt.Sprintf("The base URL (from base_url or %s) cannot be used: %s.", knockdiag.EnvBaseURL, err))
+		baseURL.addError(&resp.Diagnostics, "Invalid Knock Base URL", fmt.Sprintf("The base URL from %s cannot be used: %s.", baseURL.source(), err))
 		return
 	}
-	tflog.Debug(ctx, "Configured Knock client", map[string]any{"base_url": baseURL, "branch": branch})
+	tflog.Debug(ctx, "Configured Knock client", map[string]any{"base_url": baseURL.value, "branch": branch})
 
 	prior := p.data.Load()
 	data := &providerdata.Data{Client: client, PlanReadMaxAge: readMaxAge, Claims: prior.Claims, Locks: prior.Locks,
@@ -286,12 +284,36 @@ func checkKnown(diags *diag.Diagnostics, value attr.Value, attribute, envVar str
 		fmt.Sprintf("The provider cannot create the Knock client because %s is not known until apply. %s", attribute, fix))
 }
 
-// valueOrEnv prefers the configuration over the environment variable.
-func valueOrEnv(value types.String, envVar string) string {
+// setting is a provider setting's value and where it came from: the attribute, else the environment
+// variable. A diagnostic about the value names its source, which a newcomer who never wrote the attribute
+// would not look for.
+type setting struct {
+	value, attribute, envVar string
+	fromEnv                  bool
+}
+
+// settingOf prefers the configuration over the environment variable.
+func settingOf(value types.String, attribute, envVar string) setting {
 	if value.IsNull() {
-		return os.Getenv(envVar)
+		return setting{value: os.Getenv(envVar), attribute: attribute, envVar: envVar, fromEnv: true}
 	}
-	return value.ValueString()
+	return setting{value: value.ValueString(), attribute: attribute, envVar: envVar}
+}
+
+func (s setting) source() string {
+	if s.fromEnv {
+		return fmt.Sprintf("the %s environment variable (%s is not set in the provider block)", s.envVar, s.attribute)
+	}
+	return s.attribute
+}
+
+// addError reports a problem of the value, on the attribute when the value came from it.
+func (s setting) addError(diags *diag.Diagnostics, summary, detail string) {
+	if s.fromEnv {
+		diags.AddError(summary, detail)
+		return
+	}
+	diags.AddAttributeError(path.Root(s.attribute), summary, detail)
 }
 
 func (p *knockProvider) Functions(_ context.Context) []func() function.Function {

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/provider"
 )
 
@@ -47,6 +48,23 @@ func TestAccProvider_apiKeyProblemsFoundAtConfigure(t *testing.T) {
 			{Config: config(" " + acctest.APIKey + " "), ExpectError: acctest.ErrorText("Invalid Knock API Key", "api_key has leading and trailing whitespace")},
 			{Config: config("pk_test_publishable"), ExpectError: acctest.ErrorText("Invalid Knock API Key", "api_key is a publishable key (pk_...)", "secret key (sk_...)")},
 		},
+	})
+	acctest.ExpectNoRequests(t, srv)
+}
+
+// TestAccProvider_apiKeyProblemNamesItsSource: a key from KNOCK_API_KEY is reported as the environment
+// variable's, not as api_key, which the configuration does not set.
+func TestAccProvider_apiKeyProblemNamesItsSource(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	t.Setenv(knockdiag.EnvAPIKey, acctest.APIKey+"\n")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: dataSourceWithProvider(fmt.Sprintf("  base_url = %q", srv.URL())),
+			ExpectError: acctest.ErrorText("Invalid Knock API Key",
+				"The key from the KNOCK_API_KEY environment variable (api_key is not set in the provider block) has a trailing newline"),
+		}},
 	})
 	acctest.ExpectNoRequests(t, srv)
 }
