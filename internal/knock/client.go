@@ -169,6 +169,9 @@ func New(cfg Config) (*Client, error) {
 	if problem := APIKeyProblem(cfg.APIKey); problem != "" {
 		return nil, fmt.Errorf("knock: the API key %s", problem)
 	}
+	if problem := BranchProblem(cfg.Branch); problem != "" {
+		return nil, fmt.Errorf("knock: the branch %q %s", cfg.Branch, problem)
+	}
 	base, err := parseBaseURL(cfg.BaseURL, cfg.APIKey)
 	if err != nil {
 		return nil, err
@@ -254,6 +257,19 @@ func APIKeyProblem(key string) string {
 	case strings.HasPrefix(key, "knock_st_"):
 		return "is a Management API service token (knock_st_...), which works only with control.knock.app; audience " +
 			"memberships need the secret key (sk_...) of the environment, under Developers > API keys in the Knock dashboard"
+	}
+	return ""
+}
+
+// BranchProblem says what is wrong with a branch that cannot be sent in the branch header, as the end of
+// a sentence, or "" when nothing is ("" itself is no branch). Sent, such a branch fails in Go's header
+// check as a network error, which is retried.
+func BranchProblem(branch string) string {
+	switch {
+	case strings.TrimSpace(branch) != branch:
+		return "has whitespace at the start or end, such as the trailing newline of a value read from a file; remove it (trimspace() in HCL)"
+	case strings.ContainsFunc(branch, unicode.IsControl):
+		return "has a control character, which cannot be sent in an HTTP header; copy the branch's slug again from the Knock dashboard"
 	}
 	return ""
 }

@@ -585,3 +585,19 @@ func TestNew_plainHTTPOnlyForLoopbackIPs(t *testing.T) {
 		}
 	}
 }
+
+// TestNew_refusesBranchKnockCannotUse: a branch with a newline failed in Go's header check as a network
+// error, retried four times; it is refused before any request.
+func TestNew_refusesBranchKnockCannotUse(t *testing.T) {
+	for branch, want := range map[string]string{
+		"feature\n": "has whitespace at the start or end",
+		" feature":  "has whitespace at the start or end",
+		"a\x00b":    "has a control character",
+	} {
+		_, err := knock.New(knock.Config{APIKey: testKey, Branch: branch})
+		wantError(t, err, "knock: the branch", want)
+	}
+	if _, err := knock.New(knock.Config{APIKey: testKey, Branch: "feature-1"}); err != nil {
+		t.Errorf("branch feature-1: %v", err)
+	}
+}

@@ -95,7 +95,8 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"branch": schema.StringAttribute{
 				MarkdownDescription: "Knock branch to act on, sent as the `" + knock.BranchHeader + "` header. " +
 					"Defaults to the `" + envBranch + "` environment variable; unset means the environment itself.",
-				Optional: true,
+				Optional:   true,
+				Validators: []validator.String{branchValidator{}},
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a request to Knock is retried after a connection error, "+
@@ -172,7 +173,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	apiKey := settingOf(config.APIKey, "api_key", knockdiag.EnvAPIKey)
 	baseURL := settingOf(config.BaseURL, "base_url", knockdiag.EnvBaseURL)
-	branch := settingOf(config.Branch, "branch", envBranch).value
+	branch := settingOf(config.Branch, "branch", envBranch)
 
 	if apiKey.value == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Knock API Key",
@@ -186,6 +187,11 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		apiKey.addError(&resp.Diagnostics, "Invalid Knock API Key", fmt.Sprintf("The key from %s %s.", apiKey.source(), problem))
 		return
 	}
+	// Validation checked a literal; a value from a variable or KNOCK_BRANCH is first known here.
+	if problem := branchProblem(branch); problem != "" {
+		branch.addError(&resp.Diagnostics, branchSummary, fmt.Sprintf("The branch from %s is %q, which %s.", branch.source(), branch.value, problem))
+		return
+	}
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, apiKey.value)
 	ctx = tflog.MaskMessageStrings(ctx, apiKey.value)
 
@@ -194,7 +200,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	client, err := knock.New(knock.Config{
 		BaseURL:          baseURL.value,
 		APIKey:           apiKey.value,
-		Branch:           branch,
+		Branch:           branch.value,
 		UserAgent:        userAgent,
 		HTTPClient:       &http.Client{Transport: &loggingTransport{next: knock.NewTransport(), apiKey: apiKey.value}},
 		MaxRetries:       int(config.MaxRetries.ValueInt64()),
@@ -211,7 +217,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		baseURL.addError(&resp.Diagnostics, "Invalid Knock Base URL", fmt.Sprintf("The base URL from %s cannot be used: %s.", baseURL.source(), err))
 		return
 	}
-	tflog.Debug(ctx, "Configured Knock client", map[string]any{"base_url": baseURL.value, "branch": branch})
+	tflog.Debug(ctx, "Configured Knock client", map[string]any{"base_url": baseURL.value, "branch": branch.value})
 
 	prior := p.data.Load()
 	data := &providerdata.Data{Client: client, PlanReadMaxAge: readMaxAge, Claims: prior.Claims, Locks: prior.Locks,
@@ -267,6 +273,37 @@ func (s durationSetting) ValidateString(_ context.Context, req validator.StringR
 	}
 	if _, problem := s.parse(req.ConfigValue.ValueString()); problem != "" {
 		resp.Diagnostics.AddAttributeError(req.Path, s.summary, problem)
+	}
+}
+
+const branchSummary = "Invalid Knock Branch"
+
+// branchProblem is knock.BranchProblem, and an empty branch attribute, which is no branch only by mistake
+// (an empty KNOCK_BRANCH is the variable unset).
+func branchProblem(s setting) string {
+	if s.value == "" && !s.fromEnv {
+		return "is empty; remove branch to act on the environment itself, or set it to the branch's slug"
+	}
+	return knock.BranchProblem(s.value)
+}
+
+// branchValidator reports a literal branch that cannot be sent, at terraform validate.
+type branchValidator struct{}
+
+var _ validator.String = branchValidator{}
+
+func (branchValidator) Description(context.Context) string {
+	return "a Knock branch slug: not empty, no whitespace at either end, no control characters"
+}
+
+func (v branchValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (branchValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if problem := branchProblem(setting{value: req.ConfigValue.ValueString(), attribute: "branch"}); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, branchSummary, fmt.Sprintf("branch is %q, which %s.", req.ConfigValue.ValueString(), problem))
 	}
 }
 

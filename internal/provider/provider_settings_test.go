@@ -69,6 +69,52 @@ func TestAccProvider_apiKeyProblemNamesItsSource(t *testing.T) {
 	acctest.ExpectNoRequests(t, srv)
 }
 
+// TestAccProvider_branchCheckedAtConfigure: a branch that cannot be sent as a header is refused before
+// any request, naming where it came from; it was four retries of "invalid header field value".
+func TestAccProvider_branchCheckedAtConfigure(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	t.Setenv("KNOCK_BRANCH", "feature\n")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q", srv.URL(), acctest.APIKey)),
+				ExpectError: acctest.ErrorText("Invalid Knock Branch",
+					`The branch from the KNOCK_BRANCH environment variable (branch is not set in the provider block) is "feature\n"`,
+					"whitespace at the start or end", "remove it"),
+			},
+			{
+				Config:      dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q\n  branch = \"feature\\n\"", srv.URL(), acctest.APIKey)),
+				ExpectError: acctest.ErrorText("Invalid Knock Branch", `branch is "feature\n"`, "whitespace at the start or end", "trimspace()"),
+			},
+		},
+	})
+	acctest.ExpectNoRequests(t, srv)
+}
+
+// TestProvider_branchCheckedAtValidate: terraform validate reports a literal branch that cannot be sent.
+func TestProvider_branchCheckedAtValidate(t *testing.T) {
+	server, schemas := protocolProvider(t)
+	providerType := schemas.Provider.ValueType().(tftypes.Object)
+	for value, want := range map[string]string{
+		"feature\n": `Invalid Knock Branch: branch is "feature\n", which has whitespace at the start or end`,
+		"a\x00b":    `Invalid Knock Branch: branch is "a\x00b", which has a control character`,
+		"":          `Invalid Knock Branch: branch is "", which is empty`,
+		"feature-1": "",
+	} {
+		resp, err := server.ValidateProviderConfig(context.Background(), &tfprotov6.ValidateProviderConfigRequest{
+			Config: objectValue(t, providerType, map[string]string{"branch": value}),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text := diagnosticsText(resp.Diagnostics); want == "" && text != "" || !strings.Contains(text, want) {
+			t.Errorf("branch = %q: diagnostics %q, want %q", value, text, want)
+		}
+	}
+}
+
 // TestAccProvider_unreachableBaseURL: a host that refuses connections fails after two quick retries,
 // with advice to check base_url.
 func TestAccProvider_unreachableBaseURL(t *testing.T) {
