@@ -26,8 +26,9 @@ import (
 //     which keeps the batches as large as Terraform's parallelism however slowly it starts each create;
 //   - successful writes update the shared listing, so that later reads see them.
 //
-// A shared request runs under the context of the caller that started it, which waits for it: Terraform
-// cancels a run's calls together.
+// A shared request (a listing, a batch) runs in a goroutine of its own under a context of its own (see
+// sharedCall), not under the context of the caller that started it: Terraform also ends calls one by one
+// (a failed dependency, a caller's deadline), and one caller leaving must not fail the others.
 
 // listingReuse is how long one listing answers reads. Terraform configures the provider, and so makes a
 // new Coalescer, for each walk (plan, apply), so a listing never outlives the walk that made it: a plan
@@ -117,21 +118,59 @@ func setLive(memberships map[knock.Membership]bool, m knock.Membership, live boo
 	}
 }
 
+// sharedCall is a request that several callers wait for. Its context keeps the first caller's values (the
+// logger) but none of its cancellation or deadline; it is cancelled when the last caller stops waiting, so
+// that the call lasts as long as its longest-waiting caller, and the client bounds it by its operation
+// timeout, as every call without a deadline.
+type sharedCall struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	waiters int // under the Coalescer's mu
+	done    chan struct{}
+}
+
+func newSharedCall(ctx context.Context) sharedCall {
+	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	return sharedCall{ctx: callCtx, cancel: cancel, done: make(chan struct{})}
+}
+
+// finish wakes the waiters; the call's results are set before.
+func (c *sharedCall) finish() {
+	close(c.done)
+	c.cancel()
+}
+
+// wait waits for the call, or for ctx; the caller counted itself in waiters under r.mu. The last waiter
+// to leave cancels the call: nobody would learn its result.
+func (r *Coalescer) wait(ctx context.Context, call *sharedCall) error {
+	select {
+	case <-call.done:
+		return nil
+	case <-ctx.Done():
+		r.mu.Lock()
+		if call.waiters--; call.waiters == 0 {
+			call.cancel()
+		}
+		r.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
 type listing struct {
+	sharedCall
 	started         time.Time
 	writesMeanwhile map[knock.Membership]bool
-	done            chan struct{}
 	live            map[knock.Membership]bool // set before done closes, with err
 	err             error
 }
 
 type writeBatch struct {
+	sharedCall
 	members    []knock.Membership
 	opened     time.Time
 	lastJoined time.Time
 	// changed wakes the batch's sender when a member joins or an announced add is withdrawn.
 	changed chan struct{}
-	done    chan struct{}
 	applied map[knock.Membership]bool // set before done closes, with err
 	err     error
 }
@@ -157,17 +196,14 @@ func (r *Coalescer) Holds(ctx context.Context, audienceKey string, m knock.Membe
 	}
 	current := view.listing
 	if current == nil {
-		current = &listing{started: r.now(), writesMeanwhile: map[knock.Membership]bool{}, done: make(chan struct{})}
+		current = &listing{sharedCall: newSharedCall(ctx), started: r.now(), writesMeanwhile: map[knock.Membership]bool{}}
 		view.listing = current
-		r.mu.Unlock()
-		r.list(ctx, audienceKey, view, current)
-	} else {
-		r.mu.Unlock()
-		select {
-		case <-current.done:
-		case <-ctx.Done():
-			return false, ctx.Err()
-		}
+		go r.list(audienceKey, view, current)
+	}
+	current.waiters++
+	r.mu.Unlock()
+	if err := r.wait(ctx, &current.sharedCall); err != nil {
+		return false, err
 	}
 	if current.err != nil {
 		return false, current.err
@@ -177,7 +213,8 @@ func (r *Coalescer) Holds(ctx context.Context, audienceKey string, m knock.Membe
 	return current.live[m], nil
 }
 
-func (r *Coalescer) list(ctx context.Context, audienceKey string, view *audienceView, l *listing) {
+func (r *Coalescer) list(audienceKey string, view *audienceView, l *listing) {
+	ctx := l.ctx
 	memberships, err := r.client.ListMemberships(ctx, audienceKey)
 	r.mu.Lock()
 	view.listing = nil
@@ -196,7 +233,7 @@ func (r *Coalescer) list(ctx context.Context, audienceKey string, view *audience
 		view.live, view.missing, view.listedAt = l.live, nil, l.started
 	}
 	r.mu.Unlock()
-	close(l.done)
+	l.finish()
 	fields := map[string]any{"audience_key": audienceKey, "memberships": len(memberships)}
 	if err != nil {
 		fields["error"] = err.Error()
@@ -241,12 +278,13 @@ func (r *Coalescer) write(ctx context.Context, audienceKey string, m knock.Membe
 	r.mu.Lock()
 	view := r.view(audienceKey)
 	batch := view.collecting[adding]
-	opening := batch == nil
-	if opening {
-		batch = &writeBatch{opened: time.Now(), changed: make(chan struct{}, 1), done: make(chan struct{})}
+	if batch == nil {
+		batch = &writeBatch{sharedCall: newSharedCall(ctx), opened: time.Now(), changed: make(chan struct{}, 1)}
 		view.collecting[adding] = batch
+		go r.sendWhenComplete(audienceKey, view, adding, batch, send)
 	}
 	batch.members = append(batch.members, m)
+	batch.waiters++
 	batch.lastJoined = time.Now()
 	if adding {
 		delete(view.expected, m)
@@ -254,13 +292,8 @@ func (r *Coalescer) write(ctx context.Context, audienceKey string, m knock.Membe
 	batch.wake()
 	r.mu.Unlock()
 
-	if opening {
-		r.sendWhenComplete(ctx, audienceKey, view, adding, batch, send)
-	}
-	select {
-	case <-batch.done:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := r.wait(ctx, &batch.sharedCall); err != nil {
+		return err
 	}
 	if batch.applied[m] {
 		return nil
@@ -268,7 +301,8 @@ func (r *Coalescer) write(ctx context.Context, audienceKey string, m knock.Membe
 	return batch.err
 }
 
-func (r *Coalescer) sendWhenComplete(ctx context.Context, audienceKey string, view *audienceView, adding bool, batch *writeBatch, send sendFunc) {
+func (r *Coalescer) sendWhenComplete(audienceKey string, view *audienceView, adding bool, batch *writeBatch, send sendFunc) {
+	ctx := batch.ctx
 	members, err := r.collect(ctx, view, adding, batch)
 	var applied []knock.Membership
 	if err == nil {
@@ -285,7 +319,7 @@ func (r *Coalescer) sendWhenComplete(ctx context.Context, audienceKey string, vi
 	}
 	batch.err = err
 	r.mu.Unlock()
-	close(batch.done)
+	batch.finish()
 }
 
 func (b *writeBatch) wake() {

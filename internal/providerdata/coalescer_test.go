@@ -2,6 +2,7 @@ package providerdata
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -275,4 +276,54 @@ func TestCoalescer_laterWavesWaitToReachTheLargestBatch(t *testing.T) {
 		}
 	}
 	expectCounts(t, srv, 2, 0, 0)
+}
+
+// TestCoalescer_oneWaiterLeavingFailsNoOther: the caller that started a shared listing or batch may stop
+// waiting (its context cancelled: a timeout, a failed dependency); the others still get the result, since
+// the shared request does not run under its context.
+func TestCoalescer_oneWaiterLeavingFailsNoOther(t *testing.T) {
+	srv, coalescer := newCoalescerTest(t, 0)
+	coalescer.writeQuiet = 50 * time.Millisecond
+	srv.AddMemberships("aud", localknock.Membership{UserID: "bystander"})
+	// Both the listing and the add answer late, so that the first caller leaves while each is in flight.
+	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: 300 * time.Millisecond})
+	srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{Delay: 300 * time.Millisecond})
+
+	both := func(first func(context.Context) error, second func() error) (firstErr, secondErr error) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- first(ctx) }()
+		time.Sleep(20 * time.Millisecond) // the first caller starts the shared request
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			cancel()
+		}()
+		secondErr = second()
+		return <-done, secondErr
+	}
+
+	firstErr, secondErr := both(
+		func(ctx context.Context) error { _, err := coalescer.Holds(ctx, "aud", user(1)); return err },
+		func() error {
+			live, err := coalescer.Holds(context.Background(), "aud", knock.Membership{UserID: "bystander"})
+			if err == nil && !live {
+				err = fmt.Errorf("the bystander is not live")
+			}
+			return err
+		})
+	if !errors.Is(firstErr, context.Canceled) || secondErr != nil {
+		t.Fatalf("listing: the first reader got %v (want context.Canceled), the second %v (want nil)", firstErr, secondErr)
+	}
+
+	firstErr, secondErr = both(
+		func(ctx context.Context) error { return coalescer.Add(ctx, "aud", user(1)) },
+		func() error { return coalescer.Add(context.Background(), "aud", user(2)) })
+	if !errors.Is(firstErr, context.Canceled) || secondErr != nil {
+		t.Fatalf("batch: the first writer got %v (want context.Canceled), the second %v (want nil)", firstErr, secondErr)
+	}
+	expectCounts(t, srv, 1, 0, 1)
+	if len(srv.Memberships("aud")) != 3 {
+		t.Errorf("audience holds %v, want the bystander and both users (one batch)", srv.Memberships("aud"))
+	}
 }
