@@ -794,7 +794,9 @@ func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, q
 	return applied, firstErr
 }
 
-func (c *Client) writeBatch(ctx context.Context, method, target string, batch []Membership) error {
+// writeBatch runs in a write worker, so it recovers its own panics.
+func (c *Client) writeBatch(ctx context.Context, method, target string, batch []Membership) (err error) {
+	defer RecoverAsError(&err)
 	body, err := encodeMembers(batch)
 	if err != nil {
 		return fmt.Errorf("knock: encoding members: %w", err)

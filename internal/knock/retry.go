@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 )
@@ -38,6 +39,26 @@ func (e *ConnectionError) Unwrap() error { return e.Err }
 func IsUnreachable(err error) bool {
 	var connErr *ConnectionError
 	return errors.As(err, &connErr) && connErr.couldNotConnect
+}
+
+// PanicError is a panic recovered in a goroutine that the client or the provider started (a write
+// worker, a shared call), which no RPC's recovery covers: unrecovered, it would end the plugin and every
+// operation of the run with it.
+type PanicError struct {
+	Value any
+	Stack string
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("the provider failed unexpectedly (panic: %v). This is a bug in the provider; please report it "+
+		"with this message and the stack below.\n\n%s", e.Value, e.Stack)
+}
+
+// RecoverAsError, deferred in a function of such a goroutine, turns its panic into *errp.
+func RecoverAsError(errp *error) {
+	if r := recover(); r != nil {
+		*errp = &PanicError{Value: r, Stack: string(debug.Stack())}
+	}
 }
 
 // IsSchemeMismatch reports whether err comes from a base URL whose scheme the server does not speak:

@@ -215,7 +215,9 @@ func (r *Coalescer) Holds(ctx context.Context, audienceKey string, m knock.Membe
 
 func (r *Coalescer) list(audienceKey string, view *audienceView, l *listing) {
 	ctx := l.ctx
-	memberships, err := r.client.ListMemberships(ctx, audienceKey)
+	memberships, err := recovering(ctx, audienceKey, nil, func(ctx context.Context, audienceKey string, _ []knock.Membership) ([]knock.Membership, error) {
+		return r.client.ListMemberships(ctx, audienceKey)
+	})
 	r.mu.Lock()
 	view.listing = nil
 	l.err = err
@@ -306,7 +308,7 @@ func (r *Coalescer) sendWhenComplete(audienceKey string, view *audienceView, add
 	members, err := r.collect(ctx, view, adding, batch)
 	var applied []knock.Membership
 	if err == nil {
-		applied, err = send(ctx, audienceKey, members)
+		applied, err = recovering(ctx, audienceKey, members, send)
 		tflog.Debug(ctx, "Sent batched knock_audience_member writes", map[string]any{
 			"audience_key": audienceKey, "adding": adding, "members": len(members), "applied": len(applied),
 		})
@@ -320,6 +322,13 @@ func (r *Coalescer) sendWhenComplete(audienceKey string, view *audienceView, add
 	batch.err = err
 	r.mu.Unlock()
 	batch.finish()
+}
+
+// recovering calls the client from a goroutine of the Coalescer's, which no RPC's recovery covers: a panic
+// becomes the call's error, which every waiter gets.
+func recovering(ctx context.Context, audienceKey string, members []knock.Membership, call sendFunc) (result []knock.Membership, err error) {
+	defer knock.RecoverAsError(&err)
+	return call(ctx, audienceKey, members)
 }
 
 func (b *writeBatch) wake() {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -327,3 +329,28 @@ func TestCoalescer_oneWaiterLeavingFailsNoOther(t *testing.T) {
 		t.Errorf("audience holds %v, want the bystander and both users (one batch)", srv.Memberships("aud"))
 	}
 }
+
+// TestCoalescer_panicInASharedCallIsAnError: a shared listing or batch runs in a goroutine of the
+// Coalescer's, outside the recovery of the provider's RPCs: a panic there must reach its waiters as an
+// error, not end the plugin.
+func TestCoalescer_panicInASharedCallIsAnError(t *testing.T) {
+	panicking := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { panic("boom") })}
+	client, err := knock.New(knock.Config{BaseURL: "https://api.knock.app", APIKey: testAPIKey, HTTPClient: panicking})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coalescer := NewCoalescer(client)
+	coalescer.writeQuiet = time.Millisecond
+	var panicErr *knock.PanicError
+	if _, err := coalescer.Holds(context.Background(), "aud", user(1)); !errors.As(err, &panicErr) || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("listing: got %v, want the panic as a *knock.PanicError", err)
+	}
+	send := func(context.Context, string, []knock.Membership) ([]knock.Membership, error) { panic("boom") }
+	if err := coalescer.write(context.Background(), "aud", user(1), true, send); !errors.As(err, &panicErr) || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("batch: got %v, want the panic as a *knock.PanicError", err)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
