@@ -59,9 +59,7 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 	defer cancel()
 	newState, diags := r.execute(ctx, client, prior, planned, private, creating)
 	resp.Diagnostics = diags
-	// After a failed update the state is not known to match the audience (no read time), but the
-	// resource keeps its owner, so that its next plans are not taken for another resource's.
-	resp.Private = membersPrivate{Owner: private.Owner}.encode()
+	resp.Private = private.afterFailedApply().encode()
 	// A create that fails records nothing: Terraform would mark a recorded object tainted and replace
 	// it, and the replacement's delete would remove members the audience held before this apply. The
 	// next apply's create compares with the live audience, so it sends only what is still missing.

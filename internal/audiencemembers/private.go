@@ -122,6 +122,17 @@ func targetOf(client *knock.Client) *knock.Target {
 	return &target
 }
 
+// afterFailedApply is the private state an apply that failed leaves: the state is not known to match
+// the audience (no read time, no change set), but the resource keeps its owner, so that its next plans
+// are not taken for another resource's.
+func (p membersPrivate) afterFailedApply() membersPrivate { return membersPrivate{Owner: p.Owner} }
+
+// PrivateAfterFailedApply is what an apply that failed leaves of its planned private state, for an apply
+// that panicked.
+func PrivateAfterFailedApply(planned []byte) []byte {
+	return parseMembersPrivate(planned).afterFailedApply().encode()
+}
+
 // age is how old the read behind the private state is, and whether there was one.
 func (p membersPrivate) age(now time.Time) (time.Duration, bool) {
 	return now.Sub(p.ReadAt), !p.ReadAt.IsZero()

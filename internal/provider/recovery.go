@@ -106,12 +106,19 @@ func (s *recoveringServer) PlanResourceChange(ctx context.Context, req *tfprotov
 }
 
 // ApplyResourceChange answers with the prior state: what the panicking apply did is unknown, and the
-// next plan's refresh finds it out, whereas a null state would make Terraform forget the object.
+// next plan's refresh finds it out, whereas a null state would make Terraform forget the object. The
+// private state is a failed apply's, as the resource would leave it: the planned one holds the plan's
+// read time, which would let the next apply trust a state that the panicking apply may have made wrong.
 func (s *recoveringServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	return guard(ctx, "ApplyResourceChange", s.next.ApplyResourceChange, req, func(d []*tfprotov6.Diagnostic) *tfprotov6.ApplyResourceChangeResponse {
 		resp := &tfprotov6.ApplyResourceChangeResponse{Diagnostics: d}
 		if req != nil {
 			resp.NewState, resp.Private = req.PriorState, req.PlannedPrivate
+			if failed, ok := s.next.(interface {
+				privateAfterFailedApply(*tfprotov6.ApplyResourceChangeRequest) []byte
+			}); ok {
+				resp.Private = failed.privateAfterFailedApply(req)
+			}
 		}
 		return resp
 	})

@@ -2,11 +2,15 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/audiencemembers"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 // panickingServer panics in every call: its embedded servers are nil.
@@ -95,5 +99,27 @@ func TestProtocol6Server_recoversFromAPanic(t *testing.T) {
 	resp, err := NewProtocol6Server("test")().ReadResource(context.Background(), nil)
 	if err != nil || !strings.Contains(responseText(t, resp), "Provider Panic in ReadResource") {
 		t.Fatalf("ReadResource(nil) = %v, %v", resp, err)
+	}
+}
+
+// TestRecoveringServer_panicInApplyLeavesThePrivateStateOfAFailure: an apply of knock_audience_members
+// that fails clears the plan's read time (what the audience holds is no longer known) and keeps the owner;
+// a panic in the apply must leave the same, not the planned private state, whose read time would let the
+// next apply trust a state the panicking one may have made wrong.
+func TestRecoveringServer_panicInApplyLeavesThePrivateStateOfAFailure(t *testing.T) {
+	next := &server{ProviderServer: panickingServer{}, audienceMembers: audiencemembers.NewResource(func() *providerdata.Data { panic("boom") })}
+	planned := []byte(`{"read_at":"2026-12-03T08:00:00Z","owner":"owner-1","change":{"add":[["u1",""]]}}`)
+	resp, err := (&recoveringServer{next: next}).ApplyResourceChange(context.Background(), &tfprotov6.ApplyResourceChangeRequest{
+		TypeName: audiencemembers.TypeName, PlannedPrivate: planned,
+	})
+	if err != nil || !strings.Contains(responseText(t, resp), "Provider Panic in ApplyResourceChange") {
+		t.Fatalf("ApplyResourceChange = %v, %v; want the panic as a diagnostic", resp, err)
+	}
+	var private map[string]any
+	if err := json.Unmarshal(resp.Private, &private); err != nil {
+		t.Fatalf("private state %q: %v", resp.Private, err)
+	}
+	if private["owner"] != "owner-1" || private["read_at"] != "0001-01-01T00:00:00Z" || private["change"] != nil {
+		t.Errorf("private state after the panic = %s, want the owner only (no read time, no change)", resp.Private)
 	}
 }

@@ -149,6 +149,15 @@ func (s *server) GenerateResourceConfig(ctx context.Context, req *tfprotov6.Gene
 	return s.ProviderServer.GenerateResourceConfig(ctx, req)
 }
 
+// privateAfterFailedApply is the private state that a failed apply of the request's resource leaves, for
+// recovery.go: knock_audience_members keeps only its owner; the framework keeps the planned private state.
+func (s *server) privateAfterFailedApply(req *tfprotov6.ApplyResourceChangeRequest) []byte {
+	if req.TypeName == audiencemembers.TypeName {
+		return audiencemembers.PrivateAfterFailedApply(req.PlannedPrivate)
+	}
+	return req.PlannedPrivate
+}
+
 // CallFunction gives a null argument that arrives with no data (OpenTofu 1.12 sends null that way) the
 // msgpack encoding of null, which terraform-plugin-framework decodes; without data it fails the call with
 // "DynamicValue had no JSON or msgpack data set".
