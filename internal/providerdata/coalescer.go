@@ -195,7 +195,8 @@ func (r *Coalescer) Holds(ctx context.Context, audienceKey string, m knock.Membe
 		return view.live[m], view.missing
 	}
 	current := view.listing
-	if current == nil {
+	// One whose callers all left is cancelled: a newcomer would get its "context canceled".
+	if current == nil || current.ctx.Err() != nil {
 		current = &listing{sharedCall: newSharedCall(ctx), started: r.now(), writesMeanwhile: map[knock.Membership]bool{}}
 		view.listing = current
 		go r.list(audienceKey, view, current)
@@ -219,7 +220,9 @@ func (r *Coalescer) list(audienceKey string, view *audienceView, l *listing) {
 		return r.client.ListMemberships(ctx, audienceKey)
 	})
 	r.mu.Lock()
-	view.listing = nil
+	if view.listing == l {
+		view.listing = nil
+	}
 	l.err = err
 	if knock.IsNotFound(err) {
 		view.live, view.missing, view.listedAt = nil, err, l.started
@@ -280,7 +283,8 @@ func (r *Coalescer) write(ctx context.Context, audienceKey string, m knock.Membe
 	r.mu.Lock()
 	view := r.view(audienceKey)
 	batch := view.collecting[adding]
-	if batch == nil {
+	// As for listings: a batch whose writers all left is cancelled, even before its sender notices.
+	if batch == nil || batch.ctx.Err() != nil {
 		batch = &writeBatch{sharedCall: newSharedCall(ctx), opened: time.Now(), changed: make(chan struct{}, 1)}
 		view.collecting[adding] = batch
 		go r.sendWhenComplete(audienceKey, view, adding, batch, send)
@@ -363,7 +367,9 @@ func (r *Coalescer) collect(ctx context.Context, view *audienceView, adding bool
 			wait = min(wait, quiet-now.Sub(lastActivity))
 		}
 		if wait <= 0 || ctx.Err() != nil {
-			delete(view.collecting, adding)
+			if view.collecting[adding] == batch {
+				delete(view.collecting, adding)
+			}
 			view.largest[adding] = max(view.largest[adding], len(batch.members))
 			r.mu.Unlock()
 			return batch.members, ctx.Err()
