@@ -484,7 +484,8 @@ func TestIsNotFound_onlyKnocksOwnAnswer(t *testing.T) {
 }
 
 // TestClient_schemeMismatchIsNotRetried: https:// to a plain-http port (or http:// to a TLS port) fails
-// the same way on every attempt; it is reported at once, saying which scheme the server speaks.
+// the same way on every attempt; it is reported at once, saying which scheme the server speaks. So does a
+// certificate that does not verify.
 func TestClient_schemeMismatchIsNotRetried(t *testing.T) {
 	plain, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {})
 	plain.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -497,6 +498,7 @@ func TestClient_schemeMismatchIsNotRetried(t *testing.T) {
 	}{
 		"https to plain http": {"https://" + plain.Listener.Addr().String(), "the base URL uses https:// but the server speaks plain http"},
 		"http to https":       {"http://" + tlsServer.Listener.Addr().String(), "the base URL uses http:// but the server speaks https"},
+		"unknown certificate": {tlsServer.URL, "the server's TLS certificate does not verify"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -505,8 +507,8 @@ func TestClient_schemeMismatchIsNotRetried(t *testing.T) {
 				OnRetry: func(context.Context, knock.Retry) { retries.Add(1) }})
 			_, err := client.ListMemberships(context.Background(), "aud")
 			wantError(t, err, tc.want)
-			if !knock.IsSchemeMismatch(err) {
-				t.Errorf("IsSchemeMismatch(%v) = false", err)
+			if mismatch := !strings.HasPrefix(name, "unknown"); knock.IsSchemeMismatch(err) != mismatch {
+				t.Errorf("IsSchemeMismatch(%v) = %v, want %v", err, !mismatch, mismatch)
 			}
 			if n := retries.Load(); n != 0 {
 				t.Errorf("%d retries of a scheme mismatch, want none: %v", n, err)
