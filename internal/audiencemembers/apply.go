@@ -83,21 +83,12 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 	return resp, nil
 }
 
-// checkTarget refuses an apply configured for another target than its plan read: a saved plan applied with
-// another environment's key, another branch or another base_url would write where it never looked.
+// checkTarget refuses an apply configured for another target than its plan read.
 func checkTarget(planned *knock.Target, now knock.Target) []*tfprotov6.Diagnostic {
-	if planned == nil {
-		return nil
+	if detail := knockdiag.TargetProblem(planned, now); detail != "" {
+		return knockdiag.Error(knockdiag.TargetProblemSummary, detail, nil)
 	}
-	diffs := planned.Differences(now)
-	if len(diffs) == 0 {
-		return nil
-	}
-	return knockdiag.Error("Plan Made For Another Knock Target",
-		fmt.Sprintf("This plan read Knock at %s, but this apply is configured with %s. Nothing was sent to Knock.\n\n"+
-			"Apply a plan where it was made: run terraform plan again with the provider configured as it is now "+
-			"(api_key or KNOCK_API_KEY, branch or KNOCK_BRANCH, base_url), or apply this plan with the configuration it was made with.",
-			planned, strings.Join(diffs, ", ")), nil)
+	return nil
 }
 
 // execute sends the planned change. The returned state is the planned one when every write succeeded,

@@ -58,8 +58,36 @@ type audienceMemberResource struct {
 	claims    *providerdata.Claims
 }
 
-// privateOwner is the private state key of the resource's owner id (see claims).
-const privateOwner = "owner"
+// The private state keys of knock_audience_member.
+const (
+	// privateOwner is the resource's owner id (see claims).
+	privateOwner = "owner"
+	// privateTarget is where the last read or write was made (knock.Target): a destroy refuses to run
+	// anywhere else, as a saved plan applied with another environment's key would.
+	privateTarget = "target"
+	// privateSuccessor is the id of the membership a create's plan declares. Terraform hands it to the
+	// destroy of the object that create replaces, which then leaves the membership the replacement keeps.
+	privateSuccessor = "successor"
+)
+
+// privateString reads a JSON string kept under key ("" when there is none).
+func privateString(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}, key string) string {
+	var out string
+	if raw, diags := private.GetKey(ctx, key); !diags.HasError() && raw != nil {
+		_ = json.Unmarshal(raw, &out)
+	}
+	return out
+}
+
+// setTarget records in private where this resource's client acts.
+func (r *audienceMemberResource) setTarget(ctx context.Context, private interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+}) diag.Diagnostics {
+	raw, _ := json.Marshal(r.client.Target())
+	return private.SetKey(ctx, privateTarget, raw)
+}
 
 type audienceMemberResourceModel struct {
 	ID          types.String `tfsdk:"id"`
@@ -157,10 +185,7 @@ func (r *audienceMemberResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if r.claims == nil {
 		return
 	}
-	var owner string
-	if raw, diags := req.Private.GetKey(ctx, privateOwner); !diags.HasError() && raw != nil {
-		_ = json.Unmarshal(raw, &owner)
-	}
+	owner := privateString(ctx, req.Private, privateOwner)
 	var model audienceMemberResourceModel
 	removes := req.Plan.Raw.IsNull()
 	if removes {
@@ -180,6 +205,8 @@ func (r *audienceMemberResource) ModifyPlan(ctx context.Context, req resource.Mo
 		}
 	}
 	if req.State.Raw.IsNull() && !removes && !resp.Diagnostics.HasError() && r.coalescer != nil {
+		successor, _ := json.Marshal(audienceMemberID(audienceKey, model.membership()))
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSuccessor, successor)...)
 		r.planCreate(ctx, audienceKey, model.membership(), &resp.Diagnostics)
 	}
 }
@@ -265,6 +292,8 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 	}
 	ownerJSON, _ := json.Marshal(owner)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSuccessor, nil)...)
+	resp.Diagnostics.Append(r.setTarget(ctx, resp.Private)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 }
@@ -298,6 +327,7 @@ func (r *audienceMemberResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	state.ID = types.StringValue(audienceMemberID(audienceKey, m))
+	resp.Diagnostics.Append(r.setTarget(ctx, resp.Private)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -312,17 +342,29 @@ func (r *audienceMemberResource) Delete(ctx context.Context, req resource.Delete
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	audienceKey := state.AudienceKey.ValueString()
-	err := r.coalescer.Remove(ctx, audienceKey, state.membership())
-	if err != nil && !knock.IsNotFound(err) {
-		resp.Diagnostics.AddError("Unable to Remove Audience Member", knockdiag.APIErrorDetail("removing members from", audienceKey, 1, err))
+	var planned *knock.Target
+	if raw, diags := req.Private.GetKey(ctx, privateTarget); !diags.HasError() && raw != nil && json.Unmarshal(raw, &planned) != nil {
+		planned = nil
+	}
+	if detail := knockdiag.TargetProblem(planned, r.client.Target()); detail != "" {
+		resp.Diagnostics.AddError(knockdiag.TargetProblemSummary, detail)
 		return
 	}
-	if raw, diags := req.Private.GetKey(ctx, privateOwner); r.claims != nil && !diags.HasError() && raw != nil {
-		var owner string
-		if json.Unmarshal(raw, &owner) == nil {
-			r.claims.Release(audienceKey, owner)
+	audienceKey, m := state.AudienceKey.ValueString(), state.membership()
+	owner := privateString(ctx, req.Private, privateOwner)
+	// A replacement keeps the membership when the new object declares it too: the successor's plan says so
+	// (destroy before create), or its create, applied first in this process, claims it (create before destroy).
+	kept := privateString(ctx, req.Private, privateSuccessor) == audienceMemberID(audienceKey, m) ||
+		r.claims != nil && len(r.claims.NotDeclaredByOthers(audienceKey, owner, []knock.Membership{m})) == 0
+	if !kept {
+		err := r.coalescer.Remove(ctx, audienceKey, m)
+		if err != nil && !knock.IsNotFound(err) {
+			resp.Diagnostics.AddError("Unable to Remove Audience Member", knockdiag.APIErrorDetail("removing members from", audienceKey, 1, err))
+			return
 		}
+	}
+	if r.claims != nil && owner != "" {
+		r.claims.Release(audienceKey, owner)
 	}
 }
 
