@@ -35,15 +35,23 @@ func TestAccAudienceMembersResource_foreignNotFoundChangesNothing(t *testing.T) 
 	acctest.ExpectNoOutput(t, out, "Create it as a static audience")
 	acctest.ExpectOutput(t, tf.MustRun("show"), `resource "knock_audience_members" "test"`, `"u1" = null`)
 
+	// Without a refresh, the destroy would rest on a read made at the other base_url: refused.
 	out, code = tf.Run("destroy", "-auto-approve", "-refresh=false")
 	if code == 0 {
 		t.Errorf("the destroy against a route that is not Knock's passed:\n%s", out)
 	}
-	acctest.ExpectOutput(t, out, "Unable to Remove Audience Members", "Check base_url")
+	acctest.ExpectOutput(t, out, "Plan Made For Another Knock Target", "Nothing was sent")
 	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("u1", ""), acctest.Member("u2", ""))
 
 	// A proxy's HTML 404 page at the right URL is not Knock's answer either.
 	tf.Write("main.tf", config)
+	srv.InjectFaults(localknock.EndpointRemove, localknock.Fault{Status: 404, Body: "<html><body>404 Not Found</body></html>"})
+	out, code = tf.Run("destroy", "-auto-approve", "-refresh=false")
+	if code == 0 {
+		t.Errorf("the destroy answered by an HTML 404 page passed:\n%s", out)
+	}
+	acctest.ExpectOutput(t, out, "Unable to Remove Audience Members", "Check base_url")
+	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("u1", ""), acctest.Member("u2", ""))
 	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 404, Body: "<html><body>404 Not Found</body></html>"})
 	out, code = tf.Run("apply", "-refresh-only", "-auto-approve")
 	if code == 0 {

@@ -22,8 +22,9 @@ func TargetProblem(planned *knock.Target, now knock.Target) string {
 	if len(diffs) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("This plan read Knock at %s, but this apply is configured with %s. Nothing was sent to Knock.\n\n"+
-		"Apply a plan where it was made: run terraform plan again with the provider configured as it is now "+
+	return fmt.Sprintf("This plan rests on a read of Knock at %s (its refresh, or the last apply when it did not refresh), "+
+		"but this apply is configured with %s. Nothing was sent to Knock.\n\n"+
+		"Apply a plan where it was made: run terraform plan again, with a refresh, with the provider configured as it is now "+
 		"(api_key or %s, branch or KNOCK_BRANCH, base_url), or apply this plan with the configuration it was made with.",
 		planned, strings.Join(diffs, ", "), EnvAPIKey)
 }
