@@ -18,7 +18,7 @@ variable "knock_base_url" {
   default     = "http://127.0.0.1:8080"
 
   validation {
-    condition     = can(regex("^http://(127\\.0\\.0\\.1|localhost)(:[0-9]+)?$", var.knock_base_url))
+    condition     = can(regex("^http://127\\.0\\.0\\.1(:[0-9]+)?$", var.knock_base_url))
     error_message = "The integration tests run only against the local Knock API on this machine, such as http://127.0.0.1:8080."
   }
 }
