@@ -10,11 +10,13 @@ import (
 // Every replacement path keeps the plan contract: a replacement within one audience is one net change, so
 // nothing its new object declares again is removed and added back (an add can trigger Knock workflows).
 
-func expectWrites(t *testing.T, srv *localknock.Server, add, remove int) {
+// expectRemovesOnly checks that the apply sent remove remove requests and no add: a replacement adds
+// nothing back.
+func expectRemovesOnly(t *testing.T, srv *localknock.Server, remove int) {
 	t.Helper()
 	got := srv.Requests()
-	if got[localknock.EndpointAdd] != add || got[localknock.EndpointRemove] != remove {
-		t.Errorf("%d add and %d remove requests, want %d and %d", got[localknock.EndpointAdd], got[localknock.EndpointRemove], add, remove)
+	if got[localknock.EndpointAdd] != 0 || got[localknock.EndpointRemove] != remove {
+		t.Errorf("%d add and %d remove requests, want none and %d", got[localknock.EndpointAdd], got[localknock.EndpointRemove], remove)
 	}
 }
 
@@ -37,7 +39,7 @@ func TestAccAudienceMembersResource_replaceIsOneNetChange(t *testing.T) {
 			tf.MustRun("plan", "-out=tfplan", "-replace=knock_audience_members.test")
 			srv.ResetRequests()
 			tf.MustRun("apply", "tfplan")
-			expectWrites(t, srv, 0, 0)
+			expectRemovesOnly(t, srv, 0)
 			out := tf.MustRun("plan", "-detailed-exitcode")
 			acctest.ExpectOutput(t, out, "No changes")
 		})
@@ -51,7 +53,7 @@ func TestAccAudienceMembersResource_createBeforeDestroyTaint(t *testing.T) {
 	tf := replaceWorkspace(t, srv, "lifecycle {\n    create_before_destroy = true\n  }")
 	tf.MustRun("taint", "knock_audience_members.test")
 	tf.MustRun("apply", "-auto-approve")
-	expectWrites(t, srv, 0, 0)
+	expectRemovesOnly(t, srv, 0)
 	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("b", ""))
 	out := tf.MustRun("plan", "-detailed-exitcode")
 	acctest.ExpectOutput(t, out, "No changes")
@@ -63,7 +65,7 @@ func TestAccAudienceMembersResource_taintUnderMaxRemovalsZero(t *testing.T) {
 	tf := replaceWorkspace(t, srv, "max_removals = 0")
 	tf.MustRun("taint", "knock_audience_members.test")
 	tf.MustRun("apply", "-auto-approve")
-	expectWrites(t, srv, 0, 0)
+	expectRemovesOnly(t, srv, 0)
 	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("b", ""))
 }
 
@@ -74,7 +76,7 @@ func TestAccAudienceMembersResource_replaceWithRaisedLimit(t *testing.T) {
 	tf.Write("main.tf", acctest.ProviderConfig(srv)+acctest.MembersResource("test", "aud", `{ "a" = null }`, "max_removals = 1"))
 	out := tf.MustRun("apply", "-auto-approve", "-replace=knock_audience_members.test")
 	acctest.ExpectNoOutput(t, out, "Too Many Audience Members To Remove")
-	expectWrites(t, srv, 0, 1)
+	expectRemovesOnly(t, srv, 1)
 	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""))
 }
 
@@ -92,7 +94,7 @@ func TestAccAudienceMembersResource_replaceTriggeredBy(t *testing.T) {
 	srv.ResetRequests()
 	tf.Write("main.tf", acctest.ProviderConfig(srv)+trigger("2")+body)
 	tf.MustRun("apply", "-auto-approve")
-	expectWrites(t, srv, 0, 0)
+	expectRemovesOnly(t, srv, 0)
 	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("b", ""))
 }
 
@@ -123,7 +125,7 @@ func TestAccAudienceMembersResource_createBeforeDestroyRaisedLimit(t *testing.T)
 	tf := replaceWorkspace(t, srv, cbd+"max_removals = 0")
 	tf.Write("main.tf", acctest.ProviderConfig(srv)+acctest.MembersResource("test", "aud", `{ "a" = null }`, cbd+"max_removals = 1"))
 	tf.MustRun("apply", "-auto-approve", "-replace=knock_audience_members.test")
-	expectWrites(t, srv, 0, 1)
+	expectRemovesOnly(t, srv, 1)
 	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""))
 	out := tf.MustRun("plan", "-detailed-exitcode")
 	acctest.ExpectOutput(t, out, "No changes")
