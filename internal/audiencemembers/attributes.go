@@ -90,7 +90,7 @@ var attributes = []attribute{
 			"replaces the resource: the old audience loses the declared members and the new one gets them.",
 	},
 	{
-		// Validated with the other members (validateMembers) and carried as msgpack (value.go).
+		// Validated with the other members (validateMembers) and carried as msgpack (members_codec.go).
 		name: attrMembers, typ: membersMapType, role: required,
 		description: "The audience's members: a map from user id to tenant id, with `null` for a " +
 			"membership without tenant. For a list of ids: `{ for id in local.user_ids : id => null }`. " +

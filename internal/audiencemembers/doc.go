@@ -4,7 +4,8 @@
 //
 //   - attributes.go: the resource's attributes, one table from which the schema, decoding, encoding,
 //     validation, replacement and the settings follow;
-//   - value.go: the object as it crosses the protocol, with members kept as msgpack;
+//   - object.go: the object as it crosses the protocol; members_codec.go: members kept as msgpack and
+//     decoded in one pass; upgrade.go: the state upgrade, reading members from Terraform's JSON;
 //   - resource.go (validate, upgrade, move, generated configuration), plan.go, apply.go (apply, read,
 //     import), identity.go, private.go (what the plan hands the apply), settings.go (ownership and guard
 //     rails), claims.go (what the resource declares, for providerdata.Claims), timeouts.go;
