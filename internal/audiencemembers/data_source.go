@@ -22,7 +22,7 @@ import (
 // once, as Go strings, and their encoding.
 //
 // Its calls to Knock carry no deadline of their own: the client bounds every call whose context has none
-// with its OperationTimeout (knockdiag.OperationDeadline, set by the provider), as it did under the framework.
+// with its OperationTimeout (knock.DefaultOperationTimeout by default), as it did under the framework.
 
 type DataSource struct {
 	data func() *providerdata.Data // as Resource's

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
@@ -15,7 +16,7 @@ import (
 // a refresh of 1,000,000 members is 20,000 requests: about half an hour at 90 ms a request.
 var defaultTimeouts = map[string]time.Duration{
 	"create": 60 * time.Minute,
-	"read":   knockdiag.OperationDeadline,
+	"read":   knock.DefaultOperationTimeout,
 	"update": 60 * time.Minute,
 	"delete": 30 * time.Minute,
 }

@@ -13,11 +13,8 @@ import (
 const (
 	EnvAPIKey  = "KNOCK_API_KEY"
 	EnvBaseURL = "KNOCK_BASE_URL"
+	EnvBranch  = "KNOCK_BRANCH"
 )
-
-// OperationDeadline bounds each call to Knock by the data source, knock_audience_member and the list
-// resource, which have no timeouts block, and is the default of knock_audience_members' timeouts.read.
-const OperationDeadline = time.Hour
 
 // APIErrorDetail is the detail of every diagnostic about a failed Knock call: what was being done, to
 // which audience and how many members, Knock's own words with the request id, and what to do about the
@@ -44,7 +41,7 @@ func APIErrorDetail(action, audienceKey string, count int, err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		detail += "\n\nThe operation ran past its deadline. For a large audience, raise it in the timeouts block of " +
 			"knock_audience_members (for example timeouts { update = \"2h\" }); a refresh costs one list request per 50 " +
-			"members. The data source, knock_audience_member and the list resource allow " + FormatDuration(OperationDeadline) +
+			"members. The data source, knock_audience_member and the list resource allow " + FormatDuration(knock.DefaultOperationTimeout) +
 			" for each call to Knock."
 	case errors.Is(err, context.Canceled):
 		detail += "\n\nThe run was cancelled."

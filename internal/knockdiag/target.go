@@ -25,6 +25,6 @@ func TargetProblem(planned *knock.Target, now knock.Target) string {
 	return fmt.Sprintf("This plan rests on a read of Knock at %s (its refresh, or the last apply when it did not refresh), "+
 		"but this apply is configured with %s. Nothing was sent to Knock.\n\n"+
 		"Apply a plan where it was made: run terraform plan again, with a refresh, with the provider configured as it is now "+
-		"(api_key or %s, branch or KNOCK_BRANCH, base_url), or apply this plan with the configuration it was made with.",
-		planned, strings.Join(diffs, ", "), EnvAPIKey)
+		"(api_key or %s, branch or %s, base_url), or apply this plan with the configuration it was made with.",
+		planned, strings.Join(diffs, ", "), EnvAPIKey, EnvBranch)
 }

@@ -32,9 +32,6 @@ import (
 // Terraform renders the plan, the apply starts.
 const defaultPlanReadMaxAge = 60 * time.Second
 
-// envBranch is the environment variable of the branch setting (knockdiag has the two its advice names).
-const envBranch = "KNOCK_BRANCH"
-
 var (
 	_ provider.Provider                  = (*knockProvider)(nil)
 	_ provider.ProviderWithFunctions     = (*knockProvider)(nil)
@@ -94,7 +91,7 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"branch": schema.StringAttribute{
 				MarkdownDescription: "Knock branch to act on, sent as the `" + knock.BranchHeader + "` header. " +
-					"Defaults to the `" + envBranch + "` environment variable; unset means the environment itself.",
+					"Defaults to the `" + knockdiag.EnvBranch + "` environment variable; unset means the environment itself.",
 				Optional:   true,
 				Validators: []validator.String{branchValidator{}},
 			},
@@ -148,7 +145,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 	checkKnown(&resp.Diagnostics, config.APIKey, "api_key", knockdiag.EnvAPIKey)
 	checkKnown(&resp.Diagnostics, config.BaseURL, "base_url", knockdiag.EnvBaseURL)
-	checkKnown(&resp.Diagnostics, config.Branch, "branch", envBranch)
+	checkKnown(&resp.Diagnostics, config.Branch, "branch", knockdiag.EnvBranch)
 	for name, value := range map[string]attr.Value{
 		"max_retries": config.MaxRetries, "write_requests_per_second": config.WriteRequestsPerSecond,
 		"read_requests_per_second": config.ReadRequestsPerSecond, "write_concurrency": config.WriteConcurrency,
@@ -173,7 +170,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	apiKey := settingOf(config.APIKey, "api_key", knockdiag.EnvAPIKey)
 	baseURL := settingOf(config.BaseURL, "base_url", knockdiag.EnvBaseURL)
-	branch := settingOf(config.Branch, "branch", envBranch)
+	branch := settingOf(config.Branch, "branch", knockdiag.EnvBranch)
 
 	if apiKey.value == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Knock API Key",
@@ -211,7 +208,6 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		// The data source, knock_audience_member and the list resource have no timeouts block: each call
 		// they make to Knock gets the default read deadline of knock_audience_members, whose own calls
 		// carry the deadline of their timeouts block.
-		OperationTimeout: knockdiag.OperationDeadline,
 	})
 	if err != nil {
 		baseURL.addError(&resp.Diagnostics, "Invalid Knock Base URL", fmt.Sprintf("The base URL from %s cannot be used: %s.", baseURL.source(), err))
