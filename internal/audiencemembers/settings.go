@@ -3,8 +3,6 @@ package audiencemembers
 import (
 	"fmt"
 	"math/big"
-	"net/url"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -59,31 +57,19 @@ func (s membersSettings) scopeID(audienceKey string) string {
 	return membersImportID(audienceKey, s.tenant)
 }
 
-// membersImportID joins the parts of a knock_audience_members id, each escaped like a URL path segment (a
-// "/" inside a part is written %2F, a "%" %25), the rule knock_audience_member's ids follow too.
+// membersImportID is the import id: AUDIENCE_KEY, or AUDIENCE_KEY/TENANT.
 func membersImportID(audienceKey, tenant string) string {
-	id := url.PathEscape(audienceKey)
-	if tenant != "" {
-		id += "/" + url.PathEscape(tenant)
+	if tenant == "" {
+		return knockdiag.JoinImportID(audienceKey)
 	}
-	return id
+	return knockdiag.JoinImportID(audienceKey, tenant)
 }
 
 // parseMembersImportID reverses membersImportID; its errors complete the sentence "The import id ...".
 func parseMembersImportID(id string) (audienceKey, tenant string, err error) {
-	parts := strings.Split(id, "/")
-	if len(parts) > 2 {
-		return "", "", fmt.Errorf("has %d parts separated by \"/\"; a \"/\" inside an audience key or tenant is written %%2F", len(parts))
-	}
-	for i, part := range parts {
-		unescaped, err := url.PathUnescape(part)
-		if err != nil {
-			return "", "", fmt.Errorf("has the part %q, which is not a valid escape (write %% as %%25)", part)
-		}
-		if unescaped == "" {
-			return "", "", fmt.Errorf("has an empty part %d", i+1)
-		}
-		parts[i] = unescaped
+	parts, err := knockdiag.SplitImportID(id, 1, 2)
+	if err != nil {
+		return "", "", err
 	}
 	if len(parts) == 2 {
 		tenant = parts[1]

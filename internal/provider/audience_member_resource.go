@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -396,33 +394,19 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
 }
 
-// audienceMemberID joins the path-escaped parts with "/", so that a "/" inside a part stays inside it.
+// audienceMemberID is the import id: AUDIENCE_KEY/USER_ID, or AUDIENCE_KEY/USER_ID/TENANT.
 func audienceMemberID(audienceKey string, m knock.Membership) string {
-	parts := []string{audienceKey, m.UserID}
-	if m.Tenant != "" {
-		parts = append(parts, m.Tenant)
+	if m.Tenant == "" {
+		return knockdiag.JoinImportID(audienceKey, m.UserID)
 	}
-	for i, part := range parts {
-		parts[i] = url.PathEscape(part)
-	}
-	return strings.Join(parts, "/")
+	return knockdiag.JoinImportID(audienceKey, m.UserID, m.Tenant)
 }
 
 // parseAudienceMemberID reverses audienceMemberID; its errors complete the sentence "The import ID ...".
 func parseAudienceMemberID(id string) (string, knock.Membership, error) {
-	parts := strings.Split(id, "/")
-	if len(parts) != 2 && len(parts) != 3 {
-		return "", knock.Membership{}, fmt.Errorf("has %s separated by \"/\"", knockdiag.Plural(len(parts), "part"))
-	}
-	for i, part := range parts {
-		unescaped, err := url.PathUnescape(part)
-		if err != nil {
-			return "", knock.Membership{}, fmt.Errorf("has part %q, which is not a valid escape (write %% as %%25)", part)
-		}
-		if unescaped == "" {
-			return "", knock.Membership{}, fmt.Errorf("has an empty part %d", i+1)
-		}
-		parts[i] = unescaped
+	parts, err := knockdiag.SplitImportID(id, 2, 3)
+	if err != nil {
+		return "", knock.Membership{}, err
 	}
 	m := knock.Membership{UserID: parts[1]}
 	if len(parts) == 3 {
