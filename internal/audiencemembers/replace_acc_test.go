@@ -46,27 +46,24 @@ func TestAccAudienceMembersResource_replaceIsOneNetChange(t *testing.T) {
 	}
 }
 
-// create_before_destroy with a taint: the deposed object is destroyed without removing what the new object
-// declares, and no later plan is stuck on it.
-func TestAccAudienceMembersResource_createBeforeDestroyTaint(t *testing.T) {
-	srv := acctest.NewLocalAPI(t)
-	tf := replaceWorkspace(t, srv, "lifecycle {\n    create_before_destroy = true\n  }")
-	tf.MustRun("taint", "knock_audience_members.test")
-	tf.MustRun("apply", "-auto-approve")
-	expectRemovesOnly(t, srv, 0)
-	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("b", ""))
-	out := tf.MustRun("plan", "-detailed-exitcode")
-	acctest.ExpectOutput(t, out, "No changes")
-}
-
-// max_removals = 0 with a taint: the replacement removes and re-adds nothing.
-func TestAccAudienceMembersResource_taintUnderMaxRemovalsZero(t *testing.T) {
-	srv := acctest.NewLocalAPI(t)
-	tf := replaceWorkspace(t, srv, "max_removals = 0")
-	tf.MustRun("taint", "knock_audience_members.test")
-	tf.MustRun("apply", "-auto-approve")
-	expectRemovesOnly(t, srv, 0)
-	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("b", ""))
+// A taint replaces the object with one that declares the same members: nothing is removed or re-added.
+// With create_before_destroy the deposed object is destroyed without removing what the new object
+// declares, and no later plan is stuck on it; with max_removals = 0 the replacement needs no removal.
+func TestAccAudienceMembersResource_taint(t *testing.T) {
+	for name, extra := range map[string]string{
+		"create_before_destroy": "lifecycle {\n    create_before_destroy = true\n  }",
+		"max_removals = 0":      "max_removals = 0",
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := acctest.NewLocalAPI(t)
+			tf := replaceWorkspace(t, srv, extra)
+			tf.MustRun("taint", "knock_audience_members.test")
+			tf.MustRun("apply", "-auto-approve")
+			expectRemovesOnly(t, srv, 0)
+			acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("b", ""))
+			acctest.ExpectOutput(t, tf.MustRun("plan", "-detailed-exitcode"), "No changes")
+		})
+	}
 }
 
 // A replacement with a raised max_removals: the apply checks the limit its plan checked.
