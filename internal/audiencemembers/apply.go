@@ -43,10 +43,13 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 	if destroying {
 		ctx, cancel := withTimeout(ctx, prior.get(attrTimeouts), "delete")
 		defer cancel()
-		if resp.Diagnostics = r.delete(ctx, client, prior, private); !knockdiag.HasError(resp.Diagnostics) {
+		var superseded bool
+		if resp.Diagnostics, superseded = r.delete(ctx, client, prior, private); !knockdiag.HasError(resp.Diagnostics) {
 			if resp.NewState, err = encodeNull(); err != nil {
 				resp.Diagnostics = knockdiag.Error("Unable to Apply Audience Members", err.Error(), nil)
 			}
+		} else if superseded {
+			resp.Private = membersPrivate{Owner: private.Owner, Superseded: true}.encode()
 		}
 		return resp, nil
 	}
@@ -226,19 +229,22 @@ func partialDetail(audienceKey, verb, preposition string, done, total int, creat
 // delete removes the memberships this resource declares and leaves any other membership alone, and any
 // that another resource of this run declares (the create half of a create_before_destroy replacement).
 // private is the plan's: for the destroy half of a replacement, the successor's (planCreate), whose
-// memberships stay and whose limits, the ones its plan checked, apply.
-func (r *Resource) delete(ctx context.Context, client *knock.Client, prior object, private membersPrivate) []*tfprotov6.Diagnostic {
+// memberships stay and whose limits, the ones its plan checked, apply. superseded reports a deposed
+// object whose successor this process created: if its destroy fails, its private state says so.
+func (r *Resource) delete(ctx context.Context, client *knock.Client, prior object, private membersPrivate) (diags []*tfprotov6.Diagnostic, superseded bool) {
 	settings := prior.settings()
 	if settings.keepOnDestroy {
-		return nil
+		return nil, false
 	}
 	audienceKey := stringOf(prior.get(attrAudienceKey))
 	declared, inScope, err := destroyRemovals(prior)
 	if err != nil {
-		return knockdiag.Error("Unable to Remove Audience Members", err.Error(), pathMembers)
+		return knockdiag.Error("Unable to Remove Audience Members", err.Error(), pathMembers), false
 	}
 	action := removalsByDestroy
-	if next := private.Successor; next != nil {
+	limits, successorSeen := r.data().Claims.SuccessorLimits(audienceKey, private.Owner, settings.scope())
+	switch next := private.Successor; {
+	case next != nil:
 		action = removalsByReplace
 		settings = settings.withLimits(next.Limits)
 		switch {
@@ -247,25 +253,29 @@ func (r *Resource) delete(ctx context.Context, client *knock.Client, prior objec
 		case next.AudienceKey == audienceKey:
 			declared = changeset.Minus(declared, next.Keep.memberships())
 		}
-	} else if limits, ok := r.data().Claims.SuccessorLimits(audienceKey, private.Owner, settings.scope()); ok {
-		action, settings = removalsByReplace, settings.withLimits(limits)
+	case successorSeen:
+		action, settings, superseded = removalsByReplace, settings.withLimits(limits), true
 		if private.Imported {
 			declared = nil // see planReplace: a replaced import keeps what it adopted
 		}
+	case private.Superseded:
+		// Its successor is not in this process, so what it declares is unknown here: leave everything
+		// to the successor, which owns the scope.
+		declared = nil
 	}
 	defer r.data().Locks.Lock(audienceKey)()
 	toRemove := r.data().Claims.NotDeclaredByOthers(audienceKey, private.Owner, declared)
 	if diags := settings.checkRemovals(action, audienceKey, len(toRemove), inScope, toRemove); diags != nil {
-		return diags
+		return diags, superseded
 	}
 	removed, err := client.RemoveMembers(ctx, audienceKey, toRemove)
 	if err != nil && !knock.IsNotFound(err) {
 		return knockdiag.Error("Unable to Remove Audience Members",
 			knockdiag.APIErrorDetail("removing members from", audienceKey, len(toRemove), err)+"\n\n"+
-				fmt.Sprintf("Removed %s of %s before the error; run terraform destroy again to remove the rest.", knockdiag.Thousands(len(removed)), knockdiag.Plural(len(toRemove), "member")), nil)
+				fmt.Sprintf("Removed %s of %s before the error; run terraform destroy again to remove the rest.", knockdiag.Thousands(len(removed)), knockdiag.Plural(len(toRemove), "member")), nil), superseded
 	}
 	r.data().Claims.Release(audienceKey, private.Owner)
-	return nil
+	return nil, superseded
 }
 
 func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
@@ -348,7 +358,7 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 		owner = providerdata.NewOwner() // a state from before owners: from now on the resource's plans are known as its own
 	}
 	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: owner, Imported: private.Imported,
-		Target: targetOf(client)}.encode()
+		Superseded: private.Superseded, Target: targetOf(client)}.encode()
 	return resp, nil
 }
 

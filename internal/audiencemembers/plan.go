@@ -427,6 +427,10 @@ func (r *Resource) planDestroy(prior object, private membersPrivate) []*tfprotov
 	if err != nil {
 		return knockdiag.Error("Unable to Plan Audience Members", err.Error(), pathMembers)
 	}
+	if private.Superseded {
+		// It never removes what another object declares (delete), so it claims no removal.
+		removed = nil
+	}
 	if diags := r.data().Claims.Register(audienceKey, private.Owner, settings.claimsFor(audienceKey, nil, removed, 0)); knockdiag.HasError(diags) {
 		return diags
 	}

@@ -127,3 +127,33 @@ func TestAccAudienceMembersResource_createBeforeDestroyRaisedLimit(t *testing.T)
 	out := tf.MustRun("plan", "-detailed-exitcode")
 	acctest.ExpectOutput(t, out, "No changes")
 }
+
+// A deposed object whose destroy failed (here a 500 from Knock) can be destroyed by a later run, plain or
+// from a saved plan, without removing what its successor declares: it leaves the rest to its
+// authoritative successor, whose update removes "b" (one remove request).
+func TestAccAudienceMembersResource_deposedObjectCanAlwaysBeDestroyed(t *testing.T) {
+	for _, saved := range []bool{false, true} {
+		name := map[bool]string{false: "apply", true: "saved plan"}[saved]
+		t.Run(name, func(t *testing.T) {
+			srv := acctest.NewLocalAPI(t)
+			cbd := "lifecycle {\n    create_before_destroy = true\n  }\n"
+			tf := replaceWorkspace(t, srv, cbd)
+			tf = tf.In(t)
+			tf.Write("main.tf", acctest.ProviderConfig(srv, "max_retries = 0")+acctest.MembersResource("test", "aud", `{ "a" = null }`, cbd))
+			srv.InjectFaults(localknock.EndpointRemove, localknock.Fault{Status: 500})
+			if out, code := tf.Run("apply", "-auto-approve", "-replace=knock_audience_members.test"); code == 0 {
+				t.Fatalf("the apply whose deposed destroy failed passed:\n%s", out)
+			}
+			srv.ResetRequests()
+			if saved {
+				tf.MustRun("plan", "-out=tfplan")
+				tf.MustRun("apply", "tfplan")
+			} else {
+				tf.MustRun("apply", "-auto-approve")
+			}
+			expectRemovesOnly(t, srv, 1)
+			acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""))
+			acctest.ExpectOutput(t, tf.MustRun("plan", "-detailed-exitcode"), "No changes")
+		})
+	}
+}
