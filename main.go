@@ -1,3 +1,5 @@
+// Command terraform-provider-knock serves the Knock provider to Terraform and OpenTofu over the plugin
+// protocol (6); with -debug it runs for a debugger.
 package main
 
 import (

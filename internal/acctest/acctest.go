@@ -89,6 +89,7 @@ func (c liveCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest,
 	resp.Error = CheckLive(c.srv, c.audienceKey, c.want)
 }
 
+// CheckLive returns an error unless the audience holds exactly want in the local API.
 func CheckLive(srv *localknock.Server, audienceKey string, want []localknock.Membership) error {
 	got := srv.Memberships(audienceKey)
 	wantSet := map[localknock.Membership]bool{}

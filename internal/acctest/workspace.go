@@ -59,11 +59,14 @@ func (tf *Workspace) In(t *testing.T) *Workspace {
 	return &sub
 }
 
+// NewExampleWorkspace is a copy of examples/EXAMPLE in a directory of the test's own, run with the provider
+// built from this tree.
 func NewExampleWorkspace(t *testing.T, example string) *Workspace {
 	t.Helper()
 	return NewExampleWorkspaceWith(t, example, BuildExamplesProvider(t))
 }
 
+// NewExampleWorkspaceWith is NewExampleWorkspace with the provider built in providerDir.
 func NewExampleWorkspaceWith(t *testing.T, example, providerDir string) *Workspace {
 	t.Helper()
 	terraformPath := TerraformBinary(t)
@@ -280,6 +283,7 @@ func ExpectNoOutput(t *testing.T, out string, patterns ...string) {
 	}
 }
 
+// ExpectLiveNow fails the test unless the audience holds exactly want in the local API now.
 func ExpectLiveNow(t *testing.T, srv *localknock.Server, audienceKey string, want ...localknock.Membership) {
 	t.Helper()
 	if err := CheckLive(srv, audienceKey, want); err != nil {

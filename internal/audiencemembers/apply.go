@@ -278,6 +278,7 @@ func (r *Resource) delete(ctx context.Context, client *knock.Client, prior objec
 	return nil, superseded
 }
 
+// ReadResource refreshes the state from the live audience, within the resource's scope.
 func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
 	resp := &tfprotov6.ReadResourceResponse{NewState: req.CurrentState, Private: req.Private}
 	current, isNull, err := decodeObject(req.CurrentState)
@@ -372,6 +373,8 @@ func userUnderSeveralTenants(live []knock.Membership) bool {
 	return false
 }
 
+// ImportResourceState adopts an audience, or a tenant's slice of it, by import id or identity; the read
+// that follows fills the members.
 func (r *Resource) ImportResourceState(_ context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
 	resp := &tfprotov6.ImportResourceStateResponse{}
 	var audienceKey, tenant string

@@ -171,6 +171,7 @@ var attributes = []attribute{
 	},
 }
 
+// Schema is the resource's schema, from the attribute table.
 func Schema() *tfprotov6.Schema {
 	markdown := tfprotov6.StringKindMarkdown
 	schema := &tfprotov6.Schema{

@@ -24,10 +24,12 @@ import (
 // Its calls to Knock carry no deadline of their own: the client bounds every call whose context has none
 // with its OperationTimeout (knock.DefaultOperationTimeout by default), as it did under the framework.
 
+// DataSource reads an audience: its members, user ids and count, and optionally its users' properties.
 type DataSource struct {
 	data func() *providerdata.Data // as Resource's
 }
 
+// NewDataSource is the data source; data returns what the provider's Configure published last.
 func NewDataSource(data func() *providerdata.Data) *DataSource {
 	return &DataSource{data: data}
 }
@@ -40,6 +42,7 @@ var (
 	audienceMembersDataType = DataSourceSchema().ValueType().(tftypes.Object) //nolint:forcetypeassert // a schema's block is an object; a panic at init is the test
 )
 
+// DataSourceSchema is the data source's schema.
 func DataSourceSchema() *tfprotov6.Schema {
 	markdown := tfprotov6.StringKindMarkdown
 	userProperty := func(name, description string) *tfprotov6.SchemaAttribute {
@@ -148,6 +151,7 @@ func decodeMembersLookup(dv *tfprotov6.DynamicValue) (membersLookup, error) {
 	return membersLookup{audienceKey: attrs["audience_key"], tenant: attrs["tenant"], includeUsers: attrs["include_user_properties"]}, nil
 }
 
+// ValidateDataResourceConfig checks the audience key and tenant before any request.
 func (d *DataSource) ValidateDataResourceConfig(_ context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
 	resp := &tfprotov6.ValidateDataResourceConfigResponse{}
 	config, err := decodeMembersLookup(req.Config)
@@ -172,6 +176,7 @@ func (d *DataSource) ValidateDataResourceConfig(_ context.Context, req *tfprotov
 	return resp, nil
 }
 
+// ReadDataSource lists the audience and returns it in the resource's shape.
 func (d *DataSource) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	resp := &tfprotov6.ReadDataSourceResponse{}
 	config, err := decodeMembersLookup(req.Config)

@@ -11,6 +11,7 @@ import (
 // Terraform 1.12+ stores as the resource identity and what an import block can name instead of an id.
 var identityType = IdentitySchema().ValueType()
 
+// IdentitySchema is the resource identity: audience_key, and tenant for a tenant's slice.
 func IdentitySchema() *tfprotov6.ResourceIdentitySchema {
 	return &tfprotov6.ResourceIdentitySchema{
 		Version: 0,

@@ -28,6 +28,7 @@ import (
 // growth (the upstream fix is `ctx :=` in both closures) and the walks get cheap, this resource can move
 // back to the framework; the acceptance tests describe its behaviour either way.
 
+// TypeName is the resource's and the data source's type name.
 const TypeName = "knock_audience_members"
 
 // Resource declares every membership of one audience.
@@ -46,6 +47,7 @@ func (r *Resource) importedHere(owner string) bool {
 	return ok
 }
 
+// NewResource is the resource; data returns what the provider's Configure published last.
 func NewResource(data func() *providerdata.Data) *Resource {
 	return &Resource{data: data}
 }
@@ -60,6 +62,7 @@ func configuredClient(data *providerdata.Data) (*knock.Client, []*tfprotov6.Diag
 		"The knock provider was not configured before a resource was used. This is a bug in the provider or Terraform; please report it.", nil)
 }
 
+// ValidateResourceConfig checks the attributes and every member before any request.
 func (r *Resource) ValidateResourceConfig(_ context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
 	resp := &tfprotov6.ValidateResourceConfigResponse{}
 	config, _, err := decodeObject(req.Config)
@@ -157,6 +160,7 @@ func validateMembers(members membersAttr) (diags []*tfprotov6.Diagnostic, withTe
 	return diags, withTenant
 }
 
+// UpgradeResourceState reads a stored state (schema version 0), members in one pass.
 func (r *Resource) UpgradeResourceState(_ context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
 	resp := &tfprotov6.UpgradeResourceStateResponse{}
 	if req.Version != 0 {
@@ -178,6 +182,7 @@ func (r *Resource) UpgradeResourceState(_ context.Context, req *tfprotov6.Upgrad
 	return resp, nil
 }
 
+// UpgradeResourceIdentity reads a stored identity (version 0).
 func (r *Resource) UpgradeResourceIdentity(_ context.Context, req *tfprotov6.UpgradeResourceIdentityRequest) (*tfprotov6.UpgradeResourceIdentityResponse, error) {
 	resp := &tfprotov6.UpgradeResourceIdentityResponse{}
 	value, err := req.RawIdentity.UnmarshalWithOpts(identityType, tfprotov6.UnmarshalOpts{
@@ -198,6 +203,7 @@ func (r *Resource) UpgradeResourceIdentity(_ context.Context, req *tfprotov6.Upg
 	return resp, nil
 }
 
+// MoveResourceState refuses moves from other resource types, with the import that does the job.
 func (r *Resource) MoveResourceState(_ context.Context, req *tfprotov6.MoveResourceStateRequest) (*tfprotov6.MoveResourceStateResponse, error) {
 	return &tfprotov6.MoveResourceStateResponse{Diagnostics: knockdiag.Error("Unsupported Resource Move",
 		fmt.Sprintf("knock_audience_members cannot be moved from %s. Remove the old resource from state (terraform state rm) "+

@@ -53,11 +53,13 @@ func APIErrorDetail(action, audienceKey string, count int, err error) string {
 	return detail
 }
 
+// AudienceNotFoundAdvice says what to do about an audience Knock does not have.
 func AudienceNotFoundAdvice(audienceKey string) string {
 	return fmt.Sprintf("The audience %q does not exist in this Knock environment (and branch). Create it as a static "+
 		"audience in the Knock dashboard, or check audience_key and that the API key belongs to the right environment.", audienceKey)
 }
 
+// FormatDuration writes d as a timeouts value ("1h", "90m", "30s").
 func FormatDuration(d time.Duration) string {
 	if d%time.Hour == 0 {
 		return fmt.Sprintf("%dh", d/time.Hour)

@@ -21,6 +21,7 @@ func Plural(n int, noun string) string {
 	return Thousands(n) + " " + noun + "s"
 }
 
+// Thousands writes n with thousands separators: 1,000,000.
 func Thousands(n int) string {
 	s := fmt.Sprint(n)
 	if n < 0 {

@@ -17,12 +17,14 @@ import (
 // Endpoint names one of the three audience-membership calls.
 type Endpoint string
 
+// The endpoints: add members, remove members, list members.
 const (
 	EndpointAdd    Endpoint = "add"
 	EndpointRemove Endpoint = "remove"
 	EndpointList   Endpoint = "list"
 )
 
+// Knock's limits, which the local API enforces as Knock does.
 const (
 	// KnockWriteTier and KnockReadTier are Knock's rate tiers: requests per second, per environment and
 	// per endpoint, for add and remove (tier 3) and for list (tier 4).
