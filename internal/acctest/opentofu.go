@@ -11,12 +11,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
+// OpenTofuNoQuery is the reason a test of a feature OpenTofu does not have skips there. (Resource
+// identities it has: OpenTofu 1.12 passes the identity tests.)
+//
 // The acceptance tests run on Terraform and on OpenTofu (make testacc-matrix). OpenTofu reports its own
 // version as terraform_version (1.12.6 for OpenTofu 1.12.6), so tfversion.SkipBelow cannot tell it from
 // Terraform 1.12; what OpenTofu lacks is skipped by name instead.
-
-// OpenTofuNoQuery is the reason a test of a feature OpenTofu does not have skips there. (Resource
-// identities it has: OpenTofu 1.12 passes the identity tests.)
 const OpenTofuNoQuery = "OpenTofu has no list resources and no query command (Terraform 1.14+)"
 
 // cliIsOpenTofu reports whether the CLI of the acceptance tests is OpenTofu: the first line of its

@@ -11,11 +11,6 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
-// The attributes of knock_audience_members, in one table: the schema (and so the docs), the object type,
-// decoding, encoding, validation, replacement and the settings all follow from it. A new optional setting
-// is one entry here (its set folds it into membersSettings) plus the code that uses it; a new computed
-// attribute is one entry plus the code that computes it. An attribute an object lacks reads as a typed null.
-
 // The attribute names that code refers to.
 const (
 	attrID                = "id"
@@ -77,6 +72,10 @@ func (a attribute) title() string {
 	return strings.Join(words, " ")
 }
 
+// The attributes of knock_audience_members, in one table: the schema (and so the docs), the object type,
+// decoding, encoding, validation, replacement and the settings all follow from it. A new optional setting
+// is one entry here (its set folds it into membersSettings) plus the code that uses it; a new computed
+// attribute is one entry plus the code that computes it. An attribute an object lacks reads as a typed null.
 var attributes = []attribute{
 	{
 		name: attrID, typ: tftypes.String, role: computed,

@@ -12,7 +12,7 @@ import (
 
 // What a knock_audience_members declares and removes, as claims (providerdata.Claims) that the other
 // resources of the run are checked against.
-
+//
 // claimsFor describes what a knock_audience_members declares and removes.
 func (s membersSettings) claimsFor(audienceKey string, declared, removed []knock.Membership, successor uint64) []providerdata.Claim {
 	mode := "authoritative"

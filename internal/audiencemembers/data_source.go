@@ -15,6 +15,8 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
+// DataSource reads an audience: its members, user ids and count, and optionally its users' properties.
+//
 // The knock_audience_members data source is served at the plugin-protocol level, for the reasons the
 // resource of that name is (resource.go): through the framework, a list of ten-attribute
 // objects cost a value per member and attribute, and a plan reading 100,000 members took 41 s and 1.16 GB.
@@ -23,8 +25,6 @@ import (
 //
 // Its calls to Knock carry no deadline of their own: the client bounds every call whose context has none
 // with its OperationTimeout (knock.DefaultOperationTimeout by default), as it did under the framework.
-
-// DataSource reads an audience: its members, user ids and count, and optionally its users' properties.
 type DataSource struct {
 	data func() *providerdata.Data // as Resource's
 }

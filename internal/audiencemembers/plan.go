@@ -16,11 +16,6 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
-// Planning computes the exact change set, as (user, tenant) pairs, and hands it to the apply in the
-// planned private state; the apply checks and executes it (apply.go). An update's change
-// follows from the refreshed state and the memberships the members map cannot show (private state). A
-// create never removes: memberships already in the audience show up in the next plan, by name.
-
 // refreshDeadlineAdvice: Terraform hands a refresh the state, not the configuration, so a raised
 // timeouts.read takes effect only once an apply has recorded it.
 const refreshDeadlineAdvice = "\n\nA refresh uses timeouts.read as recorded in the state. If you have just raised it in the " +
@@ -31,6 +26,11 @@ const createAudienceAdvice = "\n\nTo let Terraform create it as a static audienc
 
 // PlanResourceChange plans id as the audience key and membership_count as the number of declared
 // members, computes the change set, applies the guard rails and reports conflicting resources.
+//
+// Planning computes the exact change set, as (user, tenant) pairs, and hands it to the apply in the
+// planned private state; the apply checks and executes it (apply.go). An update's change
+// follows from the refreshed state and the memberships the members map cannot show (private state). A
+// create never removes: memberships already in the audience show up in the next plan, by name.
 func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
 	resp := &tfprotov6.PlanResourceChangeResponse{}
 	planned, destroying, err := decodeObject(req.ProposedNewState)

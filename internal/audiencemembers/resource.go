@@ -14,6 +14,11 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
+// TypeName is the resource's and the data source's type name.
+const TypeName = "knock_audience_members"
+
+// Resource declares every membership of one audience.
+//
 // knock_audience_members is served at the plugin-protocol level (terraform-plugin-go), not through
 // terraform-plugin-framework, because its members map holds up to hundreds of thousands of entries and
 // the framework walks every element several times per RPC:
@@ -24,14 +29,10 @@ import (
 //     the framework, which it is under Terraform unless TF_LOG_SDK_FRAMEWORK says otherwise.
 //   - Even without that bug, TransformDefaults, ReifyNullCollectionBlocks, semantic equality and the
 //     two closures each walk the value again.
+//
 // Here each RPC decodes the value once and encodes it once. If a framework release fixes the context
 // growth (the upstream fix is `ctx :=` in both closures) and the walks get cheap, this resource can move
 // back to the framework; the acceptance tests describe its behaviour either way.
-
-// TypeName is the resource's and the data source's type name.
-const TypeName = "knock_audience_members"
-
-// Resource declares every membership of one audience.
 type Resource struct {
 	// data returns what the provider's Configure published last; built before it runs, the resource
 	// asks at each call.

@@ -173,8 +173,8 @@ func (s *server) CallFunction(ctx context.Context, req *tfprotov6.CallFunctionRe
 // msgpackNil is null in msgpack, whatever its type.
 var msgpackNil = []byte{0xc0}
 
-// The list-resource calls are not part of tfprotov6.ProviderServer yet, so embedding does not forward them.
-
+// ValidateListResourceConfig forwards to the framework: the list-resource calls are not part of
+// tfprotov6.ProviderServer yet, so embedding does not forward them.
 func (s *server) ValidateListResourceConfig(ctx context.Context, req *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {
 	lists, ok := s.ProviderServer.(tfprotov6.ListResourceServer)
 	if !ok {

@@ -7,15 +7,14 @@ import (
 	"path/filepath"
 )
 
-// The many-small-resources scenario. Where the sizes measure one resource holding N members, this
-// measures what Terraform and the provider pay per resource instance: M knock_audience_member resources
-// on one audience, each a gRPC call to the provider per operation (terraform_data is served inside
-// Terraform), sharing one listing of the audience and batching their adds.
-
 // smallSteps are the scenario's steps: create, then a plan that must be empty.
 var smallSteps = [...]step{stepCreate, stepNoopPlan}
 
-// runSmall runs the scenario o.repeat times; r.err is why it was given up.
+// runSmall runs the many-small-resources scenario o.repeat times; r.err is why it was given up. Where the
+// sizes measure one resource holding N members, this measures what Terraform and the provider pay per
+// resource instance: M knock_audience_member resources on one audience, each a gRPC call to the provider
+// per operation (terraform_data is served inside Terraform), sharing one listing of the audience and
+// batching their adds.
 func (b *bench) runSmall(ctx context.Context, o options) *sizeResult {
 	r := &sizeResult{n: o.resources}
 	for rep := 1; rep <= o.repeat; rep++ {
