@@ -1,35 +1,12 @@
 package knock
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
-
-// roundTripFunc answers requests without a network, for fuzzing what the client makes of answers.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-func clientAnswering(t testing.TB, status int, body []byte) *Client {
-	client, err := New(Config{
-		BaseURL: "https://api.knock.test", APIKey: "sk_fuzz",
-		HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			return &http.Response{
-				StatusCode: status, Body: io.NopCloser(bytes.NewReader(body)), Request: r,
-				Header: http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"req_fuzz"}},
-			}, nil
-		})},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return client
-}
 
 // FuzzListPage: whatever a list answer holds, listing ends with memberships or an error, never a panic
 // or an endless loop (every page answers the same cursor, which the client must refuse).

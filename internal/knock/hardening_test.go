@@ -17,42 +17,6 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
-// countingServer answers every request with handler and counts the requests.
-func countingServer(t *testing.T, handler http.HandlerFunc) (*httptest.Server, *atomic.Int32) {
-	t.Helper()
-	var requests atomic.Int32
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		handler(w, r)
-	}))
-	t.Cleanup(ts.Close)
-	return ts, &requests
-}
-
-func newClient(t *testing.T, cfg knock.Config) *knock.Client {
-	t.Helper()
-	if cfg.APIKey == "" {
-		cfg.APIKey = testKey
-	}
-	client, err := knock.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return client
-}
-
-func wantError(t *testing.T, err error, parts ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want one containing %q", parts)
-	}
-	for _, part := range parts {
-		if !strings.Contains(err.Error(), part) {
-			t.Fatalf("got %v, want an error containing %q", err, part)
-		}
-	}
-}
-
 // TestClient_neverFollowsRedirectToPlainHTTP: an https base URL that redirects to http:// on the same
 // host must not get the key sent in clear text.
 func TestClient_neverFollowsRedirectToPlainHTTP(t *testing.T) {
@@ -616,7 +580,3 @@ func TestClient_panicInAWriteWorkerIsAnError(t *testing.T) {
 		t.Errorf("got %d applied and %v, want none and a *knock.PanicError", len(applied), err)
 	}
 }
-
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
