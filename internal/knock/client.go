@@ -258,44 +258,6 @@ func bounded(name string, value, fallback, limit int) (int, error) {
 	return value, nil
 }
 
-// Membership is one (user, tenant) pair of an audience. Tenant "" is a membership without tenant.
-type Membership struct {
-	UserID string
-	Tenant string
-}
-
-// AudienceMember is one entry of a list page.
-type AudienceMember struct {
-	UserID  string  `json:"user_id"`
-	Tenant  *string `json:"tenant"`
-	AddedAt string  `json:"added_at"`
-	User    User    `json:"user"`
-}
-
-// Membership returns the (user, tenant) pair of m.
-func (m AudienceMember) Membership() Membership {
-	return membershipOf(m.UserID, m.Tenant)
-}
-
-// User holds the standard properties of a Knock user; custom properties are not decoded.
-type User struct {
-	ID          string  `json:"id"`
-	Name        *string `json:"name"`
-	Email       *string `json:"email"`
-	PhoneNumber *string `json:"phone_number"`
-	Avatar      *string `json:"avatar"`
-	Timezone    *string `json:"timezone"`
-	CreatedAt   *string `json:"created_at"`
-	UpdatedAt   *string `json:"updated_at"`
-}
-
-func membershipOf(userID string, tenant *string) Membership {
-	if tenant == nil {
-		return Membership{UserID: userID}
-	}
-	return Membership{UserID: userID, Tenant: *tenant}
-}
-
 func (c *Client) membersURL(audienceKey string, query url.Values) (string, error) {
 	// The last line behind the callers' validation.
 	if audienceKey == "" || DotSegment(audienceKey) {

@@ -1,10 +1,5 @@
 package knock
 
-import (
-	"cmp"
-	"slices"
-)
-
 // Diff compares the desired memberships with the live ones and returns what to add and what to remove
 // so that the audience holds exactly desired. Both results are sorted by user, then tenant, so that
 // batches are deterministic. It runs in O(n log n) for n memberships; duplicates count once.
@@ -31,17 +26,4 @@ func Diff(desired, live []Membership) (toAdd, toRemove []Membership) {
 	SortMemberships(toAdd)
 	SortMemberships(toRemove)
 	return toAdd, toRemove
-}
-
-// SortMemberships orders memberships by user id, then tenant (no tenant first).
-func SortMemberships(ms []Membership) {
-	slices.SortFunc(ms, CompareMemberships)
-}
-
-// CompareMemberships is SortMemberships' order.
-func CompareMemberships(a, b Membership) int {
-	if c := cmp.Compare(a.UserID, b.UserID); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Tenant, b.Tenant)
 }
