@@ -153,16 +153,6 @@ func TestClient_escapesAudienceKeyAndSendsHeaders(t *testing.T) {
 	}
 }
 
-func TestClient_addWithNoMembersSendsNothing(t *testing.T) {
-	srv, client := startLocal(t)
-	if added, err := client.AddMembers(context.Background(), "aud", nil); len(added) != 0 || err != nil {
-		t.Fatalf("AddMembers(nil) = %d, %v", len(added), err)
-	}
-	if n := srv.Requests()[localknock.EndpointAdd]; n != 0 {
-		t.Errorf("%d add requests for nothing to add", n)
-	}
-}
-
 func TestNew_rejectsBadConfig(t *testing.T) {
 	if _, err := knock.New(knock.Config{}); err == nil {
 		t.Error("no key: want an error")
@@ -178,18 +168,5 @@ func TestNew_rejectsBadConfig(t *testing.T) {
 		if _, err := knock.New(knock.Config{APIKey: "k", BaseURL: good}); err != nil {
 			t.Errorf("base URL %q: %v", good, err)
 		}
-	}
-}
-
-func TestClient_addCreatingAudience(t *testing.T) {
-	srv, client := startLocal(t)
-	if _, err := client.AddMembers(context.Background(), "new", memberships(1, "")); !knock.IsNotFound(err) {
-		t.Fatalf("add to a missing audience: got %v, want 404", err)
-	}
-	if _, err := client.AddMembersCreatingAudience(context.Background(), "new", memberships(1500, "acme")); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(srv.Memberships("new")); n != 1500 {
-		t.Errorf("created audience holds %d, want 1500", n)
 	}
 }

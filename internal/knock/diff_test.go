@@ -20,20 +20,3 @@ func TestDiff(t *testing.T) {
 		t.Errorf("Diff of equal sets = +%v -%v", a, r)
 	}
 }
-
-func TestBatches(t *testing.T) {
-	for _, tc := range []struct{ n, size, want int }{{0, 1000, 0}, {1, 1000, 1}, {1000, 1000, 1}, {1001, 1000, 2}, {2600, 1000, 3}} {
-		items := make([]int, tc.n)
-		batches := Batches(items, tc.size)
-		total := 0
-		for _, b := range batches {
-			if len(b) > tc.size || len(b) == 0 {
-				t.Errorf("n=%d: batch of %d", tc.n, len(b))
-			}
-			total += len(b)
-		}
-		if len(batches) != tc.want || total != tc.n {
-			t.Errorf("n=%d: %d batches holding %d, want %d holding %d", tc.n, len(batches), total, tc.want, tc.n)
-		}
-	}
-}

@@ -403,16 +403,3 @@ func TestClient_boundsWhatAListingKeeps(t *testing.T) {
 		})
 	}
 }
-
-// TestClient_panicInAWriteWorkerIsAnError: the write workers are goroutines of the client, outside the
-// recovery of the provider's RPCs: a panic there ended the plugin, and every operation of the run with it.
-func TestClient_panicInAWriteWorkerIsAnError(t *testing.T) {
-	panicking := &http.Client{Transport: roundTripper(func(*http.Request) (*http.Response, error) { panic("boom") })}
-	client := newClient(t, knock.Config{HTTPClient: panicking, BaseURL: "https://api.knock.app"})
-	applied, err := client.AddMembers(context.Background(), "aud", memberships(1500, ""))
-	wantError(t, err, "panic: boom", "bug in the provider")
-	var panicErr *knock.PanicError
-	if !errors.As(err, &panicErr) || len(applied) != 0 {
-		t.Errorf("got %d applied and %v, want none and a *knock.PanicError", len(applied), err)
-	}
-}

@@ -2,8 +2,6 @@ package knock_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -85,35 +83,6 @@ func TestClient_retryStopsAtTheDeadline(t *testing.T) {
 	}
 }
 
-func TestClient_writePoolStaysWithinConcurrency(t *testing.T) {
-	var inFlight, maxInFlight, requests atomic.Int32
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		n := inFlight.Add(1)
-		for {
-			m := maxInFlight.Load()
-			if n <= m || maxInFlight.CompareAndSwap(m, n) {
-				break
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-		inFlight.Add(-1)
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer ts.Close()
-	client, _ := knock.New(knock.Config{BaseURL: ts.URL, APIKey: testKey, WriteConcurrency: 3})
-	added, err := client.AddMembers(context.Background(), "aud", memberships(9500, ""))
-	if err != nil || len(added) != 9500 {
-		t.Fatalf("AddMembers = %d, %v", len(added), err)
-	}
-	if requests.Load() != 10 {
-		t.Errorf("requests = %d, want 10", requests.Load())
-	}
-	if got := maxInFlight.Load(); got > 3 || got < 2 {
-		t.Errorf("max requests in flight = %d, want at most 3 (and more than one)", got)
-	}
-}
-
 func TestNew_rejectsRatesAboveKnocksTiers(t *testing.T) {
 	for _, cfg := range []knock.Config{
 		{APIKey: "k", WriteRate: knock.MaxWriteRate + 1},
@@ -123,35 +92,5 @@ func TestNew_rejectsRatesAboveKnocksTiers(t *testing.T) {
 		if _, err := knock.New(cfg); err == nil || !strings.Contains(err.Error(), "out of range") {
 			t.Errorf("New(%+v) = %v, want an out-of-range error", cfg, err)
 		}
-	}
-}
-
-func TestClient_cancelStopsNewBatchesAndReportsWhatWasApplied(t *testing.T) {
-	local := localknock.New(testKey)
-	local.CreateAudience("aud")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	// The third add request cancels the run (as Ctrl-C would) and only then reaches the local API.
-	var adds atomic.Int32
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && adds.Add(1) == 3 {
-			cancel()
-			time.Sleep(50 * time.Millisecond)
-		}
-		local.ServeHTTP(w, r)
-	}))
-	defer ts.Close()
-	client, _ := knock.New(knock.Config{BaseURL: ts.URL, APIKey: testKey, WriteConcurrency: 1})
-	added, err := client.AddMembers(ctx, "aud", memberships(4000, ""))
-	if err == nil || !strings.Contains(err.Error(), "context canceled") {
-		t.Fatalf("got %v, want the cancellation", err)
-	}
-	// The third request may or may not reach the audience after the cancel: the client reports only
-	// what it knows succeeded.
-	if len(added) != 2000 {
-		t.Errorf("added %d, want the 2000 of the two requests that finished", len(added))
-	}
-	if n := adds.Load(); n != 3 {
-		t.Errorf("add requests = %d, want 3: no batch starts after the cancel", n)
 	}
 }
