@@ -3,8 +3,6 @@ package knock_test
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -86,25 +84,6 @@ func TestClient_errors(t *testing.T) {
 	}
 	if knock.StatusCode(err) != 502 || !strings.Contains(err.Error(), "not Knock's error JSON (text/html") {
 		t.Errorf("proxy page: got %v", err)
-	}
-}
-
-func TestClient_escapesAudienceKeyAndSendsHeaders(t *testing.T) {
-	var gotPath, gotBranch, gotAgent, gotAuth string
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gotPath, gotBranch, gotAgent, gotAuth = r.URL.EscapedPath(), r.Header.Get("X-Knock-Branch"), r.Header.Get("User-Agent"), r.Header.Get("Authorization")
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer ts.Close()
-	client, _ := knock.New(knock.Config{BaseURL: ts.URL + "/", APIKey: testKey, Branch: "feature-x", UserAgent: "terraform-provider-knock/1.2.3"})
-	if _, err := client.AddMembers(context.Background(), "a/b?c", memberships(1, "")); err != nil {
-		t.Fatal(err)
-	}
-	if gotPath != "/v1/audiences/a%2Fb%3Fc/members" {
-		t.Errorf("path = %q", gotPath)
-	}
-	if gotBranch != "feature-x" || gotAgent != "terraform-provider-knock/1.2.3" || gotAuth != "Bearer "+testKey {
-		t.Errorf("headers: branch %q, user agent %q, auth ok %v", gotBranch, gotAgent, gotAuth == "Bearer "+testKey)
 	}
 }
 
