@@ -75,9 +75,6 @@ const (
 	DefaultMaxListPages   = 100_000
 )
 
-// connectRetryWait bounds the wait before retrying a request that could not connect.
-const connectRetryWait = 250 * time.Millisecond
-
 // Config holds what a Client needs. APIKey is a secret key (sk_...) of one Knock environment.
 type Config struct {
 	BaseURL   string

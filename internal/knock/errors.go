@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"unicode/utf8"
 )
@@ -146,4 +147,67 @@ func describeForeignBody(resp *http.Response, raw []byte, redact func(string) st
 		snippet = snippet[:cut] + "..."
 	}
 	return fmt.Sprintf("the answer is not Knock's error JSON (%s): %q", contentType(resp), snippet)
+}
+
+// ConnectionError is a request that got no complete answer: refused or dropped connection, timeout,
+// a body cut off in the middle.
+type ConnectionError struct {
+	Method string
+	Path   string
+	Err    error
+	// couldNotConnect is set when no connection was made at all: refused, unknown host, dial timeout.
+	couldNotConnect bool
+	// permanent is set for a TLS handshake that fails the same way on every attempt, schemeMismatch when
+	// it failed because the server does not speak TLS at all.
+	permanent      bool
+	schemeMismatch bool
+}
+
+func (e *ConnectionError) Error() string {
+	return fmt.Sprintf("%s %s: no complete answer from Knock: %v", e.Method, e.Path, e.Err)
+}
+
+func (e *ConnectionError) Unwrap() error { return e.Err }
+
+// IsUnreachable reports whether err is a request that could not connect to the API at all: the host
+// refused the connection, did not resolve, or did not answer the connection attempt.
+func IsUnreachable(err error) bool {
+	var connErr *ConnectionError
+	return errors.As(err, &connErr) && connErr.couldNotConnect
+}
+
+// IsSchemeMismatch reports whether err comes from a base URL whose scheme the server does not speak:
+// https:// to a plain-http port, or http:// to a TLS port.
+func IsSchemeMismatch(err error) bool {
+	var connErr *ConnectionError
+	var apiErr *APIError
+	return errors.As(err, &connErr) && connErr.schemeMismatch || errors.As(err, &apiErr) && apiErr.schemeMismatch
+}
+
+func requestIDOf(err error) string {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.RequestID
+	}
+	return ""
+}
+
+// PanicError is a panic recovered in a goroutine that the client or the provider started (a write
+// worker, a shared call), which no RPC's recovery covers: unrecovered, it would end the plugin and every
+// operation of the run with it.
+type PanicError struct {
+	Value any
+	Stack string
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("the provider failed unexpectedly (panic: %v). This is a bug in the provider; please report it "+
+		"with this message and the stack below.\n\n%s", e.Value, e.Stack)
+}
+
+// RecoverAsError, deferred in a function of such a goroutine, turns its panic into *errp.
+func RecoverAsError(errp *error) {
+	if r := recover(); r != nil {
+		*errp = &PanicError{Value: r, Stack: string(debug.Stack())}
+	}
 }

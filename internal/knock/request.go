@@ -3,6 +3,7 @@ package knock
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -293,4 +294,31 @@ func contentType(resp *http.Response) string {
 		return ct
 	}
 	return "no content type"
+}
+
+// handshakeFailure describes a TLS handshake that no retry can mend, or returns "" for any other error:
+// the server does not speak TLS (https:// to a plain-http port), or its certificate does not verify.
+func handshakeFailure(err error) (problem string, schemeMismatch bool) {
+	var recordErr tls.RecordHeaderError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.Is(err, http.ErrSchemeMismatch):
+		return "the base URL uses https:// but the server speaks plain http", true
+	case errors.As(err, &recordErr):
+		return "the base URL uses https:// but the server does not speak TLS", true
+	case errors.As(err, &certErr):
+		return "the server's TLS certificate does not verify", false
+	}
+	return "", false
+}
+
+// dialFailed tells a failure to connect from a failure later in the request. The operation's own end
+// (cancellation, deadline) is neither.
+func dialFailed(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	return errors.As(err, &opErr) && opErr.Op == "dial" || errors.As(err, &dnsErr)
 }
