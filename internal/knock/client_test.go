@@ -69,3 +69,15 @@ func TestNew_rejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestNew_rejectsRatesAboveKnocksTiers(t *testing.T) {
+	for _, cfg := range []knock.Config{
+		{APIKey: "k", WriteRate: knock.MaxWriteRate + 1},
+		{APIKey: "k", ReadRate: -1},
+		{APIKey: "k", WriteConcurrency: knock.MaxWriteConcurrency + 1},
+	} {
+		if _, err := knock.New(cfg); err == nil || !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("New(%+v) = %v, want an out-of-range error", cfg, err)
+		}
+	}
+}

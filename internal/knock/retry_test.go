@@ -82,15 +82,3 @@ func TestClient_retryStopsAtTheDeadline(t *testing.T) {
 		t.Fatalf("got %v, want a 429 that gives up before the deadline", err)
 	}
 }
-
-func TestNew_rejectsRatesAboveKnocksTiers(t *testing.T) {
-	for _, cfg := range []knock.Config{
-		{APIKey: "k", WriteRate: knock.MaxWriteRate + 1},
-		{APIKey: "k", ReadRate: -1},
-		{APIKey: "k", WriteConcurrency: knock.MaxWriteConcurrency + 1},
-	} {
-		if _, err := knock.New(cfg); err == nil || !strings.Contains(err.Error(), "out of range") {
-			t.Errorf("New(%+v) = %v, want an out-of-range error", cfg, err)
-		}
-	}
-}
