@@ -1,5 +1,3 @@
-// Package knock is a small client for Knock's audience-membership API: add, remove and list the members
-// of an audience. It knows nothing of Terraform, so it can be tested and reused on its own.
 package knock
 
 import (
