@@ -40,14 +40,23 @@ const (
 // tier so that other syncs on the same environment keep some room; lists are sequential (each page
 // needs the previous page's cursor), so against Knock their latency keeps them well below the tier.
 const (
-	DefaultWriteRate        = 50
-	MaxWriteRate            = 60
-	DefaultReadRate         = 200
-	MaxReadRate             = 200
+	// DefaultWriteRate is the writes started per second on each write endpoint when Config.WriteRate is 0.
+	DefaultWriteRate = 50
+	// MaxWriteRate is the highest Config.WriteRate: Knock's tier 3.
+	MaxWriteRate = 60
+	// DefaultReadRate is the list requests started per second when Config.ReadRate is 0.
+	DefaultReadRate = 200
+	// MaxReadRate is the highest Config.ReadRate: Knock's tier 4.
+	MaxReadRate = 200
+	// DefaultWriteConcurrency is how many write batches are in flight at once when
+	// Config.WriteConcurrency is 0.
 	DefaultWriteConcurrency = 4
-	MaxWriteConcurrency     = 16
-	DefaultMaxRetries       = 3
-	MaxMaxRetries           = 10
+	// MaxWriteConcurrency is the highest Config.WriteConcurrency.
+	MaxWriteConcurrency = 16
+	// DefaultMaxRetries is the Config.MaxRetries the provider passes unless configured otherwise.
+	DefaultMaxRetries = 3
+	// MaxMaxRetries is the highest Config.MaxRetries; a higher value counts as this one.
+	MaxMaxRetries = 10
 )
 
 // Defaults of the per-attempt deadlines and of the bounds on what the client reads. Knock answers a
@@ -58,26 +67,36 @@ const (
 	// DefaultOperationTimeout bounds a whole call (every page of a listing, every batch of a write) whose
 	// context has no deadline of its own.
 	DefaultOperationTimeout = 60 * time.Minute
-	DefaultAnswerTimeout    = 30 * time.Second
-	DefaultIdleTimeout      = 30 * time.Second
+	// DefaultAnswerTimeout is Config.AnswerTimeout when zero: how long an attempt waits for the answer's
+	// status and headers.
+	DefaultAnswerTimeout = 30 * time.Second
+	// DefaultIdleTimeout is Config.IdleTimeout when zero: how long an answer's body may pause between reads.
+	DefaultIdleTimeout = 30 * time.Second
 	// DefaultConnectRetries is how often a request is retried when it could not connect at all: a host
 	// that refuses connections or does not resolve is a wrong base URL far more often than a blip, so
 	// the error and its advice should come in about a second, not after minutes of backoff.
 	DefaultConnectRetries = 2
-	// A page holds at most 50 entries; a user with many custom properties is a few KiB.
+	// DefaultMaxAnswerBytes and DefaultMaxEntryBytes are Config.MaxAnswerBytes and Config.MaxEntryBytes
+	// when zero. A page holds at most 50 entries; a user with many custom properties is a few KiB.
 	DefaultMaxAnswerBytes = 16 << 20
 	DefaultMaxEntryBytes  = 1 << 20
-	// Twice the largest audience the guides describe (1,000,000 members, 20,000 pages), with room for
-	// pages that are not full.
+	// DefaultMaxListEntries and DefaultMaxListPages are Config.MaxListEntries and Config.MaxListPages
+	// when zero: twice the largest audience the guides describe (1,000,000 members, 20,000 pages), with
+	// room for pages that are not full.
 	DefaultMaxListEntries = 2_000_000
 	DefaultMaxListPages   = 100_000
 )
 
 // Config holds what a Client needs. APIKey is a secret key (sk_...) of one Knock environment.
 type Config struct {
-	BaseURL   string
-	APIKey    string
-	Branch    string
+	// BaseURL is the API's address; "" means DefaultBaseURL. It must be https://, or http:// to a
+	// loopback IP address; a trailing /v1 is dropped.
+	BaseURL string
+	// APIKey is the secret key (sk_...) of the Knock environment; it is required.
+	APIKey string
+	// Branch, when set, is sent in BranchHeader to select a branch of the key's environment.
+	Branch string
+	// UserAgent is sent with every request; "" means "terraform-provider-knock".
 	UserAgent string
 	// HTTPClient sends the requests; nil means a client of our own. Its Transport is where the provider
 	// logs requests.
@@ -114,13 +133,13 @@ type Config struct {
 
 // Retry describes one retry, for logging.
 type Retry struct {
-	Method    string
-	Path      string
-	Attempt   int // the attempt that failed, from 1
-	Status    int // 0 for a connection error
-	RequestID string
-	Wait      time.Duration
-	Err       error
+	Method    string        // the request's HTTP method
+	Path      string        // the request's URL path, without the query
+	Attempt   int           // the attempt that failed, from 1
+	Status    int           // 0 for a connection error
+	RequestID string        // Knock's id of the failed answer, "" when there was none
+	Wait      time.Duration // how long the client waits before the next attempt
+	Err       error         // why the attempt failed
 }
 
 // Client calls Knock's audience endpoints. It is safe for concurrent use.

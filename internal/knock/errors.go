@@ -13,26 +13,31 @@ import (
 
 // APIError is an answer from Knock outside 2xx, or a 2xx answer that could not be read.
 type APIError struct {
-	Method     string
-	Path       string
-	StatusCode int
-	// Code, Message and Type come from Knock's error body when there is one.
-	Code        string
-	Message     string
-	Type        string
+	Method     string // the request's HTTP method
+	Path       string // the request's URL path, without the query
+	StatusCode int    // the answer's HTTP status
+	// Code, Message and Type come from Knock's error body when there is one; Message otherwise says
+	// what was wrong with the answer.
+	Code    string
+	Message string
+	Type    string
+	// FieldErrors are the "errors" of a 422 answer.
 	FieldErrors []FieldError
-	RequestID   string
+	// RequestID is the answer's X-Request-Id, the id Knock support asks for.
+	RequestID string
 	// schemeMismatch: a plain-http request answered by a server that speaks TLS on that port.
 	schemeMismatch bool
 }
 
 // FieldError is one entry of a 422 answer's "errors".
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-	Type    string `json:"type"`
+	Field   string `json:"field"`   // the field Knock refused
+	Message string `json:"message"` // why
+	Type    string `json:"type"`    // Knock's kind of error
 }
 
+// Error writes the request, the status, Knock's code and message, the field errors and the request id
+// on one line.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: HTTP %d", e.Method, e.Path, e.StatusCode)
@@ -152,9 +157,9 @@ func describeForeignBody(resp *http.Response, raw []byte, redact func(string) st
 // ConnectionError is a request that got no complete answer: refused or dropped connection, timeout,
 // a body cut off in the middle.
 type ConnectionError struct {
-	Method string
-	Path   string
-	Err    error
+	Method string // the request's HTTP method
+	Path   string // the request's URL path, without the query
+	Err    error  // what went wrong, with the key removed from its text
 	// couldNotConnect is set when no connection was made at all: refused, unknown host, dial timeout.
 	couldNotConnect bool
 	// permanent is set for a TLS handshake that fails the same way on every attempt, schemeMismatch when
@@ -163,10 +168,12 @@ type ConnectionError struct {
 	schemeMismatch bool
 }
 
+// Error names the request and says that it got no complete answer, and why.
 func (e *ConnectionError) Error() string {
 	return fmt.Sprintf("%s %s: no complete answer from Knock: %v", e.Method, e.Path, e.Err)
 }
 
+// Unwrap returns the cause, for errors.Is and errors.As.
 func (e *ConnectionError) Unwrap() error { return e.Err }
 
 // IsUnreachable reports whether err is a request that could not connect to the API at all: the host
@@ -196,10 +203,11 @@ func requestIDOf(err error) string {
 // worker, a shared call), which no RPC's recovery covers: unrecovered, it would end the plugin and every
 // operation of the run with it.
 type PanicError struct {
-	Value any
-	Stack string
+	Value any    // the value passed to panic
+	Stack string // the goroutine's stack where it panicked
 }
 
+// Error says that the provider failed, asks for a report, and shows the stack.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("the provider failed unexpectedly (panic: %v). This is a bug in the provider; please report it "+
 		"with this message and the stack below.\n\n%s", e.Value, e.Stack)

@@ -46,6 +46,7 @@ type membershipEntry struct {
 	Tenant *string `json:"tenant"`
 }
 
+// Membership returns the (user, tenant) pair of e.
 func (e membershipEntry) Membership() Membership { return membershipOf(e.UserID, e.Tenant) }
 
 // listed is what a listing decodes each entry into: all of it, or only its membership.
@@ -140,6 +141,8 @@ type listEntry[T any] struct {
 	err   error
 }
 
+// UnmarshalJSON keeps the entry's size and decodes it into value; an entry that is not a T is kept as
+// err, for the listing to report with its place, rather than failing the whole page.
 func (e *listEntry[T]) UnmarshalJSON(data []byte) error {
 	e.size = len(data)
 	e.err = json.Unmarshal(data, &e.value)

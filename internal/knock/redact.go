@@ -32,6 +32,8 @@ type redactedError struct {
 	err  error
 }
 
+// Error returns err's text without the key.
 func (e *redactedError) Error() string { return e.text }
 
+// Unwrap returns the error whose text was redacted.
 func (e *redactedError) Unwrap() error { return e.err }

@@ -108,6 +108,7 @@ type stallError struct {
 	after time.Duration
 }
 
+// Error says what stalled and after how long.
 func (e *stallError) Error() string { return fmt.Sprintf("%s within %s", e.what, e.after) }
 
 // attempt sends the request once. It returns the response (body closed) when there was one, for its
@@ -246,6 +247,7 @@ type watchedReader struct {
 	idle     time.Duration
 }
 
+// Read reads from r and, when data arrived, puts the watchdog off by the idle timeout.
 func (w *watchedReader) Read(p []byte) (int, error) {
 	n, err := w.r.Read(p)
 	if n > 0 {
@@ -262,6 +264,8 @@ type cappedReader struct {
 	left int64
 }
 
+// Read reads from r at most one byte more than is left, which tells an answer exactly at the cap from
+// a larger one.
 func (c *cappedReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > c.left+1 {
 		p = p[:c.left+1]

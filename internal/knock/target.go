@@ -11,8 +11,10 @@ import (
 // API key selects and which stands here as a fingerprint of the key (never the key). A plan records the
 // target it read, so that its apply can refuse to write to another one.
 type Target struct {
+	// BaseURL is the client's base URL, without a trailing /v1.
 	BaseURL string `json:"base_url"`
-	Branch  string `json:"branch,omitempty"`
+	// Branch is the client's branch, "" for the environment itself.
+	Branch string `json:"branch,omitempty"`
 	// KeyFingerprint is the start of the key's SHA-256: equal for one key, and no help in finding it.
 	KeyFingerprint string `json:"key"`
 }
