@@ -213,7 +213,7 @@ func (e *PanicError) Error() string {
 		"with this message and the stack below.\n\n%s", e.Value, e.Stack)
 }
 
-// RecoverAsError, deferred in a function of such a goroutine, turns its panic into *errp.
+// RecoverAsError turns the panic of a function of such a goroutine, where it is deferred, into *errp.
 func RecoverAsError(errp *error) {
 	if r := recover(); r != nil {
 		*errp = &PanicError{Value: r, Stack: string(debug.Stack())}
