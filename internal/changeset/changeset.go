@@ -94,7 +94,7 @@ func (c Change) Check(s Scope, desired, basis, owned []Membership) error {
 	inDesired := cursor{list: desired}
 	for _, m := range add {
 		if !inDesired.holds(m) {
-			return fmt.Errorf("the planned change adds %s, which the configuration does not declare", describe(m))
+			return fmt.Errorf("the planned change adds %s, which the configuration does not declare", m)
 		}
 	}
 	inAdd, inBasis, inOwned := cursor{list: add}, cursor{list: Sorted(basis)}, cursor{list: Sorted(owned)}
@@ -102,15 +102,15 @@ func (c Change) Check(s Scope, desired, basis, owned []Membership) error {
 	for _, m := range remove {
 		switch {
 		case inAdd.holds(m):
-			return fmt.Errorf("the planned change adds and removes %s", describe(m))
+			return fmt.Errorf("the planned change adds and removes %s", m)
 		case inDesired.holds(m):
-			return fmt.Errorf("the planned change removes %s, which the configuration declares", describe(m))
+			return fmt.Errorf("the planned change removes %s, which the configuration declares", m)
 		case !s.Holds(m):
-			return fmt.Errorf("the planned change removes %s, outside tenant %q", describe(m), s.Tenant)
+			return fmt.Errorf("the planned change removes %s, outside tenant %q", m, s.Tenant)
 		case !inBasis.holds(m):
-			return fmt.Errorf("the planned change removes %s, which the plan did not see in the audience", describe(m))
+			return fmt.Errorf("the planned change removes %s, which the plan did not see in the audience", m)
 		case !s.Authoritative && !inOwned.holds(m):
-			return fmt.Errorf("the planned change removes %s, which this managed-only resource never declared", describe(m))
+			return fmt.Errorf("the planned change removes %s, which this managed-only resource never declared", m)
 		}
 	}
 	return nil
@@ -329,11 +329,4 @@ func SetOf(ms []Membership) map[Membership]struct{} {
 		set[m] = struct{}{}
 	}
 	return set
-}
-
-func describe(m Membership) string {
-	if m.Tenant == "" {
-		return fmt.Sprintf("user %q without tenant", m.UserID)
-	}
-	return fmt.Sprintf("user %q under tenant %q", m.UserID, m.Tenant)
 }

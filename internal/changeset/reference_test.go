@@ -117,7 +117,7 @@ func setCheck(c Change, s Scope, desired map[Membership]struct{}, basis, owned [
 	seen := make(map[Membership]struct{}, len(c.Add)+len(c.Remove))
 	for _, m := range c.Add {
 		if _, ok := desired[m]; !ok {
-			return fmt.Errorf("the planned change adds %s, which the configuration does not declare", describe(m))
+			return fmt.Errorf("the planned change adds %s, which the configuration does not declare", m)
 		}
 		seen[m] = struct{}{}
 	}
@@ -131,21 +131,21 @@ func setCheck(c Change, s Scope, desired map[Membership]struct{}, basis, owned [
 	}
 	for _, m := range c.Remove {
 		if _, dup := seen[m]; dup {
-			return fmt.Errorf("the planned change adds and removes %s", describe(m))
+			return fmt.Errorf("the planned change adds and removes %s", m)
 		}
 		seen[m] = struct{}{}
 		if _, ok := desired[m]; ok {
-			return fmt.Errorf("the planned change removes %s, which the configuration declares", describe(m))
+			return fmt.Errorf("the planned change removes %s, which the configuration declares", m)
 		}
 		if !s.Holds(m) {
-			return fmt.Errorf("the planned change removes %s, outside tenant %q", describe(m), s.Tenant)
+			return fmt.Errorf("the planned change removes %s, outside tenant %q", m, s.Tenant)
 		}
 		if _, ok := basisSet[m]; !ok {
-			return fmt.Errorf("the planned change removes %s, which the plan did not see in the audience", describe(m))
+			return fmt.Errorf("the planned change removes %s, which the plan did not see in the audience", m)
 		}
 		if ownedSet != nil {
 			if _, ok := ownedSet[m]; !ok {
-				return fmt.Errorf("the planned change removes %s, which this managed-only resource never declared", describe(m))
+				return fmt.Errorf("the planned change removes %s, which this managed-only resource never declared", m)
 			}
 		}
 	}

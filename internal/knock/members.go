@@ -2,6 +2,7 @@ package knock
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 )
 
@@ -9,6 +10,15 @@ import (
 type Membership struct {
 	UserID string // the Knock user's id
 	Tenant string // the tenant's id, "" for none
+}
+
+// String is how every message names a membership: user "u1" without tenant, user "u1" under tenant
+// "acme".
+func (m Membership) String() string {
+	if m.Tenant == "" {
+		return fmt.Sprintf("user %q without tenant", m.UserID)
+	}
+	return fmt.Sprintf("user %q under tenant %q", m.UserID, m.Tenant)
 }
 
 // AudienceMember is one entry of a list page.

@@ -415,11 +415,7 @@ func parseAudienceMemberID(id string) (string, knock.Membership, error) {
 	return parts[0], m, nil
 }
 
-// describeMembership names a membership to start a sentence: `The membership of user "u1" in audience "beta" (without tenant)`.
+// describeMembership names a membership to start a sentence: `The membership of user "u1" without tenant in audience "beta"`.
 func describeMembership(audienceKey string, m knock.Membership) string {
-	tenant := "without tenant"
-	if m.Tenant != "" {
-		tenant = fmt.Sprintf("under tenant %q", m.Tenant)
-	}
-	return fmt.Sprintf("The membership of user %q in audience %q (%s)", m.UserID, audienceKey, tenant)
+	return fmt.Sprintf("The membership of %s in audience %q", m, audienceKey)
 }

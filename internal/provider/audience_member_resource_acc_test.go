@@ -35,7 +35,7 @@ resource "knock_audience_member" "fine" {
 }
 `),
 			PlanOnly: true,
-			ExpectError: acctest.ErrorText("Audience Not Found", `user "u1" in audience "missing"`,
+			ExpectError: acctest.ErrorText("Audience Not Found", `user "u1" without tenant in audience "missing"`,
 				`The audience "missing" does not exist in this Knock environment`, "Create it as a static audience"),
 		}},
 	})
@@ -79,10 +79,10 @@ resource "knock_audience_member" "new" {
   user_id      = "u2"
 }
 `))
-	adopted := `Warning: Existing Membership Adopted .* The membership of user "u1" in audience "beta" \(under tenant "acme"\) already exists`
+	adopted := `Warning: Existing Membership Adopted .* The membership of user "u1" under tenant "acme" in audience "beta" already exists`
 	out := tf.MustRun("plan", "-out=tfplan")
 	acctest.ExpectOutput(t, out, adopted, "Plan: 2 to add")
-	acctest.ExpectNoOutput(t, out, `user "u2" in audience "beta" \(without tenant\) already exists`)
+	acctest.ExpectNoOutput(t, out, `user "u2" without tenant in audience "beta" already exists`)
 
 	srv.ResetRequests()
 	out = tf.MustRun("apply", "tfplan")

@@ -170,7 +170,7 @@ func TestAccAudienceMemberResource_audienceGone(t *testing.T) {
 				PreConfig:   func() { srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 404}) },
 				Config:      config,
 				PlanOnly:    true,
-				ExpectError: acctest.ErrorText("Audience Not Found", `The membership of user "u1" in audience "beta"`, "cannot be created"),
+				ExpectError: acctest.ErrorText("Audience Not Found", `The membership of user "u1" without tenant in audience "beta"`, "cannot be created"),
 			},
 		},
 	})
