@@ -11,9 +11,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
+	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
-	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 // ApplyResourceChange executes the change set its plan computed: it checks it against the planned values,
@@ -77,7 +77,7 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 		if !knockdiag.HasError(resp.Diagnostics) {
 			owner := private.Owner
 			if owner == "" {
-				owner = providerdata.NewOwner()
+				owner = claims.NewOwner()
 				r.data().Claims.Adopt(stringOf(planned.get(attrAudienceKey)), fingerprintOf(*newState), owner)
 			}
 			resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Owner: owner, Target: targetOf(client)}.encode()
@@ -356,7 +356,7 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 	}
 	owner := private.Owner
 	if owner == "" {
-		owner = providerdata.NewOwner() // a state from before owners: from now on the resource's plans are known as its own
+		owner = claims.NewOwner() // a state from before owners: from now on the resource's plans are known as its own
 	}
 	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: owner, Imported: private.Imported,
 		Superseded: private.Superseded, Target: targetOf(client)}.encode()
@@ -410,7 +410,7 @@ func (r *Resource) ImportResourceState(_ context.Context, req *tfprotov6.ImportR
 		resp.Diagnostics = knockdiag.Error("Unable to Import Audience Members", err.Error(), nil)
 		return resp, nil
 	}
-	owner := providerdata.NewOwner()
+	owner := claims.NewOwner()
 	r.imported.Store(owner, struct{}{})
 	resp.ImportedResources = []*tfprotov6.ImportedResource{{
 		TypeName: TypeName, State: state, Identity: identity,

@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"hash/fnv"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
-	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
-// What a knock_audience_members declares and removes, as claims (providerdata.Claims) that the other
+// What a knock_audience_members declares and removes, as claims (claims.Claims) that the other
 // resources of the run are checked against.
 //
 // claimsFor describes what a knock_audience_members declares and removes.
-func (s membersSettings) claimsFor(audienceKey string, declared, removed []knock.Membership, successor uint64) []providerdata.Claim {
+func (s membersSettings) claimsFor(audienceKey string, declared, removed []knock.Membership, successor uint64) []claims.Claim {
 	mode := "authoritative"
 	if !s.authoritative {
 		mode = "managed-only"
@@ -28,13 +28,13 @@ func (s membersSettings) claimsFor(audienceKey string, declared, removed []knock
 	if declared == nil {
 		fp = fingerprint(s, removed) // a destroy: the resource is known by what it declared
 	}
-	var out []providerdata.Claim
+	var out []claims.Claim
 	if declared != nil {
-		out = append(out, providerdata.Claim{Fingerprint: fp, Resource: describe + ", declaring " + knockdiag.Plural(len(declared), "member") + examplesOf(declared),
+		out = append(out, claims.Claim{Fingerprint: fp, Resource: describe + ", declaring " + knockdiag.Plural(len(declared), "member") + examplesOf(declared),
 			Scope: s.scope(), Authoritative: s.authoritative, Memberships: declared, Limits: s.limits()})
 	}
 	if len(removed) > 0 {
-		out = append(out, providerdata.Claim{Fingerprint: fp, Successor: successor, Resource: describe, Scope: s.scope(), Removes: true, Memberships: removed})
+		out = append(out, claims.Claim{Fingerprint: fp, Successor: successor, Resource: describe, Scope: s.scope(), Removes: true, Memberships: removed})
 	}
 	return out
 }

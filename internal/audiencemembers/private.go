@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
+	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
-	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 // membersPrivate is the private state of a knock_audience_members: what Terraform keeps for the provider
@@ -53,8 +53,8 @@ type successor struct {
 	AudienceKey string `json:"audience_key"`
 	Keep        pairs  `json:"keep,omitempty"`
 	// KeepAll: the replaced object came from an import with no apply since, and removes nothing.
-	KeepAll bool                `json:"keep_all,omitempty"`
-	Limits  providerdata.Limits `json:"limits"`
+	KeepAll bool          `json:"keep_all,omitempty"`
+	Limits  claims.Limits `json:"limits"`
 }
 
 // plannedChange is changeset.Change as private state carries it.

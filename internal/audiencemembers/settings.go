@@ -8,9 +8,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
+	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
-	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 // membersSettings are the ownership and guard-rail settings of one knock_audience_members, with
@@ -100,12 +100,12 @@ func (s membersSettings) declared(members []knock.Membership) []knock.Membership
 }
 
 // limits are the guard rails as claims carry them.
-func (s membersSettings) limits() providerdata.Limits {
-	return providerdata.Limits{MaxRemovals: s.maxRemovals, MaxRemovalPercent: s.maxRemovalPct}
+func (s membersSettings) limits() claims.Limits {
+	return claims.Limits{MaxRemovals: s.maxRemovals, MaxRemovalPercent: s.maxRemovalPct}
 }
 
 // withLimits is s guarded by l instead of its own limits.
-func (s membersSettings) withLimits(l providerdata.Limits) membersSettings {
+func (s membersSettings) withLimits(l claims.Limits) membersSettings {
 	s.maxRemovals, s.maxRemovalPct = l.MaxRemovals, l.MaxRemovalPercent
 	return s
 }

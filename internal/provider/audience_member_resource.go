@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
@@ -53,7 +54,7 @@ func NewAudienceMemberResource() resource.Resource {
 type audienceMemberResource struct {
 	client    *knock.Client
 	coalescer *providerdata.Coalescer
-	claims    *providerdata.Claims
+	claims    *claims.Claims
 }
 
 // The private state keys of knock_audience_member.
@@ -195,7 +196,7 @@ func (r *audienceMemberResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	audienceKey := model.AudienceKey.ValueString()
-	for _, d := range r.claims.Register(audienceKey, owner, providerdata.MemberClaims(audienceKey, model.membership(), removes)) {
+	for _, d := range r.claims.Register(audienceKey, owner, claims.MemberClaims(audienceKey, model.membership(), removes)) {
 		if d.Severity == tfprotov6.DiagnosticSeverityError {
 			resp.Diagnostics.AddError(d.Summary, d.Detail)
 		} else {
@@ -284,9 +285,9 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 		}
 	}
 	plan.ID = types.StringValue(audienceMemberID(audienceKey, m))
-	owner := providerdata.NewOwner()
+	owner := claims.NewOwner()
 	if r.claims != nil {
-		r.claims.Adopt(audienceKey, providerdata.MemberClaims(audienceKey, m, false)[0].Fingerprint, owner)
+		r.claims.Adopt(audienceKey, claims.MemberClaims(audienceKey, m, false)[0].Fingerprint, owner)
 	}
 	ownerJSON, _ := json.Marshal(owner)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
@@ -376,7 +377,7 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 		m := knock.Membership{UserID: identity.UserID.ValueString(), Tenant: identity.Tenant.ValueString()}
 		imported := memberModel(identity.AudienceKey.ValueString(), m)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
-		ownerJSON, _ := json.Marshal(providerdata.NewOwner())
+		ownerJSON, _ := json.Marshal(claims.NewOwner())
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
 		return
 	}
@@ -390,7 +391,7 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 	imported := memberModel(audienceKey, m)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, imported.identity())...)
-	ownerJSON, _ := json.Marshal(providerdata.NewOwner())
+	ownerJSON, _ := json.Marshal(claims.NewOwner())
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
@@ -47,7 +48,7 @@ type knockProvider struct {
 
 func newKnockProvider(version string) *knockProvider {
 	p := &knockProvider{version: version}
-	p.data.Store(&providerdata.Data{Claims: &providerdata.Claims{}, Locks: &providerdata.AudienceLocks{}})
+	p.data.Store(&providerdata.Data{Claims: &claims.Claims{}, Locks: &providerdata.AudienceLocks{}})
 	return p
 }
 

@@ -1,4 +1,15 @@
-package providerdata
+// Package claims finds, at plan time, the resources of one provider process that would undo each other's
+// work on an audience. Each resource registers what it declares and, for a destroy or a shrinking plan,
+// what it removes; a registration is checked against the other resources' claims on the audience, and the
+// conflicts come back as the diagnostics Terraform shows: an authoritative knock_audience_members claimed
+// twice (for the whole audience, or for one tenant), a membership removed by one resource and declared by
+// another, a membership declared twice. At apply, a destroy asks which of the memberships it would remove
+// no other resource declares, and the destroy half of a replacement takes its guard rails from its
+// successor.
+//
+// Terraform does not tell a provider a resource's address: a resource is known by its owner (NewOwner), a
+// random id kept in its private state, or until it has one by a fingerprint of what it declares.
+package claims
 
 import (
 	"crypto/rand"
