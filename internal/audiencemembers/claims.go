@@ -10,7 +10,7 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
-// What a knock_audience_members declares and removes, as claims (claims.Claims) that the other
+// What a knock_audience_members declares and removes, as claims (claims.Registry) that the other
 // resources of the run are checked against.
 //
 // claimsFor describes what a knock_audience_members declares and removes.

@@ -21,7 +21,7 @@ func summaries(diags []*tfprotov6.Diagnostic) []string {
 // TestClaims_followTheResourceAcrossPlans: a resource planned again in the same process (the plan at
 // apply, the next run block of terraform test) replaces its own claim; another resource conflicts.
 func TestClaims_followTheResourceAcrossPlans(t *testing.T) {
-	var c claims.Claims
+	var c claims.Registry
 	whole := membersSettings{authoritative: true, tenantKnown: true}
 	five := []knock.Membership{{UserID: "a"}, {UserID: "b"}, {UserID: "c"}, {UserID: "d"}, {UserID: "e"}}
 
@@ -46,7 +46,7 @@ func TestClaims_followTheResourceAcrossPlans(t *testing.T) {
 // the destroy half of a replacement, whose create half declares it; at apply, a destroy leaves alone what
 // another resource of the run declares.
 func TestClaims_removedAndDeclared(t *testing.T) {
-	var c claims.Claims
+	var c claims.Registry
 	managed := membersSettings{tenantKnown: true}
 	declared := []knock.Membership{{UserID: "a"}, {UserID: "b", Tenant: "acme"}}
 	if diags := c.Register("aud", "new", managed.claimsFor("aud", declared, nil, 0)); diags != nil {
@@ -56,7 +56,7 @@ func TestClaims_removedAndDeclared(t *testing.T) {
 		t.Errorf("a destroy of what another declares: %v", got)
 	}
 
-	var replacing claims.Claims
+	var replacing claims.Registry
 	successor := fingerprint(managed, declared)
 	if diags := replacing.Register("aud", "old", managed.claimsFor("aud", nil, declared, successor)); diags != nil {
 		t.Fatal(summaries(diags))
@@ -72,18 +72,18 @@ func TestClaims_removedAndDeclared(t *testing.T) {
 // TestClaims_memberInsideAnAuthoritativeScope: a knock_audience_member conflicts with a whole-audience
 // resource, and with a tenant resource only under that tenant.
 func TestClaims_memberInsideAnAuthoritativeScope(t *testing.T) {
-	var c claims.Claims
+	var c claims.Registry
 	acme := membersSettings{authoritative: true, tenantKnown: true, tenant: "acme"}
 	if diags := c.Register("aud", "t", acme.claimsFor("aud", []knock.Membership{{UserID: "a", Tenant: "acme"}}, nil, 0)); diags != nil {
 		t.Fatal(summaries(diags))
 	}
-	if diags := c.Register("aud", "m1", claims.MemberClaims("aud", knock.Membership{UserID: "x"}, false)); diags != nil {
+	if diags := c.Register("aud", "m1", claims.ForMember("aud", knock.Membership{UserID: "x"}, false)); diags != nil {
 		t.Errorf("a member without tenant next to tenant acme's resource: %v", summaries(diags))
 	}
-	if got := summaries(c.Register("aud", "m2", claims.MemberClaims("aud", knock.Membership{UserID: "x", Tenant: "acme"}, false))); !slices.Equal(got, []string{"Audience Tenant Claimed Twice"}) {
+	if got := summaries(c.Register("aud", "m2", claims.ForMember("aud", knock.Membership{UserID: "x", Tenant: "acme"}, false))); !slices.Equal(got, []string{"Audience Tenant Claimed Twice"}) {
 		t.Errorf("a member under acme: %v", got)
 	}
-	if got := summaries(c.Register("aud", "m3", claims.MemberClaims("aud", knock.Membership{UserID: "x"}, false))); !slices.Equal(got, []string{"Audience Members Declared Twice"}) {
+	if got := summaries(c.Register("aud", "m3", claims.ForMember("aud", knock.Membership{UserID: "x"}, false))); !slices.Equal(got, []string{"Audience Members Declared Twice"}) {
 		t.Errorf("two members for one membership: %v", got)
 	}
 }

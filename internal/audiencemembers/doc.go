@@ -8,7 +8,7 @@
 //     decoded in one pass; upgrade.go: the state upgrade, reading members from Terraform's JSON;
 //   - resource.go (validate, upgrade, move, generated configuration), plan.go, apply.go (apply, read,
 //     import), identity.go, private.go (what the plan hands the apply), settings.go (ownership and guard
-//     rails), claims.go (what the resource declares, for claims.Claims), timeouts.go;
+//     rails), claims.go (what the resource declares, for claims.Registry), timeouts.go;
 //   - data_source.go: the data source;
 //   - *_test.go: unit tests in this package; *_acc_test.go and soak_test.go: acceptance tests (package
 //     audiencemembers_test) with the real CLI, through internal/acctest.

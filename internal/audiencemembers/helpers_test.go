@@ -17,7 +17,7 @@ const testAPIKey = "sk_test_unit"
 // resourceOf is the resource of a provider process of its own, configured with client and plan_read_max_age
 // (client nil: not configured).
 func resourceOf(client *knock.Client, planReadMaxAge time.Duration) *Resource {
-	data := &providerdata.Data{Client: client, PlanReadMaxAge: planReadMaxAge, Claims: &claims.Claims{}, Locks: &providerdata.AudienceLocks{}}
+	data := &providerdata.Data{Client: client, PlanReadMaxAge: planReadMaxAge, Claims: &claims.Registry{}, Locks: &providerdata.AudienceLocks{}}
 	return NewResource(func() *providerdata.Data { return data })
 }
 

@@ -26,14 +26,14 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
-// Claims remembers, for the length of one provider process, what each resource of an audience declares
+// Registry remembers, for the length of one provider process, what each resource of an audience declares
 // and removes, so that resources that would undo each other's work, or a destroy that would remove what
 // another resource declares, are reported at plan time. Terraform does not tell a provider the resource's
 // address: a resource is known by its owner, a random id kept in its private state from its create or
 // import on, or, before it has one, by a fingerprint of what it declares. A resource planned again (the
 // plan Terraform makes at apply, or the next run block of `terraform test`, which may keep one provider
 // process) replaces its own claims instead of conflicting with them.
-type Claims struct {
+type Registry struct {
 	mu         sync.Mutex
 	byAudience map[string][]Claim
 }
@@ -67,7 +67,7 @@ type Limits struct {
 // SuccessorLimits returns the limits of the object that replaced owner's within scope of an audience,
 // created by an apply of this process: the deposed object of a create_before_destroy replacement is
 // destroyed with the limits its replacement's plan checked, not the ones it was created with.
-func (c *Claims) SuccessorLimits(audienceKey, owner string, scope changeset.Scope) (Limits, bool) {
+func (c *Registry) SuccessorLimits(audienceKey, owner string, scope changeset.Scope) (Limits, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, other := range c.byAudience[audienceKey] {
@@ -78,8 +78,8 @@ func (c *Claims) SuccessorLimits(audienceKey, owner string, scope changeset.Scop
 	return Limits{}, false
 }
 
-// MemberClaims describes what a knock_audience_member declares, or removes when destroyed.
-func MemberClaims(audienceKey string, m knock.Membership, removes bool) []Claim {
+// ForMember describes what a knock_audience_member declares, or removes when destroyed.
+func ForMember(audienceKey string, m knock.Membership, removes bool) []Claim {
 	tenant := "without tenant"
 	if m.Tenant != "" {
 		tenant = fmt.Sprintf("under tenant %q", m.Tenant)
@@ -101,7 +101,7 @@ func (c Claim) sameResource(other Claim) bool {
 
 // Register records one resource's claims on an audience, in place of its earlier ones, and reports their
 // conflicts with the other resources' claims.
-func (c *Claims) Register(audienceKey, owner string, next []Claim) []*tfprotov6.Diagnostic {
+func (c *Registry) Register(audienceKey, owner string, next []Claim) []*tfprotov6.Diagnostic {
 	return c.register(audienceKey, owner, next, false)
 }
 
@@ -109,11 +109,11 @@ func (c *Claims) Register(audienceKey, owner string, next []Claim) []*tfprotov6.
 // half of a replacement, planned with the owner of the object it replaces): they take the place of the
 // resource's earlier declarations, while what its destroy half removes stays claimed. The two halves of
 // one resource never conflict with each other.
-func (c *Claims) RegisterSuccessor(audienceKey, owner string, next []Claim) []*tfprotov6.Diagnostic {
+func (c *Registry) RegisterSuccessor(audienceKey, owner string, next []Claim) []*tfprotov6.Diagnostic {
 	return c.register(audienceKey, owner, next, true)
 }
 
-func (c *Claims) register(audienceKey, owner string, next []Claim, successor bool) []*tfprotov6.Diagnostic {
+func (c *Registry) register(audienceKey, owner string, next []Claim, successor bool) []*tfprotov6.Diagnostic {
 	for i := range next {
 		next[i].Owner = owner
 	}
@@ -145,7 +145,7 @@ func (c *Claims) register(audienceKey, owner string, next []Claim, successor boo
 }
 
 // Adopt gives a created resource's claims the owner it now has, and marks them applied.
-func (c *Claims) Adopt(audienceKey string, fingerprint uint64, owner string) {
+func (c *Registry) Adopt(audienceKey string, fingerprint uint64, owner string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, other := range c.byAudience[audienceKey] {
@@ -157,7 +157,7 @@ func (c *Claims) Adopt(audienceKey string, fingerprint uint64, owner string) {
 }
 
 // Release forgets a destroyed resource's claims.
-func (c *Claims) Release(audienceKey, owner string) {
+func (c *Registry) Release(audienceKey, owner string) {
 	if owner == "" {
 		return
 	}
@@ -165,7 +165,7 @@ func (c *Claims) Release(audienceKey, owner string) {
 }
 
 // NotDeclaredByOthers returns the memberships of ms that no other resource's claim declares.
-func (c *Claims) NotDeclaredByOthers(audienceKey, owner string, ms []knock.Membership) []knock.Membership {
+func (c *Registry) NotDeclaredByOthers(audienceKey, owner string, ms []knock.Membership) []knock.Membership {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	declared := map[knock.Membership]struct{}{}
@@ -277,7 +277,7 @@ func overlap(a, b []knock.Membership) []knock.Membership {
 	return shared
 }
 
-// NewOwner is a random identity for a resource instance: its owner in Claims.
+// NewOwner is a random identity for a resource instance: its owner in Registry.
 func NewOwner() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)

@@ -54,7 +54,7 @@ func NewAudienceMemberResource() resource.Resource {
 type audienceMemberResource struct {
 	client    *knock.Client
 	coalescer *providerdata.Coalescer
-	claims    *claims.Claims
+	claims    *claims.Registry
 }
 
 // The private state keys of knock_audience_member.
@@ -196,7 +196,7 @@ func (r *audienceMemberResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	audienceKey := model.AudienceKey.ValueString()
-	for _, d := range r.claims.Register(audienceKey, owner, claims.MemberClaims(audienceKey, model.membership(), removes)) {
+	for _, d := range r.claims.Register(audienceKey, owner, claims.ForMember(audienceKey, model.membership(), removes)) {
 		if d.Severity == tfprotov6.DiagnosticSeverityError {
 			resp.Diagnostics.AddError(d.Summary, d.Detail)
 		} else {
@@ -287,7 +287,7 @@ func (r *audienceMemberResource) Create(ctx context.Context, req resource.Create
 	plan.ID = types.StringValue(audienceMemberID(audienceKey, m))
 	owner := claims.NewOwner()
 	if r.claims != nil {
-		r.claims.Adopt(audienceKey, claims.MemberClaims(audienceKey, m, false)[0].Fingerprint, owner)
+		r.claims.Adopt(audienceKey, claims.ForMember(audienceKey, m, false)[0].Fingerprint, owner)
 	}
 	ownerJSON, _ := json.Marshal(owner)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOwner, ownerJSON)...)

@@ -48,7 +48,7 @@ type knockProvider struct {
 
 func newKnockProvider(version string) *knockProvider {
 	p := &knockProvider{version: version}
-	p.data.Store(&providerdata.Data{Claims: &claims.Claims{}, Locks: &providerdata.AudienceLocks{}})
+	p.data.Store(&providerdata.Data{Claims: &claims.Registry{}, Locks: &providerdata.AudienceLocks{}})
 	return p
 }
 

@@ -16,7 +16,7 @@ type Data struct {
 	// PlanReadMaxAge is how old the plan's read of an audience may be for an update to diff against it.
 	PlanReadMaxAge time.Duration
 	// Claims and Locks live as long as the provider process: a Configure does not reset them.
-	Claims *claims.Claims
+	Claims *claims.Registry
 	Locks  *AudienceLocks
 	// Coalescer serves the knock_audience_member resources of this configuration.
 	Coalescer *Coalescer
