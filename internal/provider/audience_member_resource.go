@@ -18,9 +18,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
+	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
-	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 var (
@@ -53,7 +53,7 @@ func NewAudienceMemberResource() resource.Resource {
 
 type audienceMemberResource struct {
 	client    *knock.Client
-	coalescer *providerdata.Coalescer
+	coalescer *coalesce.Coalescer
 	claims    *claims.Registry
 }
 

@@ -17,9 +17,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
+	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 	"github.com/knock-tf/terraform-provider-knock/internal/provider"
-	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 const memberAddr = "knock_audience_member.test"
@@ -261,9 +261,9 @@ resource "knock_audience_member" "tenanted" {
 // machine's load, so the test widens the write windows to make the counts exact; they are package
 // settings, so it runs alone (resource.Test, not ParallelTest).
 func TestAccAudienceMemberResource_forEach(t *testing.T) {
-	quiet, maxWait := providerdata.WriteQuiet, providerdata.WriteMaxWait
-	providerdata.WriteQuiet, providerdata.WriteMaxWait = time.Second, time.Minute
-	t.Cleanup(func() { providerdata.WriteQuiet, providerdata.WriteMaxWait = quiet, maxWait })
+	quiet, maxWait := coalesce.WriteQuiet, coalesce.WriteMaxWait
+	coalesce.WriteQuiet, coalesce.WriteMaxWait = time.Second, time.Minute
+	t.Cleanup(func() { coalesce.WriteQuiet, coalesce.WriteMaxWait = quiet, maxWait })
 
 	srv := acctest.NewLocalAPI(t)
 	srv.AddMemberships("many", acctest.Member("bystander", ""))

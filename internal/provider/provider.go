@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
+	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
@@ -218,7 +219,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 	prior := p.data.Load()
 	data := &providerdata.Data{Client: client, PlanReadMaxAge: readMaxAge, Claims: prior.Claims, Locks: prior.Locks,
-		Coalescer: providerdata.NewCoalescer(client)}
+		Coalescer: coalesce.NewCoalescer(client)}
 	p.data.Store(data)
 	resp.ResourceData = data
 	resp.DataSourceData = data

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
+	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
@@ -19,5 +20,5 @@ type Data struct {
 	Claims *claims.Registry
 	Locks  *AudienceLocks
 	// Coalescer serves the knock_audience_member resources of this configuration.
-	Coalescer *Coalescer
+	Coalescer *coalesce.Coalescer
 }

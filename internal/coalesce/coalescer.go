@@ -1,15 +1,6 @@
-package providerdata
-
-import (
-	"context"
-	"sync"
-	"time"
-
-	"github.com/hashicorp/terraform-plugin-log/tflog"
-
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
-)
-
+// Package coalesce joins the calls of many knock_audience_member resources on one audience into few
+// requests to Knock.
+//
 // Knock cannot look up one membership: knowing whether a user is a member means listing the whole
 // audience, 50 entries a request. Asked once per knock_audience_member resource, N resources on an
 // audience would cost N listings of it, and one write each. A Coalescer is shared by all the
@@ -29,6 +20,17 @@ import (
 // A shared request (a listing, a batch) runs in a goroutine of its own under a context of its own (see
 // sharedCall), not under the context of the caller that started it: Terraform also ends calls one by one
 // (a failed dependency, a caller's deadline), and one caller leaving must not fail the others.
+package coalesce
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+)
 
 // listingReuse is how long one listing answers reads. Terraform configures the provider, and so makes a
 // new Coalescer, for each walk (plan, apply), so a listing never outlives the walk that made it: a plan

@@ -1,4 +1,4 @@
-package providerdata
+package coalesce
 
 import (
 	"context"
