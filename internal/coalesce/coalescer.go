@@ -38,36 +38,45 @@ import (
 // limit only bounds how old a listing gets in a walk of very many resources.
 const listingReuse = 10 * time.Minute
 
-// The write windows of a new Coalescer: how long a batch waits for another write to join (Terraform
-// starts the operations it runs in parallel, 10 by default, within a few milliseconds of each other),
-// how long while it is smaller than the largest batch so far, and how long it collects at most, however
-// steadily writes join. Variables so that a test can widen them.
-var (
-	WriteQuiet   = 20 * time.Millisecond
-	WriteLull    = 250 * time.Millisecond
-	WriteMaxWait = time.Second
+// Windows are the times a batch of writes collects for. Terraform starts the operations it runs in
+// parallel, 10 by default, within a few milliseconds of each other.
+type Windows struct {
+	// Quiet is how long a batch waits for another write to join.
+	Quiet time.Duration
+	// Lull is how long it waits while it is smaller than the largest batch so far.
+	Lull time.Duration
+	// MaxWait is how long it collects at most, however steadily writes join.
+	MaxWait time.Duration
+}
+
+// The windows of the provider (DefaultWindows).
+const (
+	DefaultQuiet   = 20 * time.Millisecond
+	DefaultLull    = 250 * time.Millisecond
+	DefaultMaxWait = time.Second
 )
+
+// DefaultWindows returns the windows of the provider: DefaultQuiet, DefaultLull and DefaultMaxWait.
+func DefaultWindows() Windows {
+	return Windows{Quiet: DefaultQuiet, Lull: DefaultLull, MaxWait: DefaultMaxWait}
+}
 
 // Coalescer joins the knock_audience_member resources' reads of an audience into one listing and their
 // writes into batches.
 type Coalescer struct {
 	client *knock.Client
-	// now decides listing reuse, and the write windows decide batching; tests change them.
-	now          func() time.Time
-	writeQuiet   time.Duration
-	writeLull    time.Duration
-	writeMaxWait time.Duration
+	// now decides listing reuse and, with the windows, batching.
+	now     func() time.Time
+	windows Windows
 
 	mu        sync.Mutex
 	audiences map[string]*audienceView
 }
 
-// NewCoalescer returns a Coalescer of client's calls.
-func NewCoalescer(client *knock.Client) *Coalescer {
-	return &Coalescer{
-		client: client, now: time.Now, writeQuiet: WriteQuiet, writeLull: WriteLull, writeMaxWait: WriteMaxWait,
-		audiences: map[string]*audienceView{},
-	}
+// New returns a Coalescer of client's calls, whose batches of writes collect for windows, by the clock
+// now (time.Now outside tests).
+func New(client *knock.Client, windows Windows, now func() time.Time) *Coalescer {
+	return &Coalescer{client: client, now: now, windows: windows, audiences: map[string]*audienceView{}}
 }
 
 // audienceView is what the resources know of one audience.
@@ -254,7 +263,7 @@ func (r *Coalescer) Expect(audienceKey string, m knock.Membership) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	view := r.view(audienceKey)
-	now := time.Now()
+	now := r.now()
 	view.expected[m], view.lastExpected = now, now
 }
 
@@ -287,13 +296,13 @@ func (r *Coalescer) write(ctx context.Context, audienceKey string, m knock.Membe
 	batch := view.collecting[adding]
 	// As for listings: a batch whose writers all left is cancelled, even before its sender notices.
 	if batch == nil || batch.ctx.Err() != nil {
-		batch = &writeBatch{sharedCall: newSharedCall(ctx), opened: time.Now(), changed: make(chan struct{}, 1)}
+		batch = &writeBatch{sharedCall: newSharedCall(ctx), opened: r.now(), changed: make(chan struct{}, 1)}
 		view.collecting[adding] = batch
 		go r.sendWhenComplete(audienceKey, view, adding, batch, send)
 	}
 	batch.members = append(batch.members, m)
 	batch.waiters++
-	batch.lastJoined = time.Now()
+	batch.lastJoined = r.now()
 	if adding {
 		delete(view.expected, m)
 	}
@@ -345,24 +354,24 @@ func (b *writeBatch) wake() {
 }
 
 // collect waits until the batch is complete, then closes it to newcomers and returns its members.
-// Complete is: open for r.writeMaxWait, or else no announced add still to join (adds only) and nothing
-// joined or announced for r.writeQuiet, or for r.writeLull while the batch is smaller than the largest.
+// Complete is: open for the windows' MaxWait, or else no announced add still to join (adds only) and
+// nothing joined or announced for their Quiet, or for their Lull while the batch is smaller than the largest.
 func (r *Coalescer) collect(ctx context.Context, view *audienceView, adding bool, batch *writeBatch) ([]knock.Membership, error) {
 	for {
 		r.mu.Lock()
-		now := time.Now()
-		untilMax := r.writeMaxWait - now.Sub(batch.opened)
+		now := r.now()
+		untilMax := r.windows.MaxWait - now.Sub(batch.opened)
 		lastActivity := batch.lastJoined
 		awaited := 0
 		if adding {
-			awaited = view.awaited(now, r.writeMaxWait)
+			awaited = view.awaited(now, r.windows.MaxWait)
 			if view.lastExpected.After(lastActivity) {
 				lastActivity = view.lastExpected
 			}
 		}
-		quiet := r.writeQuiet
+		quiet := r.windows.Quiet
 		if len(batch.members) < view.largest[adding] {
-			quiet = max(quiet, r.writeLull)
+			quiet = max(quiet, r.windows.Lull)
 		}
 		wait := untilMax
 		if awaited == 0 {

@@ -16,18 +16,22 @@ import (
 
 const testAPIKey = "sk_test_coalescer"
 
-// newCoalescerTest returns a local API and a Coalescer of a client of it, whose write batches wait long
-// enough for every goroutine of a test to join them, however loaded the machine.
-func newCoalescerTest(t *testing.T, writeConcurrency int) (*localknock.Server, *Coalescer) {
+// newCoalescerTest returns a local API and a Coalescer of a client of it, with the given write windows
+// and clock.
+func newCoalescerTest(t *testing.T, writeConcurrency int, windows Windows, now func() time.Time) (*localknock.Server, *Coalescer) {
 	t.Helper()
 	srv := localknock.StartForTest(t, testAPIKey)
 	client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: testAPIKey, WriteConcurrency: writeConcurrency})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewCoalescer(client)
-	c.writeQuiet, c.writeMaxWait = 300*time.Millisecond, time.Minute
-	return srv, c
+	return srv, New(client, windows, now)
+}
+
+// testWindows are write windows long enough for every goroutine of a test to join a batch, however
+// loaded the machine.
+func testWindows() Windows {
+	return Windows{Quiet: 300 * time.Millisecond, Lull: DefaultLull, MaxWait: time.Minute}
 }
 
 // concurrently runs f(i) for i in [0, n) at once and returns their errors by i.
@@ -59,12 +63,11 @@ func userID(i int) string { return fmt.Sprintf("user-%04d", i) }
 func user(i int) knock.Membership { return knock.Membership{UserID: userID(i)} }
 
 func TestCoalescer_concurrentReadsShareOneListing(t *testing.T) {
-	srv, coalescer := newCoalescerTest(t, 0)
+	clock := time.Now()
+	srv, coalescer := newCoalescerTest(t, 0, testWindows(), func() time.Time { return clock })
 	for i := range 120 {
 		srv.AddMemberships("aud", localknock.Membership{UserID: userID(i)})
 	}
-	clock := time.Now()
-	coalescer.now = func() time.Time { return clock }
 	// The first page answers late, so that every reader arrives while the listing is in flight.
 	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: 300 * time.Millisecond})
 	ctx := context.Background()
@@ -98,7 +101,7 @@ func TestCoalescer_concurrentReadsShareOneListing(t *testing.T) {
 }
 
 func TestCoalescer_failedListingIsNotReused(t *testing.T) {
-	srv, coalescer := newCoalescerTest(t, 0)
+	srv, coalescer := newCoalescerTest(t, 0, testWindows(), time.Now)
 	srv.AddMemberships("aud", localknock.Membership{UserID: userID(1)})
 	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 400})
 	ctx := context.Background()
@@ -115,7 +118,7 @@ func TestCoalescer_failedListingIsNotReused(t *testing.T) {
 // A missing audience is an answer about the audience, not a failed read: the plans of many
 // knock_audience_member on it share it as they share a listing.
 func TestCoalescer_missingAudienceIsReused(t *testing.T) {
-	srv, coalescer := newCoalescerTest(t, 0)
+	srv, coalescer := newCoalescerTest(t, 0, testWindows(), time.Now)
 	ctx := context.Background()
 	for range 3 {
 		if _, err := coalescer.Holds(ctx, "missing", user(1)); !knock.IsNotFound(err) {
@@ -126,7 +129,7 @@ func TestCoalescer_missingAudienceIsReused(t *testing.T) {
 }
 
 func TestCoalescer_batchesWritesAndRecordsThem(t *testing.T) {
-	srv, coalescer := newCoalescerTest(t, 0)
+	srv, coalescer := newCoalescerTest(t, 0, testWindows(), time.Now)
 	srv.AddMemberships("aud", localknock.Membership{UserID: "bystander"})
 	ctx := context.Background()
 	if _, err := coalescer.Holds(ctx, "aud", user(0)); err != nil {
@@ -163,7 +166,7 @@ func TestCoalescer_batchesWritesAndRecordsThem(t *testing.T) {
 // TestCoalescer_eachWriterGetsItsOwnResult: a batch of 1,500 goes out in two requests and the
 // second fails: the 1,000 writers of the first succeed, the other 500 get the error.
 func TestCoalescer_eachWriterGetsItsOwnResult(t *testing.T) {
-	srv, coalescer := newCoalescerTest(t, 1)
+	srv, coalescer := newCoalescerTest(t, 1, testWindows(), time.Now)
 	srv.CreateAudience("aud")
 	srv.InjectFaults(localknock.EndpointAdd, localknock.Fault{}, localknock.Fault{Status: 400})
 
@@ -192,12 +195,13 @@ func TestCoalescer_eachWriterGetsItsOwnResult(t *testing.T) {
 // TestCoalescer_writeDuringListing: a membership removed while a listing is in flight, after the
 // listing read its page, is not reported as live.
 func TestCoalescer_writeDuringListing(t *testing.T) {
-	srv, coalescer := newCoalescerTest(t, 0)
+	windows := testWindows()
+	windows.Quiet = time.Millisecond // the remove must land well within the delay
+	srv, coalescer := newCoalescerTest(t, 0, windows, time.Now)
 	for i := range 60 {
 		srv.AddMemberships("aud", localknock.Membership{UserID: userID(i)})
 	}
 	srv.InjectFaults(localknock.EndpointList, localknock.Fault{}, localknock.Fault{Delay: time.Second})
-	coalescer.writeQuiet = time.Millisecond // the remove must land well within the delay
 	ctx := context.Background()
 
 	type answer struct {
@@ -225,9 +229,10 @@ func TestCoalescer_writeDuringListing(t *testing.T) {
 // time, still go out in one request while announced adds are on the way; a withdrawn announcement (the
 // membership existed) stops the wait.
 func TestCoalescer_addsWaitForAnnouncedCreates(t *testing.T) {
-	srv, coalescer := newCoalescerTest(t, 0)
+	windows := testWindows()
+	windows.Quiet = 20 * time.Millisecond // the default; the maximum wait stays a minute
+	srv, coalescer := newCoalescerTest(t, 0, windows, time.Now)
 	srv.CreateAudience("aud")
-	coalescer.writeQuiet = 20 * time.Millisecond // the default; the maximum wait stays a minute
 	ctx := context.Background()
 	for i := range 4 {
 		coalescer.Expect("aud", user(i))
@@ -259,9 +264,10 @@ func TestCoalescer_addsWaitForAnnouncedCreates(t *testing.T) {
 // of the next wave arrive 50 ms apart (Terraform starting operations on a loaded machine, with no
 // announcement): more than the quiet time, less than the lull, so they still share one request.
 func TestCoalescer_laterWavesWaitToReachTheLargestBatch(t *testing.T) {
-	srv, coalescer := newCoalescerTest(t, 0)
+	windows := testWindows()
+	windows.Quiet, windows.Lull = 20*time.Millisecond, 200*time.Millisecond // the maximum wait stays a minute
+	srv, coalescer := newCoalescerTest(t, 0, windows, time.Now)
 	srv.CreateAudience("aud")
-	coalescer.writeQuiet, coalescer.writeLull = 20*time.Millisecond, 200*time.Millisecond // the maximum wait stays a minute
 	ctx := context.Background()
 	for _, err := range concurrently(4, func(i int) error { return coalescer.Add(ctx, "aud", user(i)) }) {
 		if err != nil {
@@ -284,8 +290,9 @@ func TestCoalescer_laterWavesWaitToReachTheLargestBatch(t *testing.T) {
 // waiting (its context cancelled: a timeout, a failed dependency); the others still get the result, since
 // the shared request does not run under its context.
 func TestCoalescer_oneWaiterLeavingFailsNoOther(t *testing.T) {
-	srv, coalescer := newCoalescerTest(t, 0)
-	coalescer.writeQuiet = 50 * time.Millisecond
+	windows := testWindows()
+	windows.Quiet = 50 * time.Millisecond
+	srv, coalescer := newCoalescerTest(t, 0, windows, time.Now)
 	srv.AddMemberships("aud", localknock.Membership{UserID: "bystander"})
 	// Both the listing and the add answer late, so that the first caller leaves while each is in flight.
 	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Delay: 300 * time.Millisecond})
@@ -339,8 +346,9 @@ func TestCoalescer_panicInASharedCallIsAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	coalescer := NewCoalescer(client)
-	coalescer.writeQuiet = time.Millisecond
+	windows := DefaultWindows()
+	windows.Quiet = time.Millisecond
+	coalescer := New(client, windows, time.Now)
 	var panicErr *knock.PanicError
 	if _, err := coalescer.Holds(context.Background(), "aud", user(1)); !errors.As(err, &panicErr) || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("listing: got %v, want the panic as a *knock.PanicError", err)

@@ -258,12 +258,15 @@ resource "knock_audience_member" "tenanted" {
 // TestAccAudienceMemberResource_forEach pins what 20 memberships on one audience cost. Terraform runs 10
 // operations at once, so the creates, and the destroys, go out in two waves of one request each, and the
 // reads of a walk share one listing. How fast Terraform starts the operations of a wave depends on the
-// machine's load, so the test widens the write windows to make the counts exact; they are package
-// settings, so it runs alone (resource.Test, not ParallelTest).
+// machine's load, so the test serves a provider whose write windows are wider, to make the counts exact.
 func TestAccAudienceMemberResource_forEach(t *testing.T) {
-	quiet, maxWait := coalesce.WriteQuiet, coalesce.WriteMaxWait
-	coalesce.WriteQuiet, coalesce.WriteMaxWait = time.Second, time.Minute
-	t.Cleanup(func() { coalesce.WriteQuiet, coalesce.WriteMaxWait = quiet, maxWait })
+	windows := coalesce.DefaultWindows()
+	windows.Quiet, windows.MaxWait = time.Second, time.Minute
+	factories := map[string]func() (tfprotov6.ProviderServer, error){
+		"knock": func() (tfprotov6.ProviderServer, error) {
+			return provider.NewProtocol6ServerWithWindows("test", windows)(), nil
+		},
+	}
 
 	srv := acctest.NewLocalAPI(t)
 	srv.AddMemberships("many", acctest.Member("bystander", ""))
@@ -279,7 +282,7 @@ resource "knock_audience_member" "test" {
 		all = append(all, acctest.Member(fmt.Sprintf("user-%02d", i), ""))
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{
 			{
 				// 1 listing for the 20 creates in the plan and 1 in the apply, and 2 adds of 10.

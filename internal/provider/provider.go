@@ -45,10 +45,12 @@ type knockProvider struct {
 	// data is what Configure published, for the resources served at the protocol level, which are built
 	// before it runs. Until then it holds only the claims and locks, which live as long as the process.
 	data atomic.Pointer[providerdata.Data]
+	// coalesceWindows are the write windows of the coalescer each Configure makes.
+	coalesceWindows coalesce.Windows
 }
 
-func newKnockProvider(version string) *knockProvider {
-	p := &knockProvider{version: version}
+func newKnockProvider(version string, coalesceWindows coalesce.Windows) *knockProvider {
+	p := &knockProvider{version: version, coalesceWindows: coalesceWindows}
 	p.data.Store(&providerdata.Data{Claims: &claims.Registry{}, Locks: &providerdata.AudienceLocks{}})
 	return p
 }
@@ -219,7 +221,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 	prior := p.data.Load()
 	data := &providerdata.Data{Client: client, PlanReadMaxAge: readMaxAge, Claims: prior.Claims, Locks: prior.Locks,
-		Coalescer: coalesce.NewCoalescer(client)}
+		Coalescer: coalesce.New(client, p.coalesceWindows, time.Now)}
 	p.data.Store(data)
 	resp.ResourceData = data
 	resp.DataSourceData = data

@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
 )
 
 // TestConfigure_publishesOneProviderData: the framework's resources, data sources and list resources get
@@ -15,7 +17,7 @@ import (
 // conflicts across the two kinds of resource show at plan.
 func TestConfigure_publishesOneProviderData(t *testing.T) {
 	ctx := context.Background()
-	p := newKnockProvider("test")
+	p := newKnockProvider("test", coalesce.DefaultWindows())
 	before := p.currentData()
 	var schemaResp provider.SchemaResponse
 	p.Schema(ctx, provider.SchemaRequest{}, &schemaResp)

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/audiencemembers"
+	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
 )
 
 // NewProtocol6Server returns the provider's plugin-protocol server: terraform-plugin-framework serves the
@@ -15,8 +16,14 @@ import (
 // routed to their own protocol-level implementations (see internal/audiencemembers/resource.go for why). A panic in any call
 // becomes an error diagnostic (recovery.go).
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
+	return newProtocol6Server(version, coalesce.DefaultWindows())
+}
+
+// newProtocol6Server is NewProtocol6Server whose knock_audience_member batches its writes within
+// coalesceWindows.
+func newProtocol6Server(version string, coalesceWindows coalesce.Windows) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		p := newKnockProvider(version)
+		p := newKnockProvider(version, coalesceWindows)
 		return &recoveringServer{next: &server{
 			ProviderServer:  providerserver.NewProtocol6(p)(),
 			audienceMembers: audiencemembers.NewResource(p.currentData),
