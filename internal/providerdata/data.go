@@ -1,6 +1,8 @@
 // Package providerdata is what the provider's Configure hands to every resource, data source and list
-// resource, framework or protocol level: the Knock client and the state that the resources of one
-// provider process share (claims, per-audience locks, knock_audience_member's coalesced calls).
+// resource, framework or protocol level: Data, with the Knock client and the state that the resources of
+// one provider process share, and the per-audience locks of knock_audience_members. The claims registry
+// (internal/claims) and knock_audience_member's coalesced calls (internal/coalesce) have packages of their
+// own; Data only carries them.
 package providerdata
 
 import (

@@ -2,8 +2,10 @@ package providerdata
 
 import "sync"
 
-// AudienceLocks holds a mutex per audience key, so that the reads and writes of the resources of one
-// audience in one provider process never interleave.
+// AudienceLocks holds a mutex per audience key, so that the listings and writes of the
+// knock_audience_members resources of one audience in one provider process never interleave.
+// knock_audience_member does not take them: its calls go through its coalescer (internal/coalesce), and
+// the claims registry reports at plan where it and a knock_audience_members touch one membership.
 type AudienceLocks struct {
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex
