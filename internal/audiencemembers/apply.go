@@ -106,7 +106,7 @@ func (r *Resource) execute(ctx context.Context, client *knock.Client, prior, pla
 		return nil, knockdiag.Error("Unable to Apply Audience Members", err.Error(), pathMembers)
 	}
 	desired := settings.declared(members)
-	var basis, owned []knock.Membership
+	var basis, owned []changeset.Membership
 	if !creating {
 		if basis, owned, err = priorBasis(settings, prior, private); err != nil {
 			return nil, knockdiag.Error("Unable to Apply Audience Members", err.Error(), pathMembers)
@@ -162,7 +162,7 @@ func (r *Resource) execute(ctx context.Context, client *knock.Client, prior, pla
 	// After a failed write only a new read says what Knock holds: a batch whose answer was lost may have
 	// been applied. If that read fails too, the state assumes the failed batches were not. A failed
 	// create records no state, so it needs no read.
-	stateAfterFailure := func(added, removed []knock.Membership) *object {
+	stateAfterFailure := func(added, removed []changeset.Membership) *object {
 		live := changeset.After(basis, added, removed)
 		if !creating {
 			if reread, err := client.ListMemberships(ctx, audienceKey); err == nil {
@@ -333,7 +333,7 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 	// The state's members matter only where the read cannot say it all: what a managed-only resource
 	// declared, and which tenant shows for a user live under several. A refresh of a million members
 	// otherwise decodes them for nothing.
-	var prior, owned []knock.Membership
+	var prior, owned []changeset.Membership
 	if !settings.authoritative || settings.tenant == "" && userUnderSeveralTenants(live) {
 		if prior, err = current.Members.list(); err != nil {
 			resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), pathMembers)
@@ -364,7 +364,7 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 }
 
 // userUnderSeveralTenants reports whether a sorted listing holds some user under more than one tenant.
-func userUnderSeveralTenants(live []knock.Membership) bool {
+func userUnderSeveralTenants(live []changeset.Membership) bool {
 	for i := 1; i < len(live); i++ {
 		if live[i].UserID == live[i-1].UserID {
 			return true

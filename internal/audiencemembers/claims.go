@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"hash/fnv"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
@@ -14,7 +14,7 @@ import (
 // resources of the run are checked against.
 //
 // claimsFor describes what a knock_audience_members declares and removes.
-func (s membersSettings) claimsFor(audienceKey string, declared, removed []knock.Membership, successor uint64) []claims.Claim {
+func (s membersSettings) claimsFor(audienceKey string, declared, removed []changeset.Membership, successor uint64) []claims.Claim {
 	mode := "authoritative"
 	if !s.authoritative {
 		mode = "managed-only"
@@ -40,7 +40,7 @@ func (s membersSettings) claimsFor(audienceKey string, declared, removed []knock
 }
 
 // fingerprint identifies a knock_audience_members by its scope and memberships, independent of their order.
-func fingerprint(settings membersSettings, desired []knock.Membership) uint64 {
+func fingerprint(settings membersSettings, desired []changeset.Membership) uint64 {
 	var sum uint64
 	for _, m := range desired {
 		sum ^= membershipHash(m)
@@ -61,7 +61,7 @@ func fingerprintOf(obj object) uint64 {
 		if settings.tenant != "" {
 			tenant = settings.tenant
 		}
-		sum ^= membershipHash(knock.Membership{UserID: userID, Tenant: tenant})
+		sum ^= membershipHash(changeset.Membership{UserID: userID, Tenant: tenant})
 		n++
 		return nil
 	})
@@ -79,7 +79,7 @@ func scopeHash(settings membersSettings, members int) uint64 {
 	return h.Sum64()
 }
 
-func membershipHash(m knock.Membership) uint64 {
+func membershipHash(m changeset.Membership) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(m.UserID))
 	h.Write([]byte{0})

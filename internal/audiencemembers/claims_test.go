@@ -6,8 +6,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
 func summaries(diags []*tfprotov6.Diagnostic) []string {
@@ -23,7 +23,7 @@ func summaries(diags []*tfprotov6.Diagnostic) []string {
 func TestClaims_followTheResourceAcrossPlans(t *testing.T) {
 	var c claims.Registry
 	whole := membersSettings{authoritative: true, tenantKnown: true}
-	five := []knock.Membership{{UserID: "a"}, {UserID: "b"}, {UserID: "c"}, {UserID: "d"}, {UserID: "e"}}
+	five := []changeset.Membership{{UserID: "a"}, {UserID: "b"}, {UserID: "c"}, {UserID: "d"}, {UserID: "e"}}
 
 	// Run 1 creates the resource: no owner yet, known by its fingerprint; the plan at apply repeats it.
 	for range 2 {
@@ -48,7 +48,7 @@ func TestClaims_followTheResourceAcrossPlans(t *testing.T) {
 func TestClaims_removedAndDeclared(t *testing.T) {
 	var c claims.Registry
 	managed := membersSettings{tenantKnown: true}
-	declared := []knock.Membership{{UserID: "a"}, {UserID: "b", Tenant: "acme"}}
+	declared := []changeset.Membership{{UserID: "a"}, {UserID: "b", Tenant: "acme"}}
 	if diags := c.Register("aud", "new", managed.claimsFor("aud", declared, nil, 0)); diags != nil {
 		t.Fatal(summaries(diags))
 	}
@@ -64,7 +64,7 @@ func TestClaims_removedAndDeclared(t *testing.T) {
 	if diags := replacing.Register("aud", "", managed.claimsFor("aud", declared, nil, 0)); diags != nil {
 		t.Errorf("the create half of a replacement: %v", summaries(diags))
 	}
-	if got := replacing.NotDeclaredByOthers("aud", "old", append(declared, knock.Membership{UserID: "z"})); !slices.Equal(got, []knock.Membership{{UserID: "z"}}) {
+	if got := replacing.NotDeclaredByOthers("aud", "old", append(declared, changeset.Membership{UserID: "z"})); !slices.Equal(got, []changeset.Membership{{UserID: "z"}}) {
 		t.Errorf("the destroy half removes %v, want only z", got)
 	}
 }
@@ -74,16 +74,16 @@ func TestClaims_removedAndDeclared(t *testing.T) {
 func TestClaims_memberInsideAnAuthoritativeScope(t *testing.T) {
 	var c claims.Registry
 	acme := membersSettings{authoritative: true, tenantKnown: true, tenant: "acme"}
-	if diags := c.Register("aud", "t", acme.claimsFor("aud", []knock.Membership{{UserID: "a", Tenant: "acme"}}, nil, 0)); diags != nil {
+	if diags := c.Register("aud", "t", acme.claimsFor("aud", []changeset.Membership{{UserID: "a", Tenant: "acme"}}, nil, 0)); diags != nil {
 		t.Fatal(summaries(diags))
 	}
-	if diags := c.Register("aud", "m1", claims.ForMember("aud", knock.Membership{UserID: "x"}, false)); diags != nil {
+	if diags := c.Register("aud", "m1", claims.ForMember("aud", changeset.Membership{UserID: "x"}, false)); diags != nil {
 		t.Errorf("a member without tenant next to tenant acme's resource: %v", summaries(diags))
 	}
-	if got := summaries(c.Register("aud", "m2", claims.ForMember("aud", knock.Membership{UserID: "x", Tenant: "acme"}, false))); !slices.Equal(got, []string{"Audience Tenant Claimed Twice"}) {
+	if got := summaries(c.Register("aud", "m2", claims.ForMember("aud", changeset.Membership{UserID: "x", Tenant: "acme"}, false))); !slices.Equal(got, []string{"Audience Tenant Claimed Twice"}) {
 		t.Errorf("a member under acme: %v", got)
 	}
-	if got := summaries(c.Register("aud", "m3", claims.ForMember("aud", knock.Membership{UserID: "x"}, false))); !slices.Equal(got, []string{"Audience Members Declared Twice"}) {
+	if got := summaries(c.Register("aud", "m3", claims.ForMember("aud", changeset.Membership{UserID: "x"}, false))); !slices.Equal(got, []string{"Audience Members Declared Twice"}) {
 		t.Errorf("two members for one membership: %v", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
@@ -197,11 +198,11 @@ func (d *DataSource) ReadDataSource(ctx context.Context, req *tfprotov6.ReadData
 
 	// Both listings come sorted by user id, then tenant with no tenant first, and without repeats: the
 	// first membership of each user is the one members shows.
-	var memberships []knock.Membership
+	var memberships []changeset.Membership
 	var entries []knock.AudienceMember
 	if includeUsers {
 		entries, err = client.ListMembers(ctx, audienceKey)
-		memberships = make([]knock.Membership, len(entries))
+		memberships = make([]changeset.Membership, len(entries))
 		for i, e := range entries {
 			memberships[i] = e.Membership()
 		}
@@ -232,7 +233,7 @@ func (d *DataSource) ReadDataSource(ctx context.Context, req *tfprotov6.ReadData
 }
 
 // underTenant keeps the memberships under tenant, and the entries beside them when there are any.
-func underTenant(memberships []knock.Membership, entries []knock.AudienceMember, tenant string) ([]knock.Membership, []knock.AudienceMember) {
+func underTenant(memberships []changeset.Membership, entries []knock.AudienceMember, tenant string) ([]changeset.Membership, []knock.AudienceMember) {
 	kept := 0
 	for i := range memberships {
 		if memberships[i].Tenant != tenant {
@@ -253,7 +254,7 @@ func underTenant(memberships []knock.Membership, entries []knock.AudienceMember,
 // encodeDataSourceState writes the data source's object as Terraform's msgpack (cty's: an object is a map
 // from attribute name to value, null is nil), in one pass over the memberships, sorted by user id then
 // tenant. entries, when includeUsers, are the listing entries beside memberships.
-func encodeDataSourceState(config membersLookup, includeUsers bool, memberships []knock.Membership, entries []knock.AudienceMember) ([]byte, error) {
+func encodeDataSourceState(config membersLookup, includeUsers bool, memberships []changeset.Membership, entries []knock.AudienceMember) ([]byte, error) {
 	users := 0
 	for i := range memberships {
 		if i == 0 || memberships[i].UserID != memberships[i-1].UserID {

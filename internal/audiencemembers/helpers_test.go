@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
@@ -40,12 +41,12 @@ func objectOf(t *testing.T, members map[string]string) object {
 }
 
 // listOf is a members map as the resource handles it: a list sorted by user id.
-func listOf(members map[string]string) []knock.Membership {
-	out := make([]knock.Membership, 0, len(members))
+func listOf(members map[string]string) []changeset.Membership {
+	out := make([]changeset.Membership, 0, len(members))
 	for userID, tenant := range members {
-		out = append(out, knock.Membership{UserID: userID, Tenant: tenant})
+		out = append(out, changeset.Membership{UserID: userID, Tenant: tenant})
 	}
-	knock.SortMemberships(out)
+	changeset.SortMemberships(out)
 	return out
 }
 

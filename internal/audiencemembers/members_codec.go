@@ -12,7 +12,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 )
 
 // restType is the object type without members, which tftypes decodes and encodes.
@@ -115,13 +115,13 @@ func (m membersAttr) each(visit func(userID, tenant string, kind tenantKind) err
 // sorted by user id, Tenant "" for null. Null or unknown members give an empty list; an unknown tenant is
 // an error, since callers need every value. Terraform encodes maps with sorted keys, so the list comes
 // out sorted with no sorting.
-func (m membersAttr) list() ([]knock.Membership, error) {
-	out := make([]knock.Membership, 0, m.len())
+func (m membersAttr) list() ([]changeset.Membership, error) {
+	out := make([]changeset.Membership, 0, m.len())
 	err := m.each(func(userID, tenant string, kind tenantKind) error {
 		if kind == tenantUnknown {
 			return fmt.Errorf("the tenant of member %q is unknown", userID)
 		}
-		out = append(out, knock.Membership{UserID: userID, Tenant: tenant})
+		out = append(out, changeset.Membership{UserID: userID, Tenant: tenant})
 		return nil
 	})
 	if err != nil {
@@ -132,7 +132,7 @@ func (m membersAttr) list() ([]knock.Membership, error) {
 
 // sortedByUser sorts decoded members by user id, if they are not already, and refuses a user id that
 // appears twice (no map has that; a client other than Terraform might send it).
-func sortedByUser(list []knock.Membership) ([]knock.Membership, error) {
+func sortedByUser(list []changeset.Membership) ([]changeset.Membership, error) {
 	if !slices.IsSortedFunc(list, compareUsers) {
 		slices.SortStableFunc(list, compareUsers)
 	}
@@ -144,11 +144,11 @@ func sortedByUser(list []knock.Membership) ([]knock.Membership, error) {
 	return list, nil
 }
 
-func compareUsers(a, b knock.Membership) int { return strings.Compare(a.UserID, b.UserID) }
+func compareUsers(a, b changeset.Membership) int { return strings.Compare(a.UserID, b.UserID) }
 
 // membersOfList encodes a members list in its order, "" tenants as null; Terraform sorts the keys of
 // what it is handed.
-func membersOfList(list []knock.Membership) membersAttr {
+func membersOfList(list []changeset.Membership) membersAttr {
 	var buf bytes.Buffer
 	buf.Grow(5 + len(list)*24)
 	enc := msgpack.NewEncoder(&buf)

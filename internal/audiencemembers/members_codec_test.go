@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/vmihailenco/msgpack/v5"
 
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 )
 
 var (
@@ -134,9 +134,9 @@ func TestMembersCodec_agreesWithTftypes(t *testing.T) {
 
 func TestMembersCodec_list(t *testing.T) {
 	// Out of order, as a client other than Terraform may encode it.
-	members := membersOfList([]knock.Membership{{UserID: "u2", Tenant: "acme"}, {UserID: "u1"}, {UserID: "u3"}})
+	members := membersOfList([]changeset.Membership{{UserID: "u2", Tenant: "acme"}, {UserID: "u1"}, {UserID: "u3"}})
 	list, err := members.list()
-	if want := []knock.Membership{{UserID: "u1"}, {UserID: "u2", Tenant: "acme"}, {UserID: "u3"}}; err != nil || !slices.Equal(list, want) {
+	if want := []changeset.Membership{{UserID: "u1"}, {UserID: "u2", Tenant: "acme"}, {UserID: "u3"}}; err != nil || !slices.Equal(list, want) {
 		t.Fatalf("list = %v, %v; want %v, sorted by user id whatever the encoding's order", list, err, want)
 	}
 	var twice bytes.Buffer
@@ -159,7 +159,7 @@ func TestMembersCodec_list(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fromTftypes, err := obj.Members.list(); err != nil || !slices.Equal(fromTftypes, []knock.Membership{{UserID: "u1"}, {UserID: "u2", Tenant: "acme"}}) || obj.Members.len() != 2 {
+	if fromTftypes, err := obj.Members.list(); err != nil || !slices.Equal(fromTftypes, []changeset.Membership{{UserID: "u1"}, {UserID: "u2", Tenant: "acme"}}) || obj.Members.len() != 2 {
 		t.Fatalf("tftypes' encoding decodes to %v (%v), length %d", fromTftypes, err, obj.Members.len())
 	}
 	if corrupt := (membersAttr{msgpack: []byte{0xdf, 0x7f, 0xff, 0xff, 0xff}}); corrupt.len() != 2 || nullMembers.len() != 0 {

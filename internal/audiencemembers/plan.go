@@ -107,14 +107,14 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 // knownMembers decodes a members map in one pass: the members list when it is known with every tenant
 // known (nil when any part is known only at apply), and the number of members when the map itself is
 // known (-1 when it is not).
-func knownMembers(members membersAttr) ([]knock.Membership, int, error) {
+func knownMembers(members membersAttr) ([]changeset.Membership, int, error) {
 	if !members.IsKnown() || members.IsNull() {
 		return nil, -1, nil
 	}
-	out := make([]knock.Membership, 0, members.len())
+	out := make([]changeset.Membership, 0, members.len())
 	allKnown := true
 	err := members.each(func(userID, tenant string, kind tenantKind) error {
-		out = append(out, knock.Membership{UserID: userID, Tenant: tenant})
+		out = append(out, changeset.Membership{UserID: userID, Tenant: tenant})
 		allKnown = allKnown && kind != tenantUnknown
 		return nil
 	})
@@ -145,7 +145,7 @@ func resourceID(obj object) tftypes.Value {
 
 // priorBasis is what an update's plan saw of the audience: the refreshed state's memberships, with those
 // its members map cannot show; and, for a managed-only resource, what it declared before.
-func priorBasis(settings membersSettings, prior object, private membersPrivate) (basis, owned []knock.Membership, err error) {
+func priorBasis(settings membersSettings, prior object, private membersPrivate) (basis, owned []changeset.Membership, err error) {
 	priorMembers, err := prior.Members.list()
 	if err != nil {
 		return nil, nil, err
@@ -167,7 +167,7 @@ func declaredByConfiguration(prior object, private membersPrivate) bool {
 // planUpdate computes an update's change set from the refreshed state, checks it against the guard rails
 // and the other resources of the audience, and sums it up. With members known only at apply, it says what
 // the apply will check; Terraform plans again then, and that plan computes the change.
-func (r *Resource) planUpdate(ctx context.Context, audienceKey string, settings membersSettings, prior object, private membersPrivate, planned object, members []knock.Membership) ([]*tfprotov6.Diagnostic, *plannedChange) {
+func (r *Resource) planUpdate(ctx context.Context, audienceKey string, settings membersSettings, prior object, private membersPrivate, planned object, members []changeset.Membership) ([]*tfprotov6.Diagnostic, *plannedChange) {
 	if members == nil {
 		basis, owned, err := priorBasis(settings, prior, private)
 		if err != nil {
@@ -208,7 +208,7 @@ func (r *Resource) planUpdate(ctx context.Context, audienceKey string, settings 
 
 // knownOnlyAtApply tells, at plan, what an update whose members are known only at apply may remove, and
 // what the apply checks before it sends anything.
-func knownOnlyAtApply(audienceKey string, settings membersSettings, live, owned []knock.Membership) []*tfprotov6.Diagnostic {
+func knownOnlyAtApply(audienceKey string, settings membersSettings, live, owned []changeset.Membership) []*tfprotov6.Diagnostic {
 	candidates := live
 	if !settings.authoritative {
 		candidates = owned
@@ -216,7 +216,7 @@ func knownOnlyAtApply(audienceKey string, settings membersSettings, live, owned 
 	if len(candidates) == 0 {
 		return nil
 	}
-	knock.SortMemberships(candidates)
+	changeset.SortMemberships(candidates)
 	return []*tfprotov6.Diagnostic{{
 		Severity: tfprotov6.DiagnosticSeverityWarning,
 		Summary:  fmt.Sprintf("%s: members is known only at apply", settings.scopeID(audienceKey)),
@@ -231,10 +231,10 @@ func knownOnlyAtApply(audienceKey string, settings membersSettings, live, owned 
 // never removes them: the next plan shows them), and keeps the read and the change set for the apply.
 // replaced is the private state of the object this create replaces: Terraform plans the create half of
 // a replacement with the first half's private state (empty for a plain create, and for a tainted object).
-func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members []knock.Membership, timeouts tftypes.Value, replaced membersPrivate) ([]*tfprotov6.Diagnostic, membersPrivate) {
+func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members []changeset.Membership, timeouts tftypes.Value, replaced membersPrivate) ([]*tfprotov6.Diagnostic, membersPrivate) {
 	replacing := replaced.Owner
 	private := membersPrivate{Owner: replacing}
-	var desired []knock.Membership
+	var desired []changeset.Membership
 	if members != nil {
 		desired = settings.declared(members)
 	}
@@ -251,7 +251,7 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 			return diags, private
 		}
 	}
-	successorOf := func(keep []knock.Membership) *successor {
+	successorOf := func(keep []changeset.Membership) *successor {
 		return &successor{AudienceKey: audienceKey, Keep: pairsOf(keep), Limits: settings.limits(), KeepAll: replaced.Imported}
 	}
 	// The read is bounded by timeouts.read of the planned value, that is of the configuration: a refresh,
@@ -316,11 +316,11 @@ const (
 // import, finds and the configuration does not declare. Neither removes them: the plan warns, the next
 // plan of an authoritative resource shows their removal, and on_existing_members = "error" stops here.
 // adopter names who leaves them.
-func existingMembers(audienceKey string, settings membersSettings, existing []knock.Membership, membersKnown bool, adopter string) []*tfprotov6.Diagnostic {
+func existingMembers(audienceKey string, settings membersSettings, existing []changeset.Membership, membersKnown bool, adopter string) []*tfprotov6.Diagnostic {
 	if !settings.authoritative || len(existing) == 0 {
 		return nil
 	}
-	knock.SortMemberships(existing)
+	changeset.SortMemberships(existing)
 	importID := settings.scopeID(audienceKey)
 	guard := "where max_removals and max_removal_percent apply if set"
 	if settings.maxRemovals != nil || settings.maxRemovalPct != nil {
@@ -354,7 +354,7 @@ func existingMembers(audienceKey string, settings membersSettings, existing []kn
 // planReplace answers for the destroy half of a replacement (a changed audience_key or tenant): a state
 // that an import made with an id of another scope is refused, since its destroy would remove memberships
 // the configured resource never owned; otherwise the guard rails count what the destroy removes.
-func (r *Resource) planReplace(prior object, priorPrivate membersPrivate, planned object, settings membersSettings, members []knock.Membership) []*tfprotov6.Diagnostic {
+func (r *Resource) planReplace(prior object, priorPrivate membersPrivate, planned object, settings membersSettings, members []changeset.Membership) []*tfprotov6.Diagnostic {
 	priorSettings := prior.settings()
 	priorKey := stringOf(prior.get(attrAudienceKey))
 	if priorPrivate.Imported && !r.importedHere(priorPrivate.Owner) {
@@ -446,13 +446,13 @@ func (r *Resource) planDestroy(prior object, private membersPrivate) []*tfprotov
 
 // destroyRemovals is what destroying the resource of state prior removes, the memberships it declares,
 // sorted, and how many its scope holds, for the percentage guard rail.
-func destroyRemovals(prior object) (removed []knock.Membership, inScope int, err error) {
+func destroyRemovals(prior object) (removed []changeset.Membership, inScope int, err error) {
 	members, err := prior.Members.list()
 	if err != nil {
 		return nil, 0, err
 	}
 	removed = prior.settings().declared(members)
-	knock.SortMemberships(removed)
+	changeset.SortMemberships(removed)
 	inScope = len(removed)
 	if n, ok := knownNumber(prior.get(attrMembershipCount)); ok {
 		count, _ := n.Int64()
@@ -465,7 +465,7 @@ func destroyRemovals(prior object) (removed []knock.Membership, inScope int, err
 // (a user's memberships under other tenants, among hidden), and removals that use most of what a guard
 // rail allows of the inScope memberships. Each names the additions and the removals. A routine change gets
 // no warning: the plan's members diff shows every membership that comes or goes, and the logs have the sum.
-func changeSummary(ctx context.Context, audienceKey string, settings membersSettings, change changeset.Change, hidden []knock.Membership, inScope int) []*tfprotov6.Diagnostic {
+func changeSummary(ctx context.Context, audienceKey string, settings membersSettings, change changeset.Change, hidden []changeset.Membership, inScope int) []*tfprotov6.Diagnostic {
 	if change.Empty() {
 		return nil
 	}
@@ -504,7 +504,7 @@ func changeSummary(ctx context.Context, audienceKey string, settings membersSett
 }
 
 // examplesOf is " (the first memberships of ms)", or nothing for none.
-func examplesOf(ms []knock.Membership) string {
+func examplesOf(ms []changeset.Membership) string {
 	if len(ms) == 0 {
 		return ""
 	}

@@ -70,7 +70,7 @@ type plannedChange struct {
 // pairs holds memberships as [user id, tenant] pairs, a compact JSON form.
 type pairs [][2]string
 
-func pairsOf(ms []knock.Membership) pairs {
+func pairsOf(ms []changeset.Membership) pairs {
 	out := make(pairs, len(ms))
 	for i, m := range ms {
 		out[i] = [2]string{m.UserID, m.Tenant}
@@ -78,17 +78,17 @@ func pairsOf(ms []knock.Membership) pairs {
 	return out
 }
 
-func (p pairs) memberships() []knock.Membership {
-	out := make([]knock.Membership, len(p))
+func (p pairs) memberships() []changeset.Membership {
+	out := make([]changeset.Membership, len(p))
 	for i, pair := range p {
-		out[i] = knock.Membership{UserID: pair[0], Tenant: pair[1]}
+		out[i] = changeset.Membership{UserID: pair[0], Tenant: pair[1]}
 	}
 	return out
 }
 
 // plannedChangeOf is c as private state carries it; declared is what the planned members declare, of which
 // c adds a part.
-func plannedChangeOf(c changeset.Change, declared []knock.Membership) *plannedChange {
+func plannedChangeOf(c changeset.Change, declared []changeset.Membership) *plannedChange {
 	if len(c.Add) > len(declared)-len(c.Add) {
 		// Stored the other way only when c.Add lies within declared, as a plan's always does.
 		if but := changeset.Minus(declared, c.Add); len(declared)-len(but) == len(c.Add) {
@@ -99,7 +99,7 @@ func plannedChangeOf(c changeset.Change, declared []knock.Membership) *plannedCh
 }
 
 // change is the planned change; declared is what the planned members declare.
-func (p *plannedChange) change(declared []knock.Membership) changeset.Change {
+func (p *plannedChange) change(declared []changeset.Membership) changeset.Change {
 	add := p.Add.memberships()
 	if p.AddDeclaredBut {
 		add = changeset.Minus(declared, add)

@@ -6,17 +6,16 @@ import (
 	"testing"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
 // TestPlannedChange_carriesALargeAddAsWhatItLeavesOut: a create that adds nearly all it declares carries
 // the few it leaves out, and the apply gets back the very change the plan made.
 func TestPlannedChange_carriesALargeAddAsWhatItLeavesOut(t *testing.T) {
-	declared := make([]knock.Membership, 1000)
+	declared := make([]changeset.Membership, 1000)
 	for i := range declared {
-		declared[i] = knock.Membership{UserID: fmt.Sprintf("user-%04d", i)}
+		declared[i] = changeset.Membership{UserID: fmt.Sprintf("user-%04d", i)}
 	}
-	live := []knock.Membership{declared[3], declared[500], {UserID: "stranger"}}
+	live := []changeset.Membership{declared[3], declared[500], {UserID: "stranger"}}
 	planned := changeset.Plan(changeset.Scope{Authoritative: true}, declared, live, nil)
 
 	carried := plannedChangeOf(planned, declared)
@@ -33,7 +32,7 @@ func TestPlannedChange_carriesALargeAddAsWhatItLeavesOut(t *testing.T) {
 		t.Errorf("a small add is carried as %d pairs (add_declared_but %t), want the 10 themselves", len(carried.Add), carried.AddDeclaredBut)
 	}
 	// An add outside what the members declare is carried as it is, for Check to refuse.
-	odd := changeset.Change{Add: append(slices.Clone(declared[:900]), knock.Membership{UserID: "zz-undeclared"})}
+	odd := changeset.Change{Add: append(slices.Clone(declared[:900]), changeset.Membership{UserID: "zz-undeclared"})}
 	if carried := plannedChangeOf(odd, declared); carried.AddDeclaredBut || len(carried.Add) != 901 {
 		t.Errorf("an add beyond the declared is carried as %d pairs (add_declared_but %t), want all 901", len(carried.Add), carried.AddDeclaredBut)
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
@@ -95,7 +94,7 @@ func (s membersSettings) scope() changeset.Scope {
 }
 
 // declared turns a members map into memberships: with a tenant scope every member is under that tenant.
-func (s membersSettings) declared(members []knock.Membership) []knock.Membership {
+func (s membersSettings) declared(members []changeset.Membership) []changeset.Membership {
 	return s.scope().Declared(members)
 }
 
@@ -142,7 +141,7 @@ func (s membersSettings) removalLimit(inScope int) (limit int, setting string) {
 
 // checkRemovals is the guard against an empty data source: it refuses an action that removes more
 // memberships than max_removals or max_removal_percent of what the slice holds.
-func (s membersSettings) checkRemovals(action, audienceKey string, removals, inScope int, examples []knock.Membership) []*tfprotov6.Diagnostic {
+func (s membersSettings) checkRemovals(action, audienceKey string, removals, inScope int, examples []changeset.Membership) []*tfprotov6.Diagnostic {
 	limit, setting := s.removalLimit(inScope)
 	if limit < 0 || removals <= limit {
 		return nil

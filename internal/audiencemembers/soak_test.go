@@ -17,7 +17,6 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
@@ -172,15 +171,15 @@ func compareSoak(desired map[string]string, live []localknock.Membership, state 
 		}
 		return ""
 	}
-	memberships := make([]knock.Membership, len(live))
+	memberships := make([]changeset.Membership, len(live))
 	for i, m := range live {
-		memberships[i] = knock.Membership{UserID: m.UserID, Tenant: m.Tenant}
+		memberships[i] = changeset.Membership{UserID: m.UserID, Tenant: m.Tenant}
 	}
-	prior := make([]knock.Membership, 0, len(desired))
+	prior := make([]changeset.Membership, 0, len(desired))
 	for userID, tenant := range desired {
-		prior = append(prior, knock.Membership{UserID: userID, Tenant: tenant})
+		prior = append(prior, changeset.Membership{UserID: userID, Tenant: tenant})
 	}
-	knock.SortMemberships(prior)
+	changeset.SortMemberships(prior)
 	shown, _, _ := changeset.Project(changeset.Scope{Authoritative: true}, memberships, prior, nil)
 	want := make(map[string]string, len(shown))
 	for _, m := range shown {

@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 )
 
 // upgradeStateJSON converts a state as Terraform stores it (JSON) to msgpack, dropping attributes this
@@ -53,7 +53,7 @@ func upgradeStateJSON(raw []byte) (*tfprotov6.DynamicValue, error) {
 // membersFromJSON reads members as a state stores it, an object from user id to tenant or null, into a
 // members list: one pass, no map (at a million members a map cost more than the rest of the upgrade), and
 // no sorting, since Terraform writes the keys sorted. raw is valid JSON: the state around it was parsed.
-func membersFromJSON(raw []byte) (list []knock.Membership, isNull bool, err error) {
+func membersFromJSON(raw []byte) (list []changeset.Membership, isNull bool, err error) {
 	s := jsonScanner{data: raw}
 	if s.literal("null") {
 		return nil, true, s.end()
@@ -61,7 +61,7 @@ func membersFromJSON(raw []byte) (list []knock.Membership, isNull bool, err erro
 	if !s.byte('{') {
 		return nil, false, errors.New("not an object of user ids")
 	}
-	list = []knock.Membership{}
+	list = []changeset.Membership{}
 	for !s.byte('}') {
 		if len(list) > 0 && !s.byte(',') {
 			return nil, false, errors.New("malformed object")
@@ -79,7 +79,7 @@ func membersFromJSON(raw []byte) (list []knock.Membership, isNull bool, err erro
 				return nil, false, fmt.Errorf("the tenant of %q: %w", userID, err)
 			}
 		}
-		list = append(list, knock.Membership{UserID: userID, Tenant: tenant})
+		list = append(list, changeset.Membership{UserID: userID, Tenant: tenant})
 	}
 	if err := s.end(); err != nil {
 		return nil, false, err

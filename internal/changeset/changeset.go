@@ -5,14 +5,38 @@
 package changeset
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
-
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
-// Membership is one (user, tenant) pair; Tenant "" is the membership without tenant.
-type Membership = knock.Membership
+// Membership is one (user, tenant) pair of an audience. Tenant "" is a membership without tenant.
+type Membership struct {
+	UserID string // the Knock user's id
+	Tenant string // the tenant's id, "" for none
+}
+
+// String is how every message names a membership: user "u1" without tenant, user "u1" under tenant
+// "acme".
+func (m Membership) String() string {
+	if m.Tenant == "" {
+		return fmt.Sprintf("user %q without tenant", m.UserID)
+	}
+	return fmt.Sprintf("user %q under tenant %q", m.UserID, m.Tenant)
+}
+
+// SortMemberships orders memberships by user id, then tenant (no tenant first).
+func SortMemberships(ms []Membership) {
+	slices.SortFunc(ms, CompareMemberships)
+}
+
+// CompareMemberships is SortMemberships' order.
+func CompareMemberships(a, b Membership) int {
+	if c := cmp.Compare(a.UserID, b.UserID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Tenant, b.Tenant)
+}
 
 // Scope is the part of an audience that one resource owns.
 type Scope struct {
@@ -231,15 +255,15 @@ func After(basis, added, removed []Membership) []Membership {
 	return Minus(union(Sorted(basis), Sorted(added)), removed)
 }
 
-// Sorted returns ms in knock.SortMemberships' order without repeats: ms itself when it is so already, as
+// Sorted returns ms in SortMemberships' order without repeats: ms itself when it is so already, as
 // Terraform's members maps and the client's listings are, so that the usual case costs one comparison per
 // membership and no copy. Every function here works on sorted lists, walking them in step: at a million
 // memberships that is several times cheaper than sets, which outgrow the processor's caches.
 func Sorted(ms []Membership) []Membership {
 	for i := 1; i < len(ms); i++ {
-		if knock.CompareMemberships(ms[i-1], ms[i]) >= 0 {
+		if CompareMemberships(ms[i-1], ms[i]) >= 0 {
 			out := slices.Clone(ms)
-			knock.SortMemberships(out)
+			SortMemberships(out)
 			return slices.Compact(out)
 		}
 	}
@@ -254,7 +278,7 @@ type cursor struct {
 }
 
 func (c *cursor) holds(m Membership) bool {
-	for c.next < len(c.list) && knock.CompareMemberships(c.list[c.next], m) < 0 {
+	for c.next < len(c.list) && CompareMemberships(c.list[c.next], m) < 0 {
 		c.next++
 	}
 	return c.next < len(c.list) && c.list[c.next] == m
@@ -306,7 +330,7 @@ func union(a, b []Membership) []Membership {
 	out := make([]Membership, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
-		switch c := knock.CompareMemberships(a[i], b[j]); {
+		switch c := CompareMemberships(a[i], b[j]); {
 		case c < 0:
 			out = append(out, a[i])
 			i++

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
 // The ownership model as it was computed with sets and maps, before it walked sorted lists: the reference
@@ -38,7 +36,7 @@ func sameAsReference(scope Scope, desired, basis, owned, live []Membership, prio
 	if !maps.Equal(membersMap(members), refMembers) || len(members) != len(refMembers) || !slices.Equal(hidden, refHidden) || count != refCount {
 		return fmt.Errorf("Project = %v %v %d, the reference %v %v %d", members, hidden, count, refMembers, refHidden, refCount)
 	}
-	if !slices.IsSortedFunc(members, knock.CompareMemberships) {
+	if !slices.IsSortedFunc(members, CompareMemberships) {
 		return fmt.Errorf("Project's members %v are not sorted", members)
 	}
 	return nil
@@ -50,7 +48,7 @@ func membersList(members map[string]string) []Membership {
 	for userID, tenant := range members {
 		out = append(out, Membership{UserID: userID, Tenant: tenant})
 	}
-	knock.SortMemberships(out)
+	SortMemberships(out)
 	return out
 }
 
@@ -72,7 +70,7 @@ func setAfter(basis, added, removed []Membership) []Membership {
 		delete(after, m)
 	}
 	out := slices.Collect(maps.Keys(after))
-	knock.SortMemberships(out)
+	SortMemberships(out)
 	return out
 }
 
@@ -109,8 +107,8 @@ func setPlan(s Scope, desired, basis, owned []Membership) Change {
 		removed[m] = struct{}{}
 		c.Remove = append(c.Remove, m)
 	}
-	knock.SortMemberships(c.Add)
-	knock.SortMemberships(c.Remove)
+	SortMemberships(c.Add)
+	SortMemberships(c.Remove)
 	return c
 }
 func setCheck(c Change, s Scope, desired map[Membership]struct{}, basis, owned []Membership) error {
@@ -184,7 +182,7 @@ func setRecheck(c Change, s Scope, basis, live []Membership) (Change, Drift) {
 				drift.Appeared = append(drift.Appeared, m)
 			}
 		}
-		knock.SortMemberships(drift.Appeared)
+		SortMemberships(drift.Appeared)
 	}
 	return next, drift
 }
@@ -229,7 +227,7 @@ func mapProject(s Scope, live []Membership, prior map[string]string, owned []Mem
 				hidden = append(hidden, m)
 			}
 		}
-		knock.SortMemberships(hidden)
+		SortMemberships(hidden)
 	}
 	return members, hidden, len(members) + len(hidden)
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
@@ -53,7 +52,7 @@ type Claim struct {
 	// this process leaves what it declares (NotDeclaredByOthers): the deposed object of a
 	// create_before_destroy replacement, destroyed after its successor's create, can remove the rest.
 	Applied     bool
-	Memberships []knock.Membership
+	Memberships []changeset.Membership
 	// Limits are the declaring resource's guard rails.
 	Limits Limits
 }
@@ -79,16 +78,12 @@ func (c *Registry) SuccessorLimits(audienceKey, owner string, scope changeset.Sc
 }
 
 // ForMember describes what a knock_audience_member declares, or removes when destroyed.
-func ForMember(audienceKey string, m knock.Membership, removes bool) []Claim {
-	tenant := "without tenant"
-	if m.Tenant != "" {
-		tenant = fmt.Sprintf("under tenant %q", m.Tenant)
-	}
+func ForMember(audienceKey string, m changeset.Membership, removes bool) []Claim {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "member\x00%s\x00%s", m.UserID, m.Tenant)
 	return []Claim{{
-		Fingerprint: h.Sum64(), Removes: removes, Memberships: []knock.Membership{m},
-		Resource: fmt.Sprintf("a knock_audience_member for user %q (%s) on audience %q", m.UserID, tenant, audienceKey),
+		Fingerprint: h.Sum64(), Removes: removes, Memberships: []changeset.Membership{m},
+		Resource: fmt.Sprintf("a knock_audience_member for %s on audience %q", m, audienceKey),
 	}}
 }
 
@@ -165,10 +160,10 @@ func (c *Registry) Release(audienceKey, owner string) {
 }
 
 // NotDeclaredByOthers returns the memberships of ms that no other resource's claim declares.
-func (c *Registry) NotDeclaredByOthers(audienceKey, owner string, ms []knock.Membership) []knock.Membership {
+func (c *Registry) NotDeclaredByOthers(audienceKey, owner string, ms []changeset.Membership) []changeset.Membership {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	declared := map[knock.Membership]struct{}{}
+	declared := map[changeset.Membership]struct{}{}
 	for _, other := range c.byAudience[audienceKey] {
 		if other.Removes || owner != "" && other.Owner == owner {
 			continue
@@ -180,7 +175,7 @@ func (c *Registry) NotDeclaredByOthers(audienceKey, owner string, ms []knock.Mem
 	if len(declared) == 0 {
 		return ms
 	}
-	out := make([]knock.Membership, 0, len(ms))
+	out := make([]changeset.Membership, 0, len(ms))
 	for _, m := range ms {
 		if _, ok := declared[m]; !ok {
 			out = append(out, m)
@@ -244,7 +239,7 @@ func conflict(a, b Claim) *tfprotov6.Diagnostic {
 			"the other still declares it. Declare each membership in one resource.", knockdiag.Plural(len(shared), "membership"), knockdiag.ExampleList(shared))}
 }
 
-func anyUnder(ms []knock.Membership, tenant string) bool {
+func anyUnder(ms []changeset.Membership, tenant string) bool {
 	for _, m := range ms {
 		if m.Tenant == tenant {
 			return true
@@ -254,11 +249,11 @@ func anyUnder(ms []knock.Membership, tenant string) bool {
 }
 
 // overlap returns the memberships in both a and b, sorted.
-func overlap(a, b []knock.Membership) []knock.Membership {
+func overlap(a, b []changeset.Membership) []changeset.Membership {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
-	var shared []knock.Membership
+	var shared []changeset.Membership
 	if len(a) == 1 {
 		// A knock_audience_member's claim, checked against every other claim on its audience: no set.
 		if slices.Contains(b, a[0]) {
@@ -273,7 +268,7 @@ func overlap(a, b []knock.Membership) []knock.Membership {
 			delete(small, m)
 		}
 	}
-	knock.SortMemberships(shared)
+	changeset.SortMemberships(shared)
 	return shared
 }
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 )
 
 // BenchmarkRegistry_registerThousandMembers: a plan of 1,000 knock_audience_member on one audience registers
@@ -14,7 +14,7 @@ func BenchmarkRegistry_registerThousandMembers(b *testing.B) {
 	for b.Loop() {
 		var c Registry
 		for i := range 1000 {
-			m := knock.Membership{UserID: fmt.Sprintf("user-%04d", i)}
+			m := changeset.Membership{UserID: fmt.Sprintf("user-%04d", i)}
 			c.Register("aud", fmt.Sprintf("owner-%d", i), ForMember("aud", m, false))
 		}
 	}

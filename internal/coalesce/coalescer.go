@@ -29,6 +29,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
@@ -81,7 +82,7 @@ func New(client *knock.Client, windows Windows, now func() time.Time) *Coalescer
 
 // audienceView is what the resources know of one audience.
 type audienceView struct {
-	live map[knock.Membership]bool // the last listing plus our writes since; nil until listed
+	live map[changeset.Membership]bool // the last listing plus our writes since; nil until listed
 	// missing is the last listing's not-found error: the audience did not exist. Like a listing, and
 	// unlike a failed read, it answers the reads after it.
 	missing  error
@@ -90,7 +91,7 @@ type audienceView struct {
 	// collecting holds the batch that new writes join, under true for adds and false for removes.
 	collecting map[bool]*writeBatch
 	// expected are the adds announced and not yet joined or withdrawn, with when they were announced.
-	expected     map[knock.Membership]time.Time
+	expected     map[changeset.Membership]time.Time
 	lastExpected time.Time
 	// largest is the size of the largest batch sent, under true for adds and false for removes: about
 	// Terraform's parallelism once a wave has gone out.
@@ -111,7 +112,7 @@ func (v *audienceView) awaited(now time.Time, maxWait time.Duration) int {
 }
 
 // record notes a write that Knock accepted: m is live after an add, gone after a remove.
-func (v *audienceView) record(m knock.Membership, live bool) {
+func (v *audienceView) record(m changeset.Membership, live bool) {
 	if v.live != nil {
 		setLive(v.live, m, live)
 	}
@@ -121,7 +122,7 @@ func (v *audienceView) record(m knock.Membership, live bool) {
 	}
 }
 
-func setLive(memberships map[knock.Membership]bool, m knock.Membership, live bool) {
+func setLive(memberships map[changeset.Membership]bool, m changeset.Membership, live bool) {
 	if live {
 		memberships[m] = true
 	} else {
@@ -170,35 +171,35 @@ func (r *Coalescer) wait(ctx context.Context, call *sharedCall) error {
 type listing struct {
 	sharedCall
 	started         time.Time
-	writesMeanwhile map[knock.Membership]bool
-	live            map[knock.Membership]bool // set before done closes, with err
+	writesMeanwhile map[changeset.Membership]bool
+	live            map[changeset.Membership]bool // set before done closes, with err
 	err             error
 }
 
 type writeBatch struct {
 	sharedCall
-	members    []knock.Membership
+	members    []changeset.Membership
 	opened     time.Time
 	lastJoined time.Time
 	// changed wakes the batch's sender when a member joins or an announced add is withdrawn.
 	changed chan struct{}
-	applied map[knock.Membership]bool // set before done closes, with err
+	applied map[changeset.Membership]bool // set before done closes, with err
 	err     error
 }
 
-type sendFunc func(ctx context.Context, audienceKey string, members []knock.Membership) (applied []knock.Membership, err error)
+type sendFunc func(ctx context.Context, audienceKey string, members []changeset.Membership) (applied []changeset.Membership, err error)
 
 func (r *Coalescer) view(audienceKey string) *audienceView {
 	v := r.audiences[audienceKey]
 	if v == nil {
-		v = &audienceView{collecting: map[bool]*writeBatch{}, expected: map[knock.Membership]time.Time{}, largest: map[bool]int{}}
+		v = &audienceView{collecting: map[bool]*writeBatch{}, expected: map[changeset.Membership]time.Time{}, largest: map[bool]int{}}
 		r.audiences[audienceKey] = v
 	}
 	return v
 }
 
 // Holds reports whether the audience holds the membership, from a listing shared with the other callers.
-func (r *Coalescer) Holds(ctx context.Context, audienceKey string, m knock.Membership) (bool, error) {
+func (r *Coalescer) Holds(ctx context.Context, audienceKey string, m changeset.Membership) (bool, error) {
 	r.mu.Lock()
 	view := r.view(audienceKey)
 	if (view.live != nil || view.missing != nil) && r.now().Sub(view.listedAt) < listingReuse {
@@ -208,7 +209,7 @@ func (r *Coalescer) Holds(ctx context.Context, audienceKey string, m knock.Membe
 	current := view.listing
 	// One whose callers all left is cancelled: a newcomer would get its "context canceled".
 	if current == nil || current.ctx.Err() != nil {
-		current = &listing{sharedCall: newSharedCall(ctx), started: r.now(), writesMeanwhile: map[knock.Membership]bool{}}
+		current = &listing{sharedCall: newSharedCall(ctx), started: r.now(), writesMeanwhile: map[changeset.Membership]bool{}}
 		view.listing = current
 		go r.list(audienceKey, view, current)
 	}
@@ -227,7 +228,7 @@ func (r *Coalescer) Holds(ctx context.Context, audienceKey string, m knock.Membe
 
 func (r *Coalescer) list(audienceKey string, view *audienceView, l *listing) {
 	ctx := l.ctx
-	memberships, err := recovering(ctx, audienceKey, nil, func(ctx context.Context, audienceKey string, _ []knock.Membership) ([]knock.Membership, error) {
+	memberships, err := recovering(ctx, audienceKey, nil, func(ctx context.Context, audienceKey string, _ []changeset.Membership) ([]changeset.Membership, error) {
 		return r.client.ListMemberships(ctx, audienceKey)
 	})
 	r.mu.Lock()
@@ -239,7 +240,7 @@ func (r *Coalescer) list(audienceKey string, view *audienceView, l *listing) {
 		view.live, view.missing, view.listedAt = nil, err, l.started
 	}
 	if err == nil {
-		l.live = make(map[knock.Membership]bool, len(memberships))
+		l.live = make(map[changeset.Membership]bool, len(memberships))
 		for _, m := range memberships {
 			l.live[m] = true
 		}
@@ -259,7 +260,7 @@ func (r *Coalescer) list(audienceKey string, view *audienceView, l *listing) {
 
 // Expect announces that a create will add the membership soon: batches of adds to the audience wait for
 // it (up to their maximum wait) instead of closing at the first quiet moment.
-func (r *Coalescer) Expect(audienceKey string, m knock.Membership) {
+func (r *Coalescer) Expect(audienceKey string, m changeset.Membership) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	view := r.view(audienceKey)
@@ -268,7 +269,7 @@ func (r *Coalescer) Expect(audienceKey string, m knock.Membership) {
 }
 
 // Withdraw cancels an announcement whose add will not come: the membership exists, or reading failed.
-func (r *Coalescer) Withdraw(audienceKey string, m knock.Membership) {
+func (r *Coalescer) Withdraw(audienceKey string, m changeset.Membership) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	view := r.view(audienceKey)
@@ -279,18 +280,18 @@ func (r *Coalescer) Withdraw(audienceKey string, m knock.Membership) {
 }
 
 // Add adds the membership in a batch with the other adds to the audience that arrive meanwhile.
-func (r *Coalescer) Add(ctx context.Context, audienceKey string, m knock.Membership) error {
+func (r *Coalescer) Add(ctx context.Context, audienceKey string, m changeset.Membership) error {
 	return r.write(ctx, audienceKey, m, true, r.client.AddMembers)
 }
 
 // Remove removes the membership in a batch with the other removes from the audience that arrive meanwhile.
-func (r *Coalescer) Remove(ctx context.Context, audienceKey string, m knock.Membership) error {
+func (r *Coalescer) Remove(ctx context.Context, audienceKey string, m changeset.Membership) error {
 	return r.write(ctx, audienceKey, m, false, r.client.RemoveMembers)
 }
 
 // write joins the collecting batch for the audience and direction (adding or not), or opens one and
 // sends it when it is complete. It returns the error of the request that carried m, if any.
-func (r *Coalescer) write(ctx context.Context, audienceKey string, m knock.Membership, adding bool, send sendFunc) error {
+func (r *Coalescer) write(ctx context.Context, audienceKey string, m changeset.Membership, adding bool, send sendFunc) error {
 	r.mu.Lock()
 	view := r.view(audienceKey)
 	batch := view.collecting[adding]
@@ -321,7 +322,7 @@ func (r *Coalescer) write(ctx context.Context, audienceKey string, m knock.Membe
 func (r *Coalescer) sendWhenComplete(audienceKey string, view *audienceView, adding bool, batch *writeBatch, send sendFunc) {
 	ctx := batch.ctx
 	members, err := r.collect(ctx, view, adding, batch)
-	var applied []knock.Membership
+	var applied []changeset.Membership
 	if err == nil {
 		applied, err = recovering(ctx, audienceKey, members, send)
 		tflog.Debug(ctx, "Sent batched knock_audience_member writes", map[string]any{
@@ -329,7 +330,7 @@ func (r *Coalescer) sendWhenComplete(audienceKey string, view *audienceView, add
 		})
 	}
 	r.mu.Lock()
-	batch.applied = make(map[knock.Membership]bool, len(applied))
+	batch.applied = make(map[changeset.Membership]bool, len(applied))
 	for _, m := range applied {
 		batch.applied[m] = true
 		view.record(m, adding)
@@ -341,7 +342,7 @@ func (r *Coalescer) sendWhenComplete(audienceKey string, view *audienceView, add
 
 // recovering calls the client from a goroutine of the Coalescer's, which no RPC's recovery covers: a panic
 // becomes the call's error, which every waiter gets.
-func recovering(ctx context.Context, audienceKey string, members []knock.Membership, call sendFunc) (result []knock.Membership, err error) {
+func recovering(ctx context.Context, audienceKey string, members []changeset.Membership, call sendFunc) (result []changeset.Membership, err error) {
 	defer knock.RecoverAsError(&err)
 	return call(ctx, audienceKey, members)
 }
@@ -356,7 +357,7 @@ func (b *writeBatch) wake() {
 // collect waits until the batch is complete, then closes it to newcomers and returns its members.
 // Complete is: open for the windows' MaxWait, or else no announced add still to join (adds only) and
 // nothing joined or announced for their Quiet, or for their Lull while the batch is smaller than the largest.
-func (r *Coalescer) collect(ctx context.Context, view *audienceView, adding bool, batch *writeBatch) ([]knock.Membership, error) {
+func (r *Coalescer) collect(ctx context.Context, view *audienceView, adding bool, batch *writeBatch) ([]changeset.Membership, error) {
 	for {
 		r.mu.Lock()
 		now := r.now()

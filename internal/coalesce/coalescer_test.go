@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
@@ -60,7 +61,7 @@ func expectCounts(t *testing.T, srv *localknock.Server, add, remove, list int) {
 
 func userID(i int) string { return fmt.Sprintf("user-%04d", i) }
 
-func user(i int) knock.Membership { return knock.Membership{UserID: userID(i)} }
+func user(i int) changeset.Membership { return changeset.Membership{UserID: userID(i)} }
 
 func TestCoalescer_concurrentReadsShareOneListing(t *testing.T) {
 	clock := time.Now()
@@ -315,7 +316,7 @@ func TestCoalescer_oneWaiterLeavingFailsNoOther(t *testing.T) {
 	firstErr, secondErr := both(
 		func(ctx context.Context) error { _, err := coalescer.Holds(ctx, "aud", user(1)); return err },
 		func() error {
-			live, err := coalescer.Holds(context.Background(), "aud", knock.Membership{UserID: "bystander"})
+			live, err := coalescer.Holds(context.Background(), "aud", changeset.Membership{UserID: "bystander"})
 			if err == nil && !live {
 				err = fmt.Errorf("the bystander is not live")
 			}
@@ -353,7 +354,7 @@ func TestCoalescer_panicInASharedCallIsAnError(t *testing.T) {
 	if _, err := coalescer.Holds(context.Background(), "aud", user(1)); !errors.As(err, &panicErr) || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("listing: got %v, want the panic as a *knock.PanicError", err)
 	}
-	send := func(context.Context, string, []knock.Membership) ([]knock.Membership, error) { panic("boom") }
+	send := func(context.Context, string, []changeset.Membership) ([]changeset.Membership, error) { panic("boom") }
 	if err := coalescer.write(context.Background(), "aud", user(1), true, send); !errors.As(err, &panicErr) || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("batch: got %v, want the panic as a *knock.PanicError", err)
 	}

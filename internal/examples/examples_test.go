@@ -33,6 +33,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
@@ -121,7 +122,7 @@ func createAudienceIn(t *testing.T, srv *localknock.Server, apiKey, audienceKey 
 	if err != nil {
 		t.Fatal(err)
 	}
-	placeholder := []knock.Membership{{UserID: "audience-placeholder"}}
+	placeholder := []changeset.Membership{{UserID: "audience-placeholder"}}
 	if _, err := client.AddMembersCreatingAudience(context.Background(), audienceKey, placeholder); err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +204,7 @@ resource "knock_audience_members" "production" {
 				PreConfig: func() {
 					client, err := knock.New(knock.Config{BaseURL: srv.URL(), APIKey: productionKey})
 					if err == nil {
-						_, err = client.AddMembers(context.Background(), "beta-testers", []knock.Membership{{UserID: "mallory"}})
+						_, err = client.AddMembers(context.Background(), "beta-testers", []changeset.Membership{{UserID: "mallory"}})
 					}
 					if err != nil {
 						t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
@@ -15,7 +16,7 @@ func TestClient_addListRemoveAcrossBatchesAndPages(t *testing.T) {
 	ctx := context.Background()
 	srv.CreateAudience("big")
 
-	want := append(memberships(2400, ""), knock.Membership{UserID: "user-00001", Tenant: "acme"})
+	want := append(memberships(2400, ""), changeset.Membership{UserID: "user-00001", Tenant: "acme"})
 	added, err := client.AddMembers(ctx, "big", want)
 	if err != nil || len(added) != len(want) {
 		t.Fatalf("AddMembers = %d, %v; want %d, nil", len(added), err, len(want))
@@ -35,7 +36,7 @@ func TestClient_addListRemoveAcrossBatchesAndPages(t *testing.T) {
 		t.Errorf("list requests = %d, want 49 (2,401 entries, 50 a page)", n)
 	}
 	sorted := slices.Clone(want)
-	knock.SortMemberships(sorted)
+	changeset.SortMemberships(sorted)
 	if !slices.Equal(got, sorted) {
 		t.Errorf("listed memberships differ from added ones")
 	}

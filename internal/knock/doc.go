@@ -44,7 +44,8 @@
 //   - limiter.go: the pacing of requests per endpoint, at most a rate per second.
 //   - redact.go: removing the key from text that comes from outside the client.
 //   - errors.go: [APIError], [ConnectionError], [PanicError] and the predicates on errors.
-//   - members.go: [Membership], [AudienceMember], [User] and their order ([SortMemberships]).
+//   - members.go: [AudienceMember] and [User], the entries of a listing; the memberships the client adds,
+//     removes and lists are the model's [changeset.Membership].
 //   - write.go: the write pool: batches ([Batches]) sent by a bounded pool of workers.
 //   - list.go: pagination and its checks, [Client.ListMemberships] and [Client.ListMembers].
 //   - target.go: [Target], where a client's requests go, which a plan records for its apply.

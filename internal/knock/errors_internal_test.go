@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 )
 
 // FuzzErrorAnswer: any error answer becomes an APIError with its status and a bounded, printable message.
@@ -17,7 +19,7 @@ func FuzzErrorAnswer(f *testing.F) {
 		if status < 400 || status > 599 {
 			return
 		}
-		_, err := clientAnswering(t, status, body).RemoveMembers(context.Background(), "aud", []Membership{{UserID: "u1"}})
+		_, err := clientAnswering(t, status, body).RemoveMembers(context.Background(), "aud", []changeset.Membership{{UserID: "u1"}})
 		if StatusCode(err) != status {
 			t.Fatalf("status %d came back as %d: %v", status, StatusCode(err), err)
 		}

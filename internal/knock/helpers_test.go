@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
@@ -28,10 +29,10 @@ func startLocal(t *testing.T) (*localknock.Server, *knock.Client) {
 }
 
 // memberships are n users under tenant ("" for none).
-func memberships(n int, tenant string) []knock.Membership {
-	out := make([]knock.Membership, n)
+func memberships(n int, tenant string) []changeset.Membership {
+	out := make([]changeset.Membership, n)
 	for i := range out {
-		out[i] = knock.Membership{UserID: fmt.Sprintf("user-%05d", i), Tenant: tenant}
+		out[i] = changeset.Membership{UserID: fmt.Sprintf("user-%05d", i), Tenant: tenant}
 	}
 	return out
 }

@@ -11,19 +11,21 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 )
 
 // ListMemberships returns every (user, tenant) pair the audience holds, once each, sorted by user id,
 // then tenant.
-func (c *Client) ListMemberships(ctx context.Context, audienceKey string) ([]Membership, error) {
-	var all []Membership
+func (c *Client) ListMemberships(ctx context.Context, audienceKey string) ([]changeset.Membership, error) {
+	var all []changeset.Membership
 	err := listAll(ctx, c, audienceKey, func(entries []membershipEntry) error {
 		for _, e := range entries {
 			all = append(all, e.Membership())
 		}
 		return nil
 	})
-	SortMemberships(all)
+	changeset.SortMemberships(all)
 	return slices.Compact(all), err
 }
 
@@ -36,7 +38,7 @@ func (c *Client) ListMembers(ctx context.Context, audienceKey string) ([]Audienc
 		all = append(all, entries...)
 		return nil
 	})
-	slices.SortStableFunc(all, func(a, b AudienceMember) int { return CompareMemberships(a.Membership(), b.Membership()) })
+	slices.SortStableFunc(all, func(a, b AudienceMember) int { return changeset.CompareMemberships(a.Membership(), b.Membership()) })
 	return slices.CompactFunc(all, func(a, b AudienceMember) bool { return a.Membership() == b.Membership() }), err
 }
 
@@ -47,11 +49,11 @@ type membershipEntry struct {
 }
 
 // Membership returns the (user, tenant) pair of e.
-func (e membershipEntry) Membership() Membership { return membershipOf(e.UserID, e.Tenant) }
+func (e membershipEntry) Membership() changeset.Membership { return membershipOf(e.UserID, e.Tenant) }
 
 // listed is what a listing decodes each entry into: all of it, or only its membership.
 type listed interface {
-	Membership() Membership
+	Membership() changeset.Membership
 }
 
 // listAll pages through an audience from the first page until page_info.after is null, handing each
@@ -109,7 +111,7 @@ func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit
 // listedProblem says what is wrong with a listed membership, as the end of a sentence, or "" when
 // nothing is: a missing user id would be a member whose id is "", and ids longer than any id a
 // configuration may hold are kept for the whole listing.
-func listedProblem(m Membership) string {
+func listedProblem(m changeset.Membership) string {
 	switch {
 	case m.UserID == "":
 		return "has no user_id"

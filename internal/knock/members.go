@@ -1,25 +1,6 @@
 package knock
 
-import (
-	"cmp"
-	"fmt"
-	"slices"
-)
-
-// Membership is one (user, tenant) pair of an audience. Tenant "" is a membership without tenant.
-type Membership struct {
-	UserID string // the Knock user's id
-	Tenant string // the tenant's id, "" for none
-}
-
-// String is how every message names a membership: user "u1" without tenant, user "u1" under tenant
-// "acme".
-func (m Membership) String() string {
-	if m.Tenant == "" {
-		return fmt.Sprintf("user %q without tenant", m.UserID)
-	}
-	return fmt.Sprintf("user %q under tenant %q", m.UserID, m.Tenant)
-}
+import "github.com/knock-tf/terraform-provider-knock/internal/changeset"
 
 // AudienceMember is one entry of a list page.
 type AudienceMember struct {
@@ -30,7 +11,7 @@ type AudienceMember struct {
 }
 
 // Membership returns the (user, tenant) pair of m.
-func (m AudienceMember) Membership() Membership {
+func (m AudienceMember) Membership() changeset.Membership {
 	return membershipOf(m.UserID, m.Tenant)
 }
 
@@ -46,22 +27,9 @@ type User struct {
 	UpdatedAt   *string `json:"updated_at"`   // when the user was last updated, as Knock writes it
 }
 
-func membershipOf(userID string, tenant *string) Membership {
+func membershipOf(userID string, tenant *string) changeset.Membership {
 	if tenant == nil {
-		return Membership{UserID: userID}
+		return changeset.Membership{UserID: userID}
 	}
-	return Membership{UserID: userID, Tenant: *tenant}
-}
-
-// SortMemberships orders memberships by user id, then tenant (no tenant first).
-func SortMemberships(ms []Membership) {
-	slices.SortFunc(ms, CompareMemberships)
-}
-
-// CompareMemberships is SortMemberships' order.
-func CompareMemberships(a, b Membership) int {
-	if c := cmp.Compare(a.UserID, b.UserID); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Tenant, b.Tenant)
+	return changeset.Membership{UserID: userID, Tenant: *tenant}
 }

@@ -9,29 +9,31 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 )
 
 // AddMembers adds members to an audience in requests of at most MaxMembersPerRequest, sent by a
 // bounded pool of workers. It returns the members whose requests succeeded; after an error no new batch
 // is started, the batches in flight finish, and the error is the first one. When every batch succeeds,
 // applied is members itself.
-func (c *Client) AddMembers(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
+func (c *Client) AddMembers(ctx context.Context, audienceKey string, members []changeset.Membership) (applied []changeset.Membership, err error) {
 	return c.writeBatches(ctx, http.MethodPost, audienceKey, nil, members)
 }
 
 // AddMembersCreatingAudience is AddMembers with Knock's create_audience=true: a static audience that
 // does not exist yet is created by the first batch.
-func (c *Client) AddMembersCreatingAudience(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
+func (c *Client) AddMembersCreatingAudience(ctx context.Context, audienceKey string, members []changeset.Membership) (applied []changeset.Membership, err error) {
 	return c.writeBatches(ctx, http.MethodPost, audienceKey, url.Values{"create_audience": {"true"}}, members)
 }
 
 // RemoveMembers removes members from an audience like AddMembers adds them. Removing a membership the
 // audience does not hold changes nothing.
-func (c *Client) RemoveMembers(ctx context.Context, audienceKey string, members []Membership) (applied []Membership, err error) {
+func (c *Client) RemoveMembers(ctx context.Context, audienceKey string, members []changeset.Membership) (applied []changeset.Membership, err error) {
 	return c.writeBatches(ctx, http.MethodDelete, audienceKey, nil, members)
 }
 
-func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, query url.Values, members []Membership) ([]Membership, error) {
+func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, query url.Values, members []changeset.Membership) ([]changeset.Membership, error) {
 	target, err := c.membersURL(audienceKey, query)
 	if err != nil {
 		return nil, err
@@ -77,7 +79,7 @@ func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, q
 	if !slices.Contains(succeeded, false) {
 		return members, nil // the common case needs no copy: at a million members it would be 32 MB
 	}
-	applied := make([]Membership, 0, len(members))
+	applied := make([]changeset.Membership, 0, len(members))
 	for i, batch := range batches {
 		if succeeded[i] {
 			applied = append(applied, batch...)
@@ -90,7 +92,7 @@ func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, q
 }
 
 // writeBatch runs in a write worker, so it recovers its own panics.
-func (c *Client) writeBatch(ctx context.Context, method, target string, batch []Membership) (err error) {
+func (c *Client) writeBatch(ctx context.Context, method, target string, batch []changeset.Membership) (err error) {
 	defer RecoverAsError(&err)
 	body, err := encodeMembers(batch)
 	if err != nil {
@@ -122,7 +124,7 @@ type userRef struct {
 	ID string `json:"id"`
 }
 
-func encodeMembers(batch []Membership) ([]byte, error) {
+func encodeMembers(batch []changeset.Membership) ([]byte, error) {
 	refs := make([]memberRef, len(batch))
 	for i, m := range batch {
 		refs[i].User.ID = m.UserID

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 )
 
@@ -34,7 +35,7 @@ func IDProblem(id string) string {
 }
 
 // NormalFormDiagnostics is CheckNormalForm as an error diagnostic, or nil.
-func NormalFormDiagnostics(audienceKey string, live []knock.Membership) []*tfprotov6.Diagnostic {
+func NormalFormDiagnostics(audienceKey string, live []changeset.Membership) []*tfprotov6.Diagnostic {
 	if err := CheckNormalForm(audienceKey, live); err != nil {
 		return Error("Audience Holds IDs Terraform Cannot Name", err.Error()+".", nil)
 	}
@@ -44,8 +45,8 @@ func NormalFormDiagnostics(audienceKey string, live []knock.Membership) []*tfpro
 // CheckNormalForm refuses live memberships whose user id or tenant is not in Unicode normal form C.
 // Terraform turns every string into that form, so such an id could not be written into the state as it
 // is: the plan would show one id and the apply remove another (jose + combining accent against josé).
-func CheckNormalForm(audienceKey string, live []knock.Membership) error {
-	var odd []knock.Membership
+func CheckNormalForm(audienceKey string, live []changeset.Membership) error {
+	var odd []changeset.Membership
 	for _, m := range live {
 		if !norm.NFC.IsNormalString(m.UserID) || !norm.NFC.IsNormalString(m.Tenant) {
 			odd = append(odd, m)
@@ -54,7 +55,7 @@ func CheckNormalForm(audienceKey string, live []knock.Membership) error {
 	if len(odd) == 0 {
 		return nil
 	}
-	knock.SortMemberships(odd)
+	changeset.SortMemberships(odd)
 	return fmt.Errorf("audience %q holds %s whose user id or tenant is not in Unicode normal form C (%s, with escapes: %s). "+
 		"Terraform normalises every string to that form, so it cannot name these memberships exactly, and a plan could "+
 		"show one id while the apply changes another. Nothing was sent to Knock. Rename the users or tenants in Knock to "+

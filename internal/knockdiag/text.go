@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 )
 
 // Plural writes "1 member", "2,600 members".
@@ -38,7 +38,7 @@ func Thousands(n int) string {
 const MaxReportedEntries = 5
 
 // ExampleList names a few memberships, for diagnostics about many.
-func ExampleList(ms []knock.Membership) string {
+func ExampleList(ms []changeset.Membership) string {
 	if len(ms) == 0 {
 		return "none listed"
 	}
@@ -46,7 +46,7 @@ func ExampleList(ms []knock.Membership) string {
 }
 
 // NamedList names up to limit memberships, and counts the rest.
-func NamedList(ms []knock.Membership, limit int) string {
+func NamedList(ms []changeset.Membership, limit int) string {
 	var out strings.Builder
 	for i, m := range ms {
 		if i == limit {

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
@@ -69,7 +70,7 @@ func (r *audienceMemberListResource) List(ctx context.Context, req list.ListRequ
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	knock.SortMemberships(memberships)
+	changeset.SortMemberships(memberships)
 	stream.Results = func(push func(list.ListResult) bool) {
 		var sent int64
 		for _, m := range memberships {

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
@@ -96,12 +97,12 @@ type audienceMemberResourceModel struct {
 }
 
 // membership maps a null tenant to "", the client's membership without tenant.
-func (m audienceMemberResourceModel) membership() knock.Membership {
-	return knock.Membership{UserID: m.UserID.ValueString(), Tenant: m.Tenant.ValueString()}
+func (m audienceMemberResourceModel) membership() changeset.Membership {
+	return changeset.Membership{UserID: m.UserID.ValueString(), Tenant: m.Tenant.ValueString()}
 }
 
 // memberModel is the resource's value for membership m of the audience ("" tenant: null).
-func memberModel(audienceKey string, m knock.Membership) audienceMemberResourceModel {
+func memberModel(audienceKey string, m changeset.Membership) audienceMemberResourceModel {
 	tenant := types.StringNull()
 	if m.Tenant != "" {
 		tenant = types.StringValue(m.Tenant)
@@ -214,7 +215,7 @@ func (r *audienceMemberResource) ModifyPlan(ctx context.Context, req resource.Mo
 // the plan, not the apply, says that the audience is missing or that the membership will be adopted.
 // Terraform plans a create again right before applying it, so the apply says it too, from the listing
 // its Create then reuses.
-func (r *audienceMemberResource) planCreate(ctx context.Context, audienceKey string, m knock.Membership, diags *diag.Diagnostics) {
+func (r *audienceMemberResource) planCreate(ctx context.Context, audienceKey string, m changeset.Membership, diags *diag.Diagnostics) {
 	live, err := r.coalescer.Holds(ctx, audienceKey, m)
 	switch {
 	case knock.IsNotFound(err):
@@ -354,7 +355,7 @@ func (r *audienceMemberResource) Delete(ctx context.Context, req resource.Delete
 	// A replacement keeps the membership when the new object declares it too: the successor's plan says so
 	// (destroy before create), or its create, applied first in this process, claims it (create before destroy).
 	kept := privateString(ctx, req.Private, privateSuccessor) == audienceMemberID(audienceKey, m) ||
-		r.claims != nil && len(r.claims.NotDeclaredByOthers(audienceKey, owner, []knock.Membership{m})) == 0
+		r.claims != nil && len(r.claims.NotDeclaredByOthers(audienceKey, owner, []changeset.Membership{m})) == 0
 	if !kept {
 		err := r.coalescer.Remove(ctx, audienceKey, m)
 		if err != nil && !knock.IsNotFound(err) {
@@ -374,7 +375,7 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		m := knock.Membership{UserID: identity.UserID.ValueString(), Tenant: identity.Tenant.ValueString()}
+		m := changeset.Membership{UserID: identity.UserID.ValueString(), Tenant: identity.Tenant.ValueString()}
 		imported := memberModel(identity.AudienceKey.ValueString(), m)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
 		ownerJSON, _ := json.Marshal(claims.NewOwner())
@@ -396,7 +397,7 @@ func (r *audienceMemberResource) ImportState(ctx context.Context, req resource.I
 }
 
 // audienceMemberID is the import id: AUDIENCE_KEY/USER_ID, or AUDIENCE_KEY/USER_ID/TENANT.
-func audienceMemberID(audienceKey string, m knock.Membership) string {
+func audienceMemberID(audienceKey string, m changeset.Membership) string {
 	if m.Tenant == "" {
 		return knockdiag.JoinImportID(audienceKey, m.UserID)
 	}
@@ -404,12 +405,12 @@ func audienceMemberID(audienceKey string, m knock.Membership) string {
 }
 
 // parseAudienceMemberID reverses audienceMemberID; its errors complete the sentence "The import ID ...".
-func parseAudienceMemberID(id string) (string, knock.Membership, error) {
+func parseAudienceMemberID(id string) (string, changeset.Membership, error) {
 	parts, err := knockdiag.SplitImportID(id, 2, 3)
 	if err != nil {
-		return "", knock.Membership{}, err
+		return "", changeset.Membership{}, err
 	}
-	m := knock.Membership{UserID: parts[1]}
+	m := changeset.Membership{UserID: parts[1]}
 	if len(parts) == 3 {
 		m.Tenant = parts[2]
 	}
@@ -417,6 +418,6 @@ func parseAudienceMemberID(id string) (string, knock.Membership, error) {
 }
 
 // describeMembership names a membership to start a sentence: `The membership of user "u1" without tenant in audience "beta"`.
-func describeMembership(audienceKey string, m knock.Membership) string {
+func describeMembership(audienceKey string, m changeset.Membership) string {
 	return fmt.Sprintf("The membership of %s in audience %q", m, audienceKey)
 }
