@@ -36,8 +36,8 @@ type membersPrivate struct {
 	// applied with another environment's key or branch). A create's apply plans again and reads where it
 	// applies, so its target always matches.
 	Target *knock.Target `json:"target,omitempty"`
-	// Superseded marks the deposed object of a create_before_destroy replacement whose destroy failed
-	// after its successor's create: from then on its destroy removes only what a successor it sees in the
+	// Superseded marks the deposed object of an authoritative create_before_destroy replacement whose
+	// destroy failed after its successor's create: from then on its destroy removes only what a successor it sees in the
 	// same provider process no longer declares, and nothing when it sees none (a later run's apply, which
 	// plans no unchanged resource). The successor owns the scope and shows anything left in its plans.
 	Superseded bool `json:"superseded,omitempty"`

@@ -26,12 +26,9 @@ import (
 )
 
 // Registry remembers, for the length of one provider process, what each resource of an audience declares
-// and removes, so that resources that would undo each other's work, or a destroy that would remove what
-// another resource declares, are reported at plan time. Terraform does not tell a provider the resource's
-// address: a resource is known by its owner, a random id kept in its private state from its create or
-// import on, or, before it has one, by a fingerprint of what it declares. A resource planned again (the
-// plan Terraform makes at apply, or the next run block of `terraform test`, which may keep one provider
-// process) replaces its own claims instead of conflicting with them.
+// and removes (see the package doc). A resource planned again (the plan Terraform makes at apply, or the
+// next run block of `terraform test`, which may keep one provider process) replaces its own claims
+// instead of conflicting with them.
 type Registry struct {
 	mu         sync.Mutex
 	byAudience map[string][]Claim
@@ -65,8 +62,12 @@ type Limits struct {
 
 // SuccessorLimits returns the limits of the object that replaced owner's within scope of an audience,
 // created by an apply of this process: the deposed object of a create_before_destroy replacement is
-// destroyed with the limits its replacement's plan checked, not the ones it was created with.
+// destroyed with the limits its replacement's plan checked, not the ones it was created with. Only an
+// authoritative scope tells: two resources never own one, while managed-only siblings may share theirs.
 func (c *Registry) SuccessorLimits(audienceKey, owner string, scope changeset.Scope) (Limits, bool) {
+	if !scope.Authoritative {
+		return Limits{}, false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, other := range c.byAudience[audienceKey] {
