@@ -40,6 +40,23 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 		resp.Diagnostics = diags
 		return resp, nil
 	}
+	if !creating {
+		if err := private.restoreMembers(&prior); err != nil && !destroying {
+			resp.Diagnostics = knockdiag.Error("Unable to Apply Audience Members", err.Error(), nil)
+			return resp, nil
+		} else if err != nil {
+			// The destroy half of a tainted object's replacement gets the create's private state, which
+			// has none of its memberships: it removes none, and the new object's next plan shows any
+			// that it does not declare.
+			prior.Members = nullMembers
+		}
+	}
+	if !destroying && planned.fromFile() {
+		if diags := rereadMembersFile(&planned); diags != nil {
+			resp.Diagnostics = diags
+			return resp, nil
+		}
+	}
 	if destroying {
 		ctx, cancel := withTimeout(ctx, prior.get(attrTimeouts), "delete")
 		defer cancel()
@@ -62,7 +79,11 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 	defer cancel()
 	newState, diags := r.execute(ctx, client, prior, planned, private, creating)
 	resp.Diagnostics = diags
-	resp.Private = private.afterFailedApply().encode()
+	failed := private.afterFailedApply()
+	if newState != nil {
+		failed = failed.withMembersOf(*newState)
+	}
+	resp.Private = failed.encode()
 	// A create that fails records nothing: Terraform would mark a recorded object tainted and replace
 	// it, and the replacement's delete would remove members the audience held before this apply. The
 	// next apply's create compares with the live audience, so it sends only what is still missing.
@@ -80,7 +101,7 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 				owner = claims.NewOwner()
 				r.data().Claims.Adopt(stringOf(planned.get(attrAudienceKey)), fingerprintOf(*newState), owner)
 			}
-			resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Owner: owner, Target: targetOf(client)}.encode()
+			resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Owner: owner, Target: targetOf(client)}.withMembersOf(*newState).encode()
 		}
 	}
 	return resp, nil
@@ -330,11 +351,17 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 		return resp, nil
 	}
 	settings := current.settings()
+	if current.fromFile() {
+		if current.Members, err = private.appliedMembers(); err != nil {
+			resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), nil)
+			return resp, nil
+		}
+	}
 	// The state's members matter only where the read cannot say it all: what a managed-only resource
-	// declared, and which tenant shows for a user live under several. A refresh of a million members
-	// otherwise decodes them for nothing.
+	// declared, which tenant shows for a user live under several, and, with members_file, what changed
+	// since the latest apply. A refresh of a million members otherwise decodes them for nothing.
 	var prior, owned []changeset.Membership
-	if !settings.authoritative || settings.tenant == "" && userUnderSeveralTenants(live) {
+	if !settings.authoritative || settings.tenant == "" && userUnderSeveralTenants(live) || current.fromFile() {
 		if prior, err = current.Members.list(); err != nil {
 			resp.Diagnostics = knockdiag.Error("Unable to Read Audience Members", err.Error(), pathMembers)
 			return resp, nil
@@ -344,6 +371,13 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 		owned = settings.declared(prior)
 	}
 	members, hidden, count := changeset.Project(settings.scope(), live, prior, owned)
+	var drift *memberDrift
+	if current.fromFile() {
+		if appeared, disappeared := changeset.Minus(members, prior), changeset.Minus(prior, members); len(appeared)+len(disappeared) > 0 {
+			drift = &memberDrift{Appeared: pairsOf(appeared), Disappeared: pairsOf(disappeared)}
+		}
+		current.set(attrDrift, drift.value())
+	}
 	current.set(attrID, resourceID(current))
 	current.Members = membersOfList(members)
 	current.set(attrMembershipCount, countValue(count))
@@ -359,7 +393,7 @@ func (r *Resource) ReadResource(ctx context.Context, req *tfprotov6.ReadResource
 		owner = claims.NewOwner() // a state from before owners: from now on the resource's plans are known as its own
 	}
 	resp.Private = membersPrivate{ReadAt: time.Now().UTC(), Hidden: pairsOf(hidden), Owner: owner, Imported: private.Imported,
-		Superseded: private.Superseded, Target: targetOf(client)}.encode()
+		Superseded: private.Superseded, Target: targetOf(client), Members: private.Members, Drift: drift}.encode()
 	return resp, nil
 }
 

@@ -16,6 +16,11 @@ const (
 	attrID                = "id"
 	attrAudienceKey       = "audience_key"
 	attrMembers           = "members"
+	attrMembersFile       = "members_file"
+	attrMembersFileSHA256 = "members_file_sha256"
+	attrDeclaredCount     = "declared_count"
+	attrChange            = "change"
+	attrDrift             = "drift"
 	attrTenant            = "tenant"
 	attrAuthoritative     = "authoritative"
 	attrCreateAudience    = "create_audience"
@@ -30,6 +35,8 @@ const (
 var (
 	pathAudienceKey = tftypes.NewAttributePath().WithAttributeName(attrAudienceKey)
 	pathMembers     = tftypes.NewAttributePath().WithAttributeName(attrMembers)
+	pathMembersFile = tftypes.NewAttributePath().WithAttributeName(attrMembersFile)
+	pathFileSHA256  = tftypes.NewAttributePath().WithAttributeName(attrMembersFileSHA256)
 	pathTenant      = tftypes.NewAttributePath().WithAttributeName(attrTenant)
 )
 
@@ -40,6 +47,8 @@ const (
 	// optional attributes are the settings: configuration only, never computed.
 	optional
 	computed
+	// optionalComputed attributes are configured or, when not, computed by the provider.
+	optionalComputed
 	// block is a nested block (timeouts), optional.
 	block
 )
@@ -90,12 +99,28 @@ var attributes = []attribute{
 	},
 	{
 		// Validated with the other members (validateMembers) and carried as msgpack (members_codec.go).
-		name: attrMembers, typ: membersMapType, role: required,
-		description: "The audience's members: a map from user id to tenant id, with `null` for a " +
+		name: attrMembers, typ: membersMapType, role: optional,
+		description: "The audience's members (this or `members_file` is required): a map from user id to tenant id, with `null` for a " +
 			"membership without tenant. For a list of ids: `{ for id in local.user_ids : id => null }`. " +
 			"With `tenant` set, every value must be `null`: each member is under that tenant. " +
 			"A map (not a set) keeps plans fast for hundreds of thousands of members. Users that do not exist " +
 			"in Knock yet are created with only their id.",
+	},
+	{
+		name: attrMembersFile, typ: tftypes.String, role: optional, check: checkMembersFile,
+		description: "Path of a file that holds the audience's members, instead of `members`: for an export of a " +
+			"warehouse segment, which at hundreds of thousands of members is cheaper to plan from a file than from a map. " +
+			"One user id per line; CSV (a name ending in `.csv`) with a header naming `user_id` and, optionally, `tenant`; or " +
+			"JSON lines (`.jsonl`, `.ndjson`) of objects with `user_id` and, optionally, `tenant`. Gzip-compressed files " +
+			"(told by their content; a name ending in `.gz` must be one) are read as they are. Each user appears once. Every " +
+			"plan reads the file and names the first bad rows by line; the state keeps the file's hash and counts, not " +
+			"its members. The apply reads the file again and stops before sending anything if it changed since the plan.",
+	},
+	{
+		name: attrMembersFileSHA256, typ: tftypes.String, role: optionalComputed, check: checkSHA256,
+		description: "SHA-256 of `members_file` as stored (compressed or not), in hex: computed by each plan, so that " +
+			"a new export shows as a change. Set it to `filesha256(...)` of the same file to have the plan fail when the " +
+			"file read is not the one the configuration names.",
 	},
 	{
 		name: attrTenant, typ: tftypes.String, role: optional, replaces: true, check: checkTenant,
@@ -165,6 +190,22 @@ var attributes = []attribute{
 			"`members` cannot show; the plan then shows an update that removes the extra memberships, and names them.",
 	},
 	{
+		name: attrDeclaredCount, typ: tftypes.Number, role: computed,
+		description: "With `members_file`: the number of memberships the file declares.",
+	},
+	{
+		name: attrChange, typ: changeType, role: computed,
+		description: "With `members_file`: the change of the latest plan that changed memberships, which its apply " +
+			"made: `add` and `remove` count the memberships, `added` and `removed` name the first " +
+			"ten of each. A plan shows it where a `members` map would show its diff.",
+	},
+	{
+		name: attrDrift, typ: driftType, role: computed,
+		description: "With `members_file`: what the latest refresh found changed in Knock outside Terraform since " +
+			"the latest apply, in the resource's scope: `appeared` and `disappeared` count the memberships, " +
+			"`examples` names the first ten. The next plan's `change` reverts it.",
+	},
+	{
 		name: attrTimeouts, typ: timeoutsBlock().ValueType(), role: block, nested: timeoutsBlock(),
 		check: func(_ attribute, v tftypes.Value) []*tfprotov6.Diagnostic { return validateTimeouts(v) },
 	},
@@ -200,7 +241,8 @@ func Schema() *tfprotov6.Schema {
 			continue
 		}
 		schema.Block.Attributes = append(schema.Block.Attributes, &tfprotov6.SchemaAttribute{
-			Name: a.name, Type: a.typ, Required: a.role == required, Optional: a.role == optional, Computed: a.role == computed,
+			Name: a.name, Type: a.typ, Required: a.role == required, Optional: a.role == optional || a.role == optionalComputed,
+			Computed:    a.role == computed || a.role == optionalComputed,
 			Description: a.description, DescriptionKind: markdown,
 		})
 	}
@@ -243,7 +285,7 @@ func replacedBy(prior, planned object) []*tftypes.AttributePath {
 // configOf is the configuration that declares a value as it is: the computed attributes and blocks null.
 func configOf(state object) object {
 	for _, a := range attributes {
-		if a.role == computed || a.role == block {
+		if a.role == computed || a.role == optionalComputed || a.role == block {
 			state.set(a.name, tftypes.NewValue(a.typ, nil))
 		}
 	}
@@ -298,6 +340,23 @@ func checkMaxRemovalPercent(a attribute, v tftypes.Value) []*tfprotov6.Diagnosti
 		if f, _ := n.Float64(); f < 0 || f > 100 {
 			return knockdiag.Error("Invalid "+a.title(), fmt.Sprintf("max_removal_percent is %g; write a percentage from 0 to 100.", f), a.path())
 		}
+	}
+	return nil
+}
+
+func checkMembersFile(a attribute, v tftypes.Value) []*tfprotov6.Diagnostic {
+	if strings.TrimSpace(stringOf(v)) == "" {
+		return knockdiag.Error("Invalid Members File",
+			`members_file is "" (empty). Set it to the path of the export file, for example "${path.module}/segment.csv.gz", or remove it and declare members.`, a.path())
+	}
+	return nil
+}
+
+func checkSHA256(a attribute, v tftypes.Value) []*tfprotov6.Diagnostic {
+	sum := stringOf(v)
+	if len(sum) != 64 || strings.Trim(strings.ToLower(sum), "0123456789abcdef") != "" {
+		return knockdiag.Error("Invalid Members File SHA-256",
+			fmt.Sprintf("members_file_sha256 is %q; write 64 hexadecimal digits, as filesha256(\"...\") of the members file returns, or remove it to let the plan compute it.", sum), a.path())
 	}
 	return nil
 }

@@ -35,8 +35,10 @@ var restType = tftypes.Object{AttributeTypes: func() map[string]tftypes.Type {
 type membersAttr struct{ msgpack []byte }
 
 var (
-	nullMembers  = membersAttr{msgpack: []byte{msgpcode.Nil}}
-	errNotString = errors.New("a members value is not a string")
+	nullMembers = membersAttr{msgpack: []byte{msgpcode.Nil}}
+	// unknownMembers is an unknown value as cty encodes one: an extension of type 0 with no data.
+	unknownMembers = membersAttr{msgpack: []byte{msgpcode.Ext8, 0, 0}}
+	errNotString   = errors.New("a members value is not a string")
 )
 
 // IsNull reports whether members is null.

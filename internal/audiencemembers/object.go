@@ -86,8 +86,8 @@ func (o object) encode() (*tfprotov6.DynamicValue, error) {
 		return nil, fmt.Errorf("encoding knock_audience_members: %w", err)
 	}
 	members := o.Members
-	if members.msgpack == nil {
-		members = nullMembers
+	if members.msgpack == nil || o.fromFile() {
+		members = nullMembers // a file's members travel in private state (members_file.go)
 	}
 	data, err := joinMembers(rest.MsgPack, members)
 	if err != nil {

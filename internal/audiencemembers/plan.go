@@ -44,6 +44,12 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 		return resp, nil
 	}
 	priorPrivate := parseMembersPrivate(req.PriorPrivate)
+	if !creating {
+		if err := priorPrivate.restoreMembers(&prior); err != nil {
+			resp.Diagnostics = knockdiag.Error("Unable to Plan Audience Members", err.Error(), nil)
+			return resp, nil
+		}
+	}
 	if destroying {
 		resp.PlannedState = req.ProposedNewState
 		resp.PlannedPrivate = req.PriorPrivate
@@ -54,6 +60,10 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 	}
 
 	settings := planned.settings()
+	if diags := r.planMembersSource(&planned, req.Config); diags != nil {
+		resp.Diagnostics = diags
+		return resp, nil
+	}
 	planned.set(attrID, resourceID(planned))
 	planned.set(attrMembershipCount, tftypes.NewValue(tftypes.Number, tftypes.UnknownValue))
 	members, count, err := knownMembers(planned.Members)
@@ -94,6 +104,9 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 	if knockdiag.HasError(resp.Diagnostics) {
 		return resp, nil
 	}
+	if planned.fromFile() {
+		showFileChange(&planned, parseMembersPrivate(resp.PlannedPrivate).Change, creating, len(resp.RequiresReplace) > 0, settings, members)
+	}
 	resp.PlannedState, err = planned.encode()
 	if err == nil {
 		resp.PlannedIdentity, err = identityOf(planned)
@@ -102,6 +115,40 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 		resp.Diagnostics = knockdiag.Error("Unable to Plan Audience Members", err.Error(), nil)
 	}
 	return resp, nil
+}
+
+// planMembersSource reads members_file into planned.Members, or, for a resource with members, clears the
+// attributes that only members_file has.
+func (r *Resource) planMembersSource(planned *object, rawConfig *tfprotov6.DynamicValue) []*tfprotov6.Diagnostic {
+	if !planned.fromFile() {
+		for _, name := range []string{attrMembersFileSHA256, attrDeclaredCount, attrChange, attrDrift} {
+			planned.set(name, tftypes.NewValue(objectType.AttributeTypes[name], nil))
+		}
+		return nil
+	}
+	config, _, err := decodeObject(rawConfig)
+	if err != nil {
+		return knockdiag.Error("Unable to Plan Audience Members", err.Error(), nil)
+	}
+	return readMembersFile(planned, config.get(attrMembersFileSHA256))
+}
+
+// showFileChange sets what a plan of a resource with members_file shows in place of a members diff:
+// change, the planned change set, and drift, which the apply reverts. A plan that changes no membership
+// keeps both as they are, so that it stays empty.
+func showFileChange(planned *object, change *plannedChange, creating, replacing bool, settings membersSettings, members []changeset.Membership) {
+	if replacing || members == nil || change == nil {
+		// Terraform plans again: the create half of a replacement, or members known only at apply.
+		planned.set(attrChange, tftypes.NewValue(changeType, tftypes.UnknownValue))
+		planned.set(attrDrift, tftypes.NewValue(driftType, tftypes.UnknownValue))
+		return
+	}
+	c := change.change(settings.declared(members))
+	if c.Empty() && !creating {
+		return
+	}
+	planned.set(attrChange, changeValue(c))
+	planned.set(attrDrift, (*memberDrift)(nil).value())
 }
 
 // knownMembers decodes a members map in one pass: the members list when it is known with every tenant
@@ -233,7 +280,8 @@ func knownOnlyAtApply(audienceKey string, settings membersSettings, live, owned 
 // a replacement with the first half's private state (empty for a plain create, and for a tainted object).
 func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings membersSettings, members []changeset.Membership, timeouts tftypes.Value, replaced membersPrivate) ([]*tfprotov6.Diagnostic, membersPrivate) {
 	replacing := replaced.Owner
-	private := membersPrivate{Owner: replacing}
+	// The replaced object's memberships ride along: its destroy gets this private state.
+	private := membersPrivate{Owner: replacing, Members: replaced.Members, Drift: replaced.Drift}
 	var desired []changeset.Membership
 	if members != nil {
 		desired = settings.declared(members)

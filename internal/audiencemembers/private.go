@@ -46,6 +46,11 @@ type membersPrivate struct {
 	// removes none of these and checks its removals with the successor's limits: a replacement is one net
 	// change, and nothing the new object declares is removed and added back.
 	Successor *successor `json:"successor,omitempty"`
+	// Members are, for a resource with members_file, the memberships its state stands for, which a
+	// resource with members keeps in its members attribute: what the latest apply left, as
+	// compressMembers keeps them. Drift is what a refresh found changed since.
+	Members []byte       `json:"members,omitempty"`
+	Drift   *memberDrift `json:"drift,omitempty"`
 }
 
 // successor is what a replacing object's plan tells the destroy of the object it replaces.

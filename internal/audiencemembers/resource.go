@@ -72,10 +72,26 @@ func (r *Resource) ValidateResourceConfig(_ context.Context, req *tfprotov6.Vali
 		return resp, nil
 	}
 	resp.Diagnostics = checkAttributes(config)
+	resp.Diagnostics = append(resp.Diagnostics, checkMembersSource(config)...)
 	membersDiags, withTenant := validateMembers(config.Members)
 	resp.Diagnostics = append(resp.Diagnostics, membersDiags...)
 	resp.Diagnostics = append(resp.Diagnostics, checkMemberTenants(config, withTenant)...)
 	return resp, nil
+}
+
+// checkMembersSource asks for exactly one of members and members_file.
+func checkMembersSource(config object) []*tfprotov6.Diagnostic {
+	switch hasMap, hasFile := !config.Members.IsNull(), config.fromFile(); {
+	case hasMap && hasFile:
+		return knockdiag.Error("Members Declared Twice",
+			"Both members and members_file are set. Declare the members in one of them: members for a map in the configuration, "+
+				"members_file for an export file.", pathMembersFile)
+	case !hasMap && !hasFile:
+		return knockdiag.Error("Missing Members",
+			"Declare the audience's members: members = { ... } (a map from user id to tenant, or null), or members_file = "+
+				"\"PATH\" for an export file. For an empty audience, write members = {}.", pathMembers)
+	}
+	return nil
 }
 
 // checkMemberTenants refuses members that name a tenant in a resource with tenant set. withTenant counts
