@@ -64,9 +64,9 @@ const defaultFileBaselineMax = 100_000
 // variants are the variants run at size n.
 func (o options) variants(n int) []variant {
 	if n > o.fileBaselineMax {
-		return []variant{ours, baseline}
+		return []variant{ours, oursFile, baseline}
 	}
-	return []variant{ours, baseline, baselineFile}
+	return []variant{ours, oursFile, baseline, baselineFile}
 }
 
 func parseFlags() (options, error) {

@@ -46,6 +46,16 @@ const (
 	tfParallelism     = 10
 )
 
+// Targets of members_file (ours-file): each step within fileFloorRatio times Knock's request floor plus
+// fileFloorSlack, and at a million members Terraform's own process and the provider within their
+// memory bounds: the point of the file is that the million members never enter Terraform.
+const (
+	fileFloorRatio             = 1.3
+	fileFloorSlack             = 2 * time.Second
+	maxFileTerraformRSSMillion = 300e6 // bytes
+	maxFileProviderRSSMillion  = 500e6 // bytes
+)
+
 var endpoints = [...]localknock.Endpoint{localknock.EndpointAdd, localknock.EndpointRemove, localknock.EndpointList}
 
 // sizeResult holds the completed runs of one size; err is why the size was given up.
@@ -126,12 +136,39 @@ func verdict(ok bool) string {
 // small is the many-small-resources scenario, nil when not run.
 func printReport(w io.Writer, o options, b *bench, results []*sizeResult, small *sizeResult) {
 	printTable(w, o, b, results)
+	printFileTable(w, results)
 	printLookupTable(w, results)
 	printWritePacing(w, results)
 	if small != nil {
 		printSmall(w, small)
 	}
 	printChecks(w, o, results, small)
+}
+
+// printFileTable shows ours-file beside ours, the same members from an export file and from a map.
+func printFileTable(w io.Writer, results []*sizeResult) {
+	fmt.Fprintln(w, "\nMembers from an export file (ours-file: members_file, a gzipped file of one id a line) beside the members map (ours) of the same N:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "N\tstep\tfile_s\tmap_s\tfloor_s\ttarget_s\tadd\tremove\tlist\tprovider_rss_MB\ttf_rss_MB\tmap_tf_rss_MB\tprovider_cpu_s\ttf_cpu_s\tmap_tf_cpu_s\t")
+	for _, r := range results {
+		if len(r.runs) == 0 {
+			continue
+		}
+		for s := range numSteps {
+			f, m, floor := r.cell(oursFile, s), r.cell(ours, s), floorOf(r.n, s).duration()
+			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t\n",
+				r.n, s, f.wall.Seconds(), m.wall.Seconds(), floor.Seconds(), fileTarget(floor).Seconds(),
+				f.requests[localknock.EndpointAdd], f.requests[localknock.EndpointRemove], f.requests[localknock.EndpointList],
+				mb(f.providerRSS), mb(f.terraformRSS), mb(m.terraformRSS), f.providerCPU.Seconds(), f.terraformCPU.Seconds(), m.terraformCPU.Seconds())
+		}
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "target_s: %.1f * floor_s + %.0fs; map_*: ours with the members map.\n", fileFloorRatio, fileFloorSlack.Seconds())
+}
+
+// fileTarget is the most a step of ours-file may take: a little over Knock's request floor.
+func fileTarget(floor time.Duration) time.Duration {
+	return time.Duration(fileFloorRatio*float64(floor)) + fileFloorSlack
 }
 
 // printLookupTable shows the data source's plan next to the resource's no-op plan of the same run.
@@ -294,6 +331,16 @@ func printChecks(w io.Writer, o options, results []*sizeResult, small *sizeResul
 	}
 
 	for _, r := range results {
+		if len(r.runs) == 0 {
+			continue
+		}
+		for s := range numSteps {
+			ok, text := floorCheck(r.n, s, r.cell(oursFile, s).requests)
+			check(ok, "N=%-6d %-9s members_file: %s", r.n, s, text)
+		}
+	}
+
+	for _, r := range results {
 		if len(r.lookups) == 0 {
 			continue
 		}
@@ -315,6 +362,28 @@ func printChecks(w io.Writer, o options, results []*sizeResult, small *sizeResul
 				ok, text := judge(r.n, r.cell(ours, s).wall, r.cell(baseline, s).wall, floorOf(r.n, s).duration())
 				check(ok, "N=%-6d %-9s %s", r.n, s, text)
 			}
+		}
+
+		fmt.Fprintf(w, "\nMembers from a file (ours-file) within %.1f * floor + %.0fs:\n", fileFloorRatio, fileFloorSlack.Seconds())
+		for _, r := range results {
+			if len(r.runs) == 0 {
+				continue
+			}
+			for s := range numSteps {
+				f, floor := r.cell(oursFile, s).wall, floorOf(r.n, s).duration()
+				check(f <= fileTarget(floor), "N=%-6d %-9s %.2fs (floor %.2fs, target %.2fs; members map %.2fs)",
+					r.n, s, f.Seconds(), floor.Seconds(), fileTarget(floor).Seconds(), r.cell(ours, s).wall.Seconds())
+			}
+		}
+		if million := find(results, growthMillion); million != nil {
+			var tfPeak, providerPeak int64
+			for s := range numSteps {
+				tfPeak, providerPeak = max(tfPeak, million.cell(oursFile, s).terraformRSS), max(providerPeak, million.cell(oursFile, s).providerRSS)
+			}
+			fmt.Fprintf(w, "\nMembers from a file at N=%d: Terraform's peak RSS <= %.0f MB, the provider's <= %.0f MB:\n",
+				growthMillion, maxFileTerraformRSSMillion/1e6, maxFileProviderRSSMillion/1e6)
+			check(float64(tfPeak)*1024 <= maxFileTerraformRSSMillion, "terraform %.0f MB", mb(tfPeak))
+			check(float64(providerPeak)*1024 <= maxFileProviderRSSMillion, "provider %.0f MB", mb(providerPeak))
 		}
 
 		small, large := find(results, growthSmall), find(results, growthLarge)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -20,15 +21,23 @@ import (
 type variant int
 
 // The variants: ours, and terraform_data holding the same members read the way ours reads them
-// (baseline) or read from a JSON file with file() and a for expression (baselineFile), as users also do.
+// (baseline) or read from a JSON file with file() and a for expression (baselineFile), as users also do;
+// and ours reading the members from a gzipped export with members_file (oursFile), the way a warehouse
+// sync does.
 const (
 	ours variant = iota
 	baseline
 	baselineFile
+	oursFile
 	numVariants
 )
 
-func (v variant) String() string { return [...]string{"ours", "baseline", "baseline-file"}[v] }
+func (v variant) String() string {
+	return [...]string{"ours", "baseline", "baseline-file", "ours-file"}[v]
+}
+
+// usesKnock reports whether the variant is the provider, which talks to a local Knock API.
+func (v variant) usesKnock() bool { return v == ours || v == oursFile }
 
 type step int
 
@@ -143,7 +152,7 @@ func (b *bench) runVariant(ctx context.Context, n, rep int, v variant) (out [num
 			}
 		}
 		out[s] = m
-		if s == stepNoopPlan && api != nil {
+		if s == stepNoopPlan && v == ours {
 			if lookup, err = b.lookupPlan(ctx, dir, env, api, n, rep); err != nil {
 				return out, lookup, err
 			}
@@ -177,7 +186,7 @@ var (
 // Knock API holding the benchmark's empty audience, which the caller closes.
 func (b *bench) variantEnv(v variant) ([]string, *localAPI, error) {
 	env := slices.Clip(b.baseEnv)
-	if v != ours {
+	if !v.usesKnock() {
 		return env, nil, nil
 	}
 	api, err := startLocalAPI(b.latency)
@@ -258,8 +267,15 @@ const membersJSON = `jsondecode(file("${path.module}/members.json"))`
 // which costs Terraform core about twice as much on plan at 100,000 and flatters our ratio. baselineFile
 // always reads members.json through a for expression, as a user turning a file into a map would.
 func (b *bench) config(v variant) string {
-	if v == baselineFile {
+	switch v {
+	case baselineFile:
 		return "resource \"terraform_data\" \"bench\" {\n  input = { for id, tenant in " + membersJSON + " : id => tenant }\n}\n"
+	case oursFile:
+		return knockProvider + `resource "knock_audience_members" "bench" {
+  audience_key = "` + benchAudience + `"
+  members_file = "${path.module}/` + exportFile + `"
+}
+`
 	}
 	members, variable := "var.members", "variable \"members\" {\n  type = map(string)\n}\n\n"
 	if b.membersFrom == "jsondecode" {
@@ -277,9 +293,15 @@ func (b *bench) config(v variant) string {
 
 func memberID(i int) string { return fmt.Sprintf("user-%07d", i) }
 
-// writeMembers writes the members user-<first>..user-<last>, all without tenant, as JSON: the file that
-// variant v's configuration reads.
+// exportFile is the export oursFile reads: one user id per line, gzipped.
+const exportFile = "segment.txt.gz"
+
+// writeMembers writes the members user-<first>..user-<last>, all without tenant, as JSON (or, for
+// oursFile, as a gzipped export): the file that variant v's configuration reads.
 func (b *bench) writeMembers(dir string, v variant, first, last int) error {
+	if v == oursFile {
+		return writeExport(filepath.Join(dir, exportFile), first, last)
+	}
 	name, prefix, suffix := "members.auto.tfvars.json", `{"members":{`, "}}\n"
 	if b.membersFrom == "jsondecode" || v == baselineFile {
 		name, prefix, suffix = "members.json", "{", "}\n"
@@ -305,6 +327,24 @@ func writeIDs(path, prefix, after, suffix string, first, last int) error {
 	}
 	_, _ = w.WriteString(suffix)
 	if err := w.Flush(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeExport writes the ids user-<first>..user-<last>, one a line, gzipped: a warehouse export.
+func writeExport(path string, first, last int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	zw := gzip.NewWriter(f)
+	w := bufio.NewWriterSize(zw, 1<<16)
+	for i := first; i <= last; i++ {
+		_, _ = w.WriteString(memberID(i) + "\n")
+	}
+	if err := errors.Join(w.Flush(), zw.Close()); err != nil {
 		_ = f.Close()
 		return err
 	}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +35,15 @@ func TestWriteMembers_writesTheFileTheConfigReads(t *testing.T) {
 				want = `{"user-0000001":null,"user-0000002":null}` + "\n"
 			case name == "members.auto.tfvars.json" && strings.Contains(config, "var.members"):
 				want = `{"members":{"user-0000001":null,"user-0000002":null}}` + "\n"
+			case name == exportFile && strings.Contains(config, `members_file = "${path.module}/`+exportFile+`"`):
+				zr, err := gzip.NewReader(bytes.NewReader(data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if data, err = io.ReadAll(zr); err != nil {
+					t.Fatal(err)
+				}
+				want = "user-0000001\nuser-0000002\n"
 			default:
 				t.Fatalf("-members-from=%s %s: wrote %s for a configuration that does not read it:\n%s", from, v, name, config)
 			}
