@@ -362,3 +362,69 @@ func TestAccAudienceMembersResource_membersFileBadInput(t *testing.T) {
 	})
 	acctest.ExpectNoRequests(t, srv)
 }
+
+// Replacements from a file keep the contract: -replace and a taint (create_before_destroy, or the plain
+// destroy-then-create) are one net change, and a changed audience_key moves the members.
+func TestAccAudienceMembersResource_membersFileReplace(t *testing.T) {
+	for name, extra := range map[string]string{
+		"-replace":                         "",
+		"taint":                            "",
+		"taint with create_before_destroy": "lifecycle {\n    create_before_destroy = true\n  }",
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := acctest.NewLocalAPI(t)
+			srv.CreateAudience("aud")
+			path := filepath.Join(t.TempDir(), "segment.txt")
+			writeExport(t, path, "a\nb\n")
+			tf := acctest.NewCLIWorkspace(t, acctest.ProviderConfig(srv)+fileResource("test", path, extra))
+			tf.MustRun("apply", "-auto-approve")
+			srv.ResetRequests()
+			if name == "-replace" {
+				tf.MustRun("apply", "-auto-approve", "-replace=knock_audience_members.test")
+			} else {
+				tf.MustRun("taint", "knock_audience_members.test")
+				tf.MustRun("apply", "-auto-approve")
+			}
+			expectRemovesOnly(t, srv, 0)
+			acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("b", ""))
+			acctest.ExpectOutput(t, tf.MustRun("plan", "-detailed-exitcode"), "No changes")
+		})
+	}
+
+	t.Run("audience_key", func(t *testing.T) {
+		srv := acctest.NewLocalAPI(t)
+		srv.CreateAudience("aud")
+		srv.CreateAudience("next")
+		path := filepath.Join(t.TempDir(), "segment.txt")
+		writeExport(t, path, "a\nb\n")
+		tf := acctest.NewCLIWorkspace(t, acctest.ProviderConfig(srv)+fileResource("test", path, ""))
+		tf.MustRun("apply", "-auto-approve")
+		tf.Write("main.tf", acctest.ProviderConfig(srv)+strings.Replace(fileResource("test", path, ""), `"aud"`, `"next"`, 1))
+		tf.MustRun("apply", "-auto-approve")
+		acctest.ExpectLiveNow(t, srv, "aud")
+		acctest.ExpectLiveNow(t, srv, "next", acctest.Member("a", ""), acctest.Member("b", ""))
+	})
+}
+
+// on_existing_members and on_destroy hold for a file as for a map.
+func TestAccAudienceMembersResource_membersFileCreateAndDestroyGuards(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	srv.AddMemberships("aud", acctest.Member("old", ""))
+	path := filepath.Join(t.TempDir(), "segment.txt")
+	writeExport(t, path, "a\n")
+	tf := acctest.NewCLIWorkspace(t, acctest.ProviderConfig(srv)+fileResource("test", path, `on_existing_members = "error"`))
+	out, code := tf.Run("plan")
+	if code == 0 {
+		t.Fatalf("a create on an audience with other members passed with on_existing_members = \"error\":\n%s", out)
+	}
+	acctest.ExpectOutput(t, out, "Audience Already Has Members", `"old"`)
+
+	tf.Write("main.tf", acctest.ProviderConfig(srv)+fileResource("test", path, `on_destroy = "keep"`))
+	tf.MustRun("apply", "-auto-approve")
+	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("old", ""))
+	srv.ResetRequests()
+	tf.MustRun("destroy", "-auto-approve")
+	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("old", ""))
+	expectRemovesOnly(t, srv, 0)
+}
