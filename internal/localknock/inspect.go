@@ -13,7 +13,7 @@ import (
 func (s *Server) CreateAudience(audienceKey string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.envs[s.defaultKey].audience(audienceKey, true)
+	s.envs[s.defaultKey].ensureStaticAudience(audienceKey, s.now())
 }
 
 // AddMemberships adds memberships to an audience, creating the audience and the users if needed.
@@ -21,8 +21,8 @@ func (s *Server) AddMemberships(audienceKey string, memberships ...Membership) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	env := s.envs[s.defaultKey]
-	aud := env.audience(audienceKey, true)
 	now := s.now()
+	aud := env.ensureStaticAudience(audienceKey, now)
 	for _, m := range memberships {
 		env.ensureUser(m.UserID, now)
 		aud.add(m, now)
@@ -33,7 +33,7 @@ func (s *Server) AddMemberships(audienceKey string, memberships ...Membership) {
 func (s *Server) RemoveMemberships(audienceKey string, memberships ...Membership) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if aud := s.envs[s.defaultKey].audience(audienceKey, false); aud != nil {
+	if aud := s.envs[s.defaultKey].audience(audienceKey); aud != nil {
 		for _, m := range memberships {
 			aud.remove(m)
 		}
@@ -44,7 +44,7 @@ func (s *Server) RemoveMemberships(audienceKey string, memberships ...Membership
 func (s *Server) Memberships(audienceKey string) []Membership {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	aud := s.envs[s.defaultKey].audience(audienceKey, false)
+	aud := s.envs[s.defaultKey].audience(audienceKey)
 	if aud == nil {
 		return nil
 	}

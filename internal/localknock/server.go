@@ -1,7 +1,12 @@
-// Package localknock is an in-memory stand-in for Knock's audience-membership endpoints. It answers
-// like Knock does (bearer keys, Knock's error bodies, cursor pagination, x-request-id) so that the
-// provider's tests and demo run without a Knock account, and it lets tests read and change memberships
-// directly, count requests and inject faults.
+// Package localknock is an in-memory stand-in for Knock's audience-membership endpoints and for the
+// audience endpoints of Knock's Management API (mAPI). It answers like Knock does (bearer keys and
+// service tokens, Knock's error bodies, cursor pagination, x-request-id) so that the provider's tests
+// and demo run without a Knock account, and it lets tests read and change memberships and audience
+// definitions directly, count requests and inject faults.
+//
+// One listener serves both APIs, as their paths do not collide: /v1/audiences/{key}/members is the
+// Knock API (secret keys, one environment each), every other /v1/audiences path is the mAPI (service
+// tokens of the account, the environment named by the query's environment slug).
 package localknock
 
 import (
@@ -14,15 +19,33 @@ import (
 	"time"
 )
 
-// Endpoint names one of the three audience-membership calls.
+// Endpoint names one of the calls the local API answers.
 type Endpoint string
 
-// The endpoints: add members, remove members, list members.
+// The Knock API's audience-membership endpoints: add members, remove members, list members.
 const (
 	EndpointAdd    Endpoint = "add"
 	EndpointRemove Endpoint = "remove"
 	EndpointList   Endpoint = "list"
 )
+
+// The mAPI's audience endpoints: list, get, upsert, validate and archive audience definitions.
+const (
+	EndpointAudienceList     Endpoint = "audience_list"
+	EndpointAudienceGet      Endpoint = "audience_get"
+	EndpointAudienceUpsert   Endpoint = "audience_upsert"
+	EndpointAudienceValidate Endpoint = "audience_validate"
+	EndpointAudienceArchive  Endpoint = "audience_archive"
+)
+
+// management reports whether the endpoint belongs to the mAPI (service tokens, environment slugs).
+func (e Endpoint) management() bool {
+	switch e {
+	case EndpointAudienceList, EndpointAudienceGet, EndpointAudienceUpsert, EndpointAudienceValidate, EndpointAudienceArchive:
+		return true
+	}
+	return false
+}
 
 // Knock's limits, which the local API enforces as Knock does.
 const (
@@ -43,10 +66,12 @@ type Membership struct {
 	Tenant string
 }
 
-// Server holds the memberships of one Knock environment per API key.
+// Server holds the audiences and memberships of one Knock environment per API key.
 type Server struct {
 	mu               sync.Mutex
 	envs             map[string]*environment
+	serviceTokens    map[string]bool
+	archived         map[string]bool
 	rateLimits       map[Endpoint]int
 	defaultKey       string
 	requests         map[Endpoint]int
@@ -61,25 +86,40 @@ type Server struct {
 }
 
 // New returns a server that accepts the given secret keys, each its own environment. At least one key
-// is required; the first one is the environment the test helpers act on.
+// is required; the first one is the environment the test helpers act on. On the mAPI the environments
+// are named "development" (the first key), "production" (the second), then "environment-3",
+// "environment-4" and so on; NameEnvironment renames one.
 func New(apiKeys ...string) *Server {
 	if len(apiKeys) == 0 {
 		panic("localknock: New needs at least one API key")
 	}
 	s := &Server{
-		envs:     make(map[string]*environment, len(apiKeys)),
-		requests: map[Endpoint]int{},
-		faults:   map[Endpoint][]Fault{},
-		now:      func() time.Time { return time.Now().UTC() },
+		envs:          make(map[string]*environment, len(apiKeys)),
+		serviceTokens: map[string]bool{},
+		archived:      map[string]bool{},
+		requests:      map[Endpoint]int{},
+		faults:        map[Endpoint][]Fault{},
+		now:           func() time.Time { return time.Now().UTC() },
 		rateLimits: map[Endpoint]int{
 			EndpointAdd: KnockWriteTier, EndpointRemove: KnockWriteTier, EndpointList: KnockReadTier,
 		},
 	}
-	for _, key := range apiKeys {
-		s.envs[key] = newEnvironment()
+	for i, key := range apiKeys {
+		s.envs[key] = newEnvironment(defaultSlug(i))
 	}
 	s.defaultKey = apiKeys[0]
 	return s
+}
+
+// defaultSlug is the mAPI name of the environment of the i-th key given to New.
+func defaultSlug(i int) string {
+	switch i {
+	case 0:
+		return DevelopmentEnvironment
+	case 1:
+		return "production"
+	}
+	return fmt.Sprintf("environment-%d", i+1)
 }
 
 // SetRateLimit changes how many requests per second the endpoint accepts in each environment before

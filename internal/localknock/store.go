@@ -5,18 +5,29 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
-// environment is what one secret key sees: its audiences and its users.
+// environment is what one secret key sees: its audiences and its users; on the mAPI it is named by
+// its slug. Branches hold definitions only: memberships are data, not versioned content, so the Knock
+// API sees the audiences of the environment itself.
 type environment struct {
+	slug      string
 	audiences map[string]*audience
+	branches  map[string]map[string]*content
 	users     map[string]*User
 	windows   map[Endpoint]*rateWindow
 }
 
-func newEnvironment() *environment {
-	return &environment{audiences: map[string]*audience{}, users: map[string]*User{}, windows: map[Endpoint]*rateWindow{}}
+func newEnvironment(slug string) *environment {
+	return &environment{
+		slug:      slug,
+		audiences: map[string]*audience{},
+		branches:  map[string]map[string]*content{},
+		users:     map[string]*User{},
+		windows:   map[Endpoint]*rateWindow{},
+	}
 }
 
 // rateWindow remembers the times of the last accepted requests, one slot per request allowed a second.
@@ -59,6 +70,9 @@ type User struct {
 	Timezone    string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Properties are the user's custom properties (JSON values: string, float64, bool, nil, []any,
+	// map[string]any), listed beside the standard ones and read by dynamic audiences' conditions.
+	Properties map[string]any
 }
 
 type entry struct {
@@ -68,18 +82,25 @@ type entry struct {
 	removed    bool
 }
 
-// audience keeps its memberships in a map for O(1) add and remove, and in insertion order for
+// audience is an audience of one environment: its definition (content) and, for a static audience,
+// its memberships. It keeps them in a map for O(1) add and remove, and in insertion order for
 // pagination: a cursor is the sequence number of the last entry served, found again by binary search.
 // Removed entries stay in order as tombstones until they are half of it, then order is compacted.
 type audience struct {
+	content *content
 	members map[Membership]*entry
 	order   []*entry
 	removed int
 	nextSeq uint64
 }
 
-func newAudience() *audience {
-	return &audience{members: map[Membership]*entry{}}
+func newAudience(c *content) *audience {
+	return &audience{content: c, members: map[Membership]*entry{}}
+}
+
+// dynamic reports whether the audience's members come from its segments.
+func (a *audience) dynamic() bool {
+	return a.content.current().def.Type == AudienceDynamic
 }
 
 func (a *audience) add(m Membership, now time.Time) {
@@ -123,17 +144,31 @@ func (a *audience) page(afterSeq uint64, size int) (entries []*entry, next strin
 	return entries, ""
 }
 
-// Cursors are opaque to clients, as Knock's are.
+// Cursors are opaque to clients, as Knock's are: a named value ("seq" for a static audience's
+// memberships, "uid" for a dynamic audience's, "key" for the mAPI's audiences), base64-encoded.
+func encodeNamedCursor(name, value string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(name + ":" + value))
+}
+
+func decodeNamedCursor(name, cursor string) (string, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return "", false
+	}
+	value, ok := strings.CutPrefix(string(raw), name+":")
+	return value, ok && value != ""
+}
+
 func encodeCursor(seq uint64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("seq:" + strconv.FormatUint(seq, 10)))
+	return encodeNamedCursor("seq", strconv.FormatUint(seq, 10))
 }
 
 func decodeCursor(cursor string) (uint64, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(raw) < 5 || string(raw[:4]) != "seq:" {
+	raw, ok := decodeNamedCursor("seq", cursor)
+	if !ok {
 		return 0, false
 	}
-	seq, err := strconv.ParseUint(string(raw[4:]), 10, 64)
+	seq, err := strconv.ParseUint(raw, 10, 64)
 	return seq, err == nil
 }
 
@@ -146,10 +181,17 @@ func (env *environment) ensureUser(id string, now time.Time) *User {
 	return u
 }
 
-func (env *environment) audience(key string, create bool) *audience {
+// audience returns the audience of the environment itself (no branch), nil when there is none.
+func (env *environment) audience(key string) *audience {
+	return env.audiences[key]
+}
+
+// ensureStaticAudience returns the audience, creating an empty static one (named by its key, committed)
+// when there is none, as Knock's create_audience=true does.
+func (env *environment) ensureStaticAudience(key string, now time.Time) *audience {
 	a, ok := env.audiences[key]
-	if !ok && create {
-		a = newAudience()
+	if !ok {
+		a = newAudience(newContent(AudienceDefinition{Type: AudienceStatic, Name: key}, now))
 		env.audiences[key] = a
 	}
 	return a
