@@ -109,17 +109,17 @@ func (req conditionRequest) condition(field string) (Condition, []fieldError) {
 	case !known:
 		errs = append(errs, fieldError{Field: field + ".operator", Message: "is not a known operator", Type: "inclusion"})
 	}
-	if len(req.Argument) > 0 && string(req.Argument) != "null" {
-		var arg string
-		if err := json.Unmarshal(req.Argument, &arg); err != nil {
-			errs = append(errs, fieldError{Field: field + ".argument", Message: "must be a string", Type: "type"})
-		} else {
-			c.Argument = &arg
-		}
-	}
 	// An argument given to an operator that takes none is kept as sent: whether Knock drops or refuses
 	// it is unconfirmed.
-	if takesArgument && (c.Argument == nil || *c.Argument == "") {
+	var arg *string
+	if len(req.Argument) > 0 && string(req.Argument) != "null" {
+		arg = new(string)
+		if err := json.Unmarshal(req.Argument, arg); err != nil {
+			return c, append(errs, fieldError{Field: field + ".argument", Message: "must be a string", Type: "type"})
+		}
+	}
+	c.Argument = arg
+	if takesArgument && (arg == nil || *arg == "") {
 		errs = append(errs, fieldError{Field: field + ".argument", Message: "is required for operator " + req.Operator, Type: "required"})
 	}
 	return c, errs
