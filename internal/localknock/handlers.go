@@ -3,8 +3,10 @@ package localknock
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -224,11 +226,11 @@ type userJSON struct {
 }
 
 type memberJSON struct {
-	Typename string   `json:"__typename"`
-	AddedAt  string   `json:"added_at"`
-	UserID   string   `json:"user_id"`
-	Tenant   *string  `json:"tenant"`
-	User     userJSON `json:"user"`
+	Typename string  `json:"__typename"`
+	AddedAt  string  `json:"added_at"`
+	UserID   string  `json:"user_id"`
+	Tenant   *string `json:"tenant"`
+	User     any     `json:"user"` // userJSON, or userWithPropertiesJSON for a user with custom properties
 }
 
 type pageInfoJSON struct {
@@ -253,15 +255,6 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, env *environ
 		writeError(w, http.StatusUnprocessableEntity, "invalid_params", "invalid_request_error", "The local Knock API pages forward only: use after.", nil)
 		return
 	}
-	var afterSeq uint64
-	if cursor := query.Get("after"); cursor != "" {
-		seq, ok := decodeCursor(cursor)
-		if !ok {
-			writeInvalidParam(w, fieldError{Field: "after", Message: "is not a valid cursor", Type: "cursor"})
-			return
-		}
-		afterSeq = seq
-	}
 
 	s.mu.Lock()
 	aud := env.audience(audienceKey)
@@ -269,6 +262,42 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, env *environ
 		s.mu.Unlock()
 		writeAudienceMissing(w, audienceKey)
 		return
+	}
+	var (
+		out  []memberJSON
+		next string
+		ok   bool
+	)
+	if aud.dynamic() {
+		out, next, ok = env.dynamicPage(audienceKey, aud, query.Get("after"), pageSize)
+	} else {
+		out, next, ok = env.staticPage(aud, query.Get("after"), pageSize)
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeInvalidParam(w, fieldError{Field: "after", Message: "is not a valid cursor", Type: "cursor"})
+		return
+	}
+
+	info := pageInfoJSON{Typename: "PageInfo", PageSize: pageSize}
+	if next != "" {
+		info.After = &next
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Entries  []memberJSON `json:"entries"`
+		PageInfo pageInfoJSON `json:"page_info"`
+	}{out, info})
+}
+
+// staticPage lists a static audience's memberships in the order they were added.
+func (env *environment) staticPage(aud *audience, cursor string, pageSize int) ([]memberJSON, string, bool) {
+	var afterSeq uint64
+	if cursor != "" {
+		seq, ok := decodeCursor(cursor)
+		if !ok {
+			return nil, "", false
+		}
+		afterSeq = seq
 	}
 	entries, next := aud.page(afterSeq, pageSize)
 	out := make([]memberJSON, len(entries))
@@ -284,20 +313,88 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, env *environ
 			out[i].Tenant = &tenant
 		}
 	}
-	s.mu.Unlock()
+	return out, next, true
+}
 
-	info := pageInfoJSON{Typename: "PageInfo", PageSize: pageSize}
-	if next != "" {
-		info.After = &next
+// dynamicPage lists the users matching a dynamic audience's segments, in user id order (a cursor is the
+// last id served), without tenant. Knock's added_at for them is unconfirmed; the local API gives the
+// later of the user's and the definition's last change, the earliest time the user can have joined.
+func (env *environment) dynamicPage(key string, aud *audience, cursor string, pageSize int) ([]memberJSON, string, bool) {
+	var afterID string
+	if cursor != "" {
+		id, ok := decodeNamedCursor("uid", cursor)
+		if !ok {
+			return nil, "", false
+		}
+		afterID = id
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Entries  []memberJSON `json:"entries"`
-		PageInfo pageInfoJSON `json:"page_info"`
-	}{out, info})
+	ids := slices.Sorted(maps.Keys(newEvaluator(env).memberIDs(key)))
+	from, _ := slices.BinarySearch(ids, afterID)
+	if from < len(ids) && ids[from] == afterID {
+		from++
+	}
+	to := min(from+pageSize, len(ids))
+	defined := aud.content.current().updatedAt
+	out := make([]memberJSON, 0, to-from)
+	for _, id := range ids[from:to] {
+		u := env.users[id]
+		addedAt := u.UpdatedAt
+		if defined.After(addedAt) {
+			addedAt = defined
+		}
+		out = append(out, memberJSON{Typename: "AudienceMember", AddedAt: addedAt.Format(time.RFC3339Nano), UserID: id, User: userToJSON(u)})
+	}
+	var next string
+	if to < len(ids) {
+		next = encodeNamedCursor("uid", ids[to-1])
+	}
+	return out, next, true
+}
+
+// standardUserFields are the names userJSON gives.
+var standardUserFields = map[string]bool{
+	"__typename": true, "id": true, "name": true, "email": true, "phone_number": true, "avatar": true,
+	"timezone": true, "created_at": true, "updated_at": true,
+}
+
+// userWithPropertiesJSON is a user with custom properties, which Knock lists beside the standard ones.
+type userWithPropertiesJSON struct {
+	userJSON
+	properties map[string]any
+}
+
+// MarshalJSON appends the custom properties to the standard ones; a custom property named like a
+// standard one is left out, as the standard one is what Knock keeps under that name.
+func (u userWithPropertiesJSON) MarshalJSON() ([]byte, error) {
+	standard, err := json.Marshal(u.userJSON)
+	if err != nil {
+		return nil, err
+	}
+	custom := make(map[string]any, len(u.properties))
+	for name, value := range u.properties {
+		if !standardUserFields[name] {
+			custom[name] = value
+		}
+	}
+	if len(custom) == 0 {
+		return standard, nil
+	}
+	extra, err := json.Marshal(custom)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(standard[:len(standard)-1], ','), extra[1:]...), nil
 }
 
 // userToJSON describes a member's user, which every add creates first.
-func userToJSON(u *User) userJSON {
+func userToJSON(u *User) any {
+	if len(u.Properties) > 0 {
+		return userWithPropertiesJSON{userJSON: standardUserJSON(u), properties: u.Properties}
+	}
+	return standardUserJSON(u)
+}
+
+func standardUserJSON(u *User) userJSON {
 	return userJSON{
 		Typename:    "User",
 		ID:          u.ID,

@@ -55,7 +55,7 @@ func (s *Server) Memberships(audienceKey string) []Membership {
 	return out
 }
 
-// SetUser stores a user's standard properties, as an identify call would.
+// SetUser stores a user's standard and custom properties, as an identify call would.
 func (s *Server) SetUser(user User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -63,6 +63,7 @@ func (s *Server) SetUser(user User) {
 	existing := env.ensureUser(user.ID, s.now())
 	user.CreatedAt = existing.CreatedAt
 	user.UpdatedAt = s.now()
+	user.Properties = maps.Clone(user.Properties)
 	*existing = user
 }
 
