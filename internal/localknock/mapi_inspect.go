@@ -31,6 +31,16 @@ func (s *Server) NameEnvironment(apiKey, slug string) {
 	env.slug = slug
 }
 
+// EnvironmentSlug returns the mAPI name of apiKey's environment ("" when the server has no such key).
+func (s *Server) EnvironmentSlug(apiKey string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if env := s.envs[apiKey]; env != nil {
+		return env.slug
+	}
+	return ""
+}
+
 // SetAudienceDefinition creates or changes the audience in the environment named slug and commits the
 // change, as a dashboard edit would: a test's drift. It checks nothing (not even that the type stays),
 // so that tests can set up what the mAPI would refuse; SHA and Committed of def are ignored. It panics
