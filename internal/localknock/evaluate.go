@@ -8,7 +8,8 @@ import (
 )
 
 // evaluator computes the members of dynamic audiences over the users of one environment, for one
-// listing: the member ids of every audience it consults are computed once.
+// listing: the member ids of every audience it consults are computed once. It reads each audience's
+// latest definition, uncommitted changes included (which version Knock evaluates is unconfirmed).
 //
 // Conditions read recipient.<property> (the standard properties id, name, email, phone_number, avatar,
 // timezone, created_at, updated_at, then the custom ones, with dots walking into objects); data.,

@@ -119,17 +119,29 @@ func (s *Server) rateLimited(w http.ResponseWriter, env *environment, endpoint E
 	return true
 }
 
+// Knock's answers to a request without a bearer token and with one it does not know.
+const (
+	tokenMissing = "Access token not set."
+	tokenInvalid = "The access token provided is invalid."
+)
+
+// bearerToken reads the Authorization header's bearer token ("" when there is none).
+func bearerToken(r *http.Request) string {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return token
+}
+
+// authenticate finds the environment of the request's secret key.
 func (s *Server) authenticate(r *http.Request) (*environment, int, string) {
-	header := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok || token == "" {
-		return nil, http.StatusUnauthorized, "Access token not set."
+	token := bearerToken(r)
+	if token == "" {
+		return nil, http.StatusUnauthorized, tokenMissing
 	}
 	s.mu.Lock()
 	env := s.envs[token]
 	s.mu.Unlock()
 	if env == nil {
-		return nil, http.StatusUnauthorized, "The access token provided is invalid."
+		return nil, http.StatusUnauthorized, tokenInvalid
 	}
 	return env, 0, ""
 }

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -76,14 +75,14 @@ func (s *Server) serveManagement(w http.ResponseWriter, r *http.Request, endpoin
 // authenticateService accepts the service tokens given to AddServiceToken; a secret key is refused
 // here as Knock refuses it on the mAPI.
 func (s *Server) authenticateService(r *http.Request) (int, string) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || token == "" {
-		return http.StatusUnauthorized, "Access token not set."
+	token := bearerToken(r)
+	if token == "" {
+		return http.StatusUnauthorized, tokenMissing
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.serviceTokens[token] {
-		return http.StatusUnauthorized, "The access token provided is invalid."
+		return http.StatusUnauthorized, tokenInvalid
 	}
 	return 0, ""
 }
