@@ -52,7 +52,7 @@ func (r *Resource) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 		}
 	}
 	if !destroying && planned.fromFile() {
-		if diags := rereadMembersFile(&planned); diags != nil {
+		if diags := r.rereadMembersFile(&planned); diags != nil {
 			resp.Diagnostics = diags
 			return resp, nil
 		}

@@ -3,9 +3,12 @@ package audiencemembers
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -40,7 +43,7 @@ func (o object) fromFile() bool { return !o.get(attrMembersFile).IsNull() }
 // readMembersFile fills planned.Members from its members_file, checked against configuredSHA256 (the
 // configuration's members_file_sha256, null when unset), and sets members_file_sha256 and declared_count.
 // A file known only at apply leaves members unknown: Terraform plans again then.
-func readMembersFile(planned *object, configuredSHA256 tftypes.Value) []*tfprotov6.Diagnostic {
+func (r *Resource) readMembersFile(planned *object, configuredSHA256 tftypes.Value) []*tfprotov6.Diagnostic {
 	path := planned.get(attrMembersFile)
 	if !path.IsKnown() {
 		planned.Members = unknownMembers
@@ -48,62 +51,87 @@ func readMembersFile(planned *object, configuredSHA256 tftypes.Value) []*tfproto
 		planned.set(attrDeclaredCount, tftypes.NewValue(tftypes.Number, tftypes.UnknownValue))
 		return nil
 	}
-	file, diags := loadMembersFile(stringOf(path), planned.settings())
+	file, diags := r.loadMembersFile(stringOf(path), planned.settings())
 	if diags != nil {
 		return diags
 	}
-	if want := stringOf(configuredSHA256); want != "" && !equalFold(want, file.SHA256) {
+	if want := stringOf(configuredSHA256); want != "" && !equalFold(want, file.sha256) {
 		return knockdiag.Error("Members File Does Not Match Its Hash",
 			fmt.Sprintf("members_file %q has the SHA-256 %s, but members_file_sha256 is %s: the file read is not the one the "+
 				"configuration names. Nothing was sent to Knock. Check that the export finished writing, or update "+
-				"members_file_sha256 (filesha256(%q) follows the file).", stringOf(path), file.SHA256, want, stringOf(path)), pathFileSHA256)
+				"members_file_sha256 (filesha256(%q) follows the file).", stringOf(path), file.sha256, want, stringOf(path)), pathFileSHA256)
 	}
-	planned.Members = membersOfList(file.Members)
-	planned.set(attrMembersFileSHA256, stringValue(file.SHA256))
-	planned.set(attrDeclaredCount, countValue(len(file.Members)))
+	planned.Members = file.members
+	planned.set(attrMembersFileSHA256, stringValue(file.sha256))
+	planned.set(attrDeclaredCount, countValue(file.count))
 	return nil
 }
 
 // rereadMembersFile fills planned.Members at apply from the file its plan read, and stops when the file
 // changed since.
-func rereadMembersFile(planned *object) []*tfprotov6.Diagnostic {
+func (r *Resource) rereadMembersFile(planned *object) []*tfprotov6.Diagnostic {
 	path := stringOf(planned.get(attrMembersFile))
-	file, diags := loadMembersFile(path, planned.settings())
+	file, diags := r.loadMembersFile(path, planned.settings())
 	if diags != nil {
 		return diags
 	}
-	if want := stringOf(planned.get(attrMembersFileSHA256)); !equalFold(want, file.SHA256) {
+	if want := stringOf(planned.get(attrMembersFileSHA256)); !equalFold(want, file.sha256) {
 		return knockdiag.Error("Members File Changed Since Plan",
 			fmt.Sprintf("members_file %q has the SHA-256 %s now, but the plan read it with the SHA-256 %s: the file changed "+
 				"between the plan and this apply. Nothing was sent to Knock. Run terraform plan again to review the new "+
-				"export, or write the export to a new path before planning.", path, file.SHA256, want), pathMembersFile)
+				"export, or write the export to a new path before planning.", path, file.sha256, want), pathMembersFile)
 	}
-	planned.Members = membersOfList(file.Members)
+	planned.Members = file.members
 	return nil
 }
 
+// loadedFile is a members file as a resource uses it: its members as the members attribute would hold
+// them, for the resource's tenant.
+type loadedFile struct {
+	sha256, tenant string
+	members        membersAttr
+	count          int
+}
+
 // loadMembersFile reads a members file for a resource with settings: a row's tenant must be the
-// resource's own tenant, or none, when it has one.
-func loadMembersFile(path string, settings membersSettings) (membersfile.File, []*tfprotov6.Diagnostic) {
-	file, err := membersfile.Read(path)
+// resource's own tenant, or none, when it has one. Terraform plans a change again at apply, and the apply
+// reads the file once more, in one process: the file's bytes are read each time, and parsed again only
+// when they differ from the last ones read at that path.
+func (r *Resource) loadMembersFile(path string, settings membersSettings) (loadedFile, []*tfprotov6.Diagnostic) {
+	invalid := func(err error) (loadedFile, []*tfprotov6.Diagnostic) {
+		return loadedFile{}, knockdiag.Error("Invalid Members File", fmt.Sprintf("members_file %q cannot be used: %s.", path, err), pathMembersFile)
+	}
+	data, err := os.ReadFile(path) //nolint:gosec // the path is the configuration's: reading it is the point
 	if err != nil {
-		return file, knockdiag.Error("Invalid Members File", fmt.Sprintf("members_file %q cannot be used: %s.", path, err), pathMembersFile)
+		return invalid(err)
 	}
-	if settings.tenant == "" {
-		return file, nil
-	}
-	for i, m := range file.Members {
-		switch m.Tenant {
-		case "", settings.tenant:
-			file.Members[i].Tenant = ""
-		default:
-			return file, knockdiag.Error("Member Tenant Set Twice",
-				fmt.Sprintf("This resource has tenant = %q, so every member of members_file %q is under that tenant, but the "+
-					"file declares %s. Leave the tenant column empty (or %q), or declare that tenant's memberships in its own "+
-					"resource.", settings.tenant, path, m, settings.tenant), pathMembersFile)
+	sum := sha256.Sum256(data)
+	digest := hex.EncodeToString(sum[:])
+	if last, ok := r.files.Load(path); ok {
+		if last := last.(loadedFile); last.sha256 == digest && last.tenant == settings.tenant { //nolint:forcetypeassert // only loadedFile is stored
+			return last, nil
 		}
 	}
-	return file, nil
+	file, err := membersfile.Parse(bytes.NewReader(data), path)
+	if err != nil {
+		return invalid(err)
+	}
+	if settings.tenant != "" {
+		for i, m := range file.Members {
+			switch m.Tenant {
+			case "", settings.tenant:
+				file.Members[i].Tenant = ""
+			default:
+				return loadedFile{}, knockdiag.Error("Member Tenant Set Twice",
+					fmt.Sprintf("This resource has tenant = %q, so every member of members_file %q is under that tenant, but the "+
+						"file declares %s. Leave the tenant column empty (or %q), or declare that tenant's memberships in its own "+
+						"resource.", settings.tenant, path, m, settings.tenant), pathMembersFile)
+			}
+		}
+	}
+	loaded := loadedFile{sha256: file.SHA256, tenant: settings.tenant, members: membersOfList(file.Members), count: len(file.Members)}
+	r.files.Store(path, loaded)
+	return loaded, nil
 }
 
 func equalFold(a, b string) bool { return bytes.EqualFold([]byte(a), []byte(b)) }

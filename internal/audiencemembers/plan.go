@@ -130,7 +130,7 @@ func (r *Resource) planMembersSource(planned *object, rawConfig *tfprotov6.Dynam
 	if err != nil {
 		return knockdiag.Error("Unable to Plan Audience Members", err.Error(), nil)
 	}
-	return readMembersFile(planned, config.get(attrMembersFileSHA256))
+	return r.readMembersFile(planned, config.get(attrMembersFileSHA256))
 }
 
 // showFileChange sets what a plan of a resource with members_file shows in place of a members diff:

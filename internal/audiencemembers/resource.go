@@ -40,6 +40,8 @@ type Resource struct {
 	// imported holds the owners of the objects imported by this provider process: an import block's plan
 	// runs in the process of its import, and may refuse an import id that does not match the configuration.
 	imported sync.Map
+	// files holds the last members file read at each path, by path (members_file.go).
+	files sync.Map
 }
 
 // importedHere reports whether this process imported the object of owner.

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -76,16 +75,6 @@ func (e *RowsError) Error() string {
 		fmt.Fprintf(&b, "; and %s", knockdiag.Plural(e.More, "more bad row"))
 	}
 	return b.String()
-}
-
-// Read reads and checks the export file at path.
-func Read(path string) (File, error) {
-	f, err := os.Open(path) //nolint:gosec // the path is the configuration's: reading it is the point
-	if err != nil {
-		return File{}, err
-	}
-	defer f.Close()
-	return Parse(f, path)
 }
 
 // Parse reads an export from r; name decides the format and whether a gzip suffix is expected.
@@ -296,7 +285,10 @@ func checkRows(rows []row) ([]changeset.Membership, error) {
 			report(r.line, fmt.Sprintf("the tenant %q %s", r.Tenant, knockdiag.IDProblem(r.Tenant)))
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b row) int { return strings.Compare(a.UserID, b.UserID) })
+	byUser := func(a, b row) int { return strings.Compare(a.UserID, b.UserID) }
+	if !slices.IsSortedFunc(rows, byUser) { // exports are often sorted already
+		slices.SortStableFunc(rows, byUser)
+	}
 	first := 0
 	for i := 1; i < len(rows); i++ {
 		if rows[i].UserID != rows[first].UserID {

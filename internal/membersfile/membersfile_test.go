@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -99,19 +97,5 @@ func TestParse_countsBadRowsBeyondThoseNamed(t *testing.T) {
 	var rows *membersfile.RowsError
 	if !errors.As(err, &rows) || len(rows.Problems) != 5 || rows.More != 3 || rows.Problems[0].Line != 1 || rows.Problems[4].Line != 5 {
 		t.Fatalf("err = %#v, want lines 1-5 named and 3 more counted", err)
-	}
-}
-
-func TestRead_file(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "segment.csv.gz")
-	if err := os.WriteFile(path, gzipped(t, "user_id\nu2\nu1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	got, err := membersfile.Read(path)
-	if err != nil || len(got.Members) != 2 || got.Format != membersfile.FormatCSV {
-		t.Fatalf("got %+v, %v", got, err)
-	}
-	if _, err := membersfile.Read(filepath.Join(t.TempDir(), "missing.csv")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a missing file: err = %v", err)
 	}
 }
