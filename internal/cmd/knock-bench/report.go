@@ -163,7 +163,8 @@ func printFileTable(w io.Writer, results []*sizeResult) {
 		}
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "target_s: %.1f * floor_s + %.0fs; map_*: ours with the members map.\n", fileFloorRatio, fileFloorSlack.Seconds())
+	fmt.Fprintf(w, "target_s: %.1f * floor_s + %.0fs; map_*: ours with the members map. ours-file writes at Knock's tier, "+
+		"write_requests_per_second = 60 (ours: the default, 50).\n", fileFloorRatio, fileFloorSlack.Seconds())
 }
 
 // fileTarget is the most a step of ours-file may take: a little over Knock's request floor.
