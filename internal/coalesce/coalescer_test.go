@@ -12,6 +12,7 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
@@ -107,7 +108,7 @@ func TestCoalescer_failedListingIsNotReused(t *testing.T) {
 	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 400})
 	ctx := context.Background()
 
-	if _, err := coalescer.Holds(ctx, "aud", user(1)); knock.StatusCode(err) != 400 {
+	if _, err := coalescer.Holds(ctx, "aud", user(1)); knockhttp.StatusCode(err) != 400 {
 		t.Fatalf("first read: got %v, want the HTTP 400", err)
 	}
 	if live, err := coalescer.Holds(ctx, "aud", user(1)); err != nil || !live {
@@ -181,7 +182,7 @@ func TestCoalescer_eachWriterGetsItsOwnResult(t *testing.T) {
 		switch {
 		case err == nil && !live[localknock.Membership{UserID: userID(i)}]:
 			t.Fatalf("%s: no error, but the audience does not hold it", userID(i))
-		case err != nil && knock.StatusCode(err) != 400:
+		case err != nil && knockhttp.StatusCode(err) != 400:
 			t.Fatalf("%s: got %v, want the HTTP 400", userID(i), err)
 		case err != nil:
 			failed++

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 )
 
 const (
@@ -18,9 +20,6 @@ const (
 
 	// MaxPageSize is the largest page Knock's list endpoints return.
 	MaxPageSize = 50
-
-	// RequestIDHeader carries the id Knock support asks for.
-	RequestIDHeader = "X-Request-Id"
 
 	// BranchHeader selects a Knock branch inside the key's environment.
 	BranchHeader = "X-Knock-Branch"
@@ -53,33 +52,17 @@ const (
 	DefaultWriteConcurrency = 4
 	// MaxWriteConcurrency is the highest Config.WriteConcurrency.
 	MaxWriteConcurrency = 16
-	// DefaultMaxRetries is the Config.MaxRetries the provider passes unless configured otherwise.
-	DefaultMaxRetries = 3
-	// MaxMaxRetries is the highest Config.MaxRetries; a higher value counts as this one.
-	MaxMaxRetries = 10
 )
 
-// Defaults of the per-attempt deadlines and of the bounds on what the client reads. Knock answers a
-// page or a batch of 1,000 in well under a second; an attempt that hears nothing for 30 s is stuck
-// (a proxy that accepted the connection, a server that stopped mid-answer), and a retry on a new
-// connection is likelier to succeed than waiting longer.
+// Defaults of the bounds on a call and on what a listing reads; the per-attempt deadlines and the
+// bound on one answer are the shared transport's (knockhttp).
 const (
 	// DefaultOperationTimeout bounds a whole call (every page of a listing, every batch of a write) whose
 	// context has no deadline of its own.
 	DefaultOperationTimeout = 60 * time.Minute
-	// DefaultAnswerTimeout is Config.AnswerTimeout when zero: how long an attempt waits for the answer's
-	// status and headers.
-	DefaultAnswerTimeout = 30 * time.Second
-	// DefaultIdleTimeout is Config.IdleTimeout when zero: how long an answer's body may pause between reads.
-	DefaultIdleTimeout = 30 * time.Second
-	// DefaultConnectRetries is how often a request is retried when it could not connect at all: a host
-	// that refuses connections or does not resolve is a wrong base URL far more often than a blip, so
-	// the error and its advice should come in about a second, not after minutes of backoff.
-	DefaultConnectRetries = 2
-	// DefaultMaxAnswerBytes and DefaultMaxEntryBytes are Config.MaxAnswerBytes and Config.MaxEntryBytes
-	// when zero. A page holds at most 50 entries; a user with many custom properties is a few KiB.
-	DefaultMaxAnswerBytes = 16 << 20
-	DefaultMaxEntryBytes  = 1 << 20
+	// DefaultMaxEntryBytes is Config.MaxEntryBytes when zero: a user with many custom properties is a few
+	// KiB.
+	DefaultMaxEntryBytes = 1 << 20
 	// DefaultMaxListEntries and DefaultMaxListPages are Config.MaxListEntries and Config.MaxListPages
 	// when zero: twice the largest audience the guides describe (1,000,000 members, 20,000 pages), with
 	// room for pages that are not full.
@@ -108,10 +91,10 @@ type Config struct {
 	ReadRate         int
 	WriteConcurrency int
 	// MaxRetries is how many times a request is retried after a connection error, 408, 409, 429 or 5xx;
-	// 0 means never (the provider passes DefaultMaxRetries unless configured otherwise).
+	// 0 means never (the provider passes knockhttp.DefaultMaxRetries unless configured otherwise).
 	MaxRetries int
 	// OnRetry, when set, is told about every retry before its wait.
-	OnRetry func(ctx context.Context, r Retry)
+	OnRetry func(ctx context.Context, r knockhttp.Retry)
 	// OperationTimeout bounds each call whose context has no deadline; zero means
 	// DefaultOperationTimeout.
 	OperationTimeout time.Duration
@@ -121,43 +104,28 @@ type Config struct {
 	AnswerTimeout time.Duration
 	IdleTimeout   time.Duration
 	// ConnectRetries is how many of the MaxRetries may follow failures to connect at all (refused,
-	// unknown host, dial timeout). Zero means DefaultConnectRetries.
+	// unknown host, dial timeout). Zero means knockhttp.DefaultConnectRetries.
 	ConnectRetries int
 	// MaxAnswerBytes bounds one 2xx answer, MaxEntryBytes one entry of a list page, MaxListPages and
-	// MaxListEntries one listing of an audience. Zero means the defaults.
+	// MaxListEntries one listing of an audience. Zero means the defaults (knockhttp.DefaultMaxAnswerBytes
+	// for the answer).
 	MaxAnswerBytes int64
 	MaxEntryBytes  int
 	MaxListPages   int
 	MaxListEntries int
 }
 
-// Retry describes one retry, for logging.
-type Retry struct {
-	Method    string        // the request's HTTP method
-	Path      string        // the request's URL path, without the query
-	Attempt   int           // the attempt that failed, from 1
-	Status    int           // 0 for a connection error
-	RequestID string        // Knock's id of the failed answer, "" when there was none
-	Wait      time.Duration // how long the client waits before the next attempt
-	Err       error         // why the attempt failed
-}
+// api names the Knock API in the shared transport's messages.
+var api = knockhttp.API{Prefix: "knock", DefaultBaseURL: DefaultBaseURL, Credential: "API key", CredentialSetting: "api_key or KNOCK_API_KEY"}
 
 // Client calls Knock's audience endpoints. It is safe for concurrent use.
 type Client struct {
+	transport        *knockhttp.Client
 	baseURL          *url.URL
 	apiKey           string
 	branch           string
-	userAgent        string
-	http             *http.Client
 	limiters         map[string]*limiter // by HTTP method: POST add, DELETE remove, GET list
 	writeConcurrency int
-	maxRetries       int
-	onRetry          func(context.Context, Retry)
-	operationTimeout time.Duration
-	answerTimeout    time.Duration
-	idleTimeout      time.Duration
-	connectRetries   int
-	maxAnswerBytes   int64
 	maxEntryBytes    int
 	maxListPages     int
 	maxListEntries   int
@@ -174,23 +142,6 @@ func New(cfg Config) (*Client, error) {
 	if problem := BranchProblem(cfg.Branch); problem != "" {
 		return nil, fmt.Errorf("knock: the branch %q %s", cfg.Branch, problem)
 	}
-	base, err := parseBaseURL(cfg.BaseURL, cfg.APIKey)
-	if err != nil {
-		return nil, err
-	}
-	// A copy, so that the caller's client keeps following redirects if it wants to: ours never does. A
-	// redirect would turn an add or remove into a GET that "succeeds", and Go resends the Authorization
-	// header to the same host even when the redirect goes from https to plain http.
-	httpClient := &http.Client{Transport: NewTransport()}
-	if cfg.HTTPClient != nil {
-		copied := *cfg.HTTPClient
-		httpClient = &copied
-	}
-	httpClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	userAgent := cfg.UserAgent
-	if userAgent == "" {
-		userAgent = "terraform-provider-knock"
-	}
 	writeRate, err := bounded("write rate", cfg.WriteRate, DefaultWriteRate, MaxWriteRate)
 	if err != nil {
 		return nil, err
@@ -203,37 +154,45 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	limiters := map[string]*limiter{
+		http.MethodPost:   newLimiter(writeRate),
+		http.MethodDelete: newLimiter(writeRate),
+		http.MethodGet:    newLimiter(readRate),
+	}
+	header := http.Header{}
+	if cfg.Branch != "" {
+		header.Set(BranchHeader, cfg.Branch)
+	}
+	httpClient := cfg.HTTPClient
+	if httpClient == nil {
+		httpClient = &http.Client{Transport: NewTransport()}
+	}
+	transport, err := knockhttp.New(knockhttp.Config{
+		API: api, BaseURL: cfg.BaseURL, Secret: cfg.APIKey, Header: header, UserAgent: cfg.UserAgent, HTTPClient: httpClient,
+		MaxRetries: cfg.MaxRetries, OnRetry: cfg.OnRetry,
+		Pace:             func(ctx context.Context, method string) error { return limiters[method].wait(ctx) },
+		OperationTimeout: knockhttp.OrDefault(cfg.OperationTimeout, DefaultOperationTimeout),
+		AnswerTimeout:    cfg.AnswerTimeout, IdleTimeout: cfg.IdleTimeout, ConnectRetries: cfg.ConnectRetries, MaxAnswerBytes: cfg.MaxAnswerBytes,
+	})
+	if err != nil {
+		return nil, err
+	}
 	return &Client{
-		baseURL:   base,
-		apiKey:    cfg.APIKey,
-		branch:    cfg.Branch,
-		userAgent: userAgent,
-		http:      httpClient,
-		limiters: map[string]*limiter{
-			http.MethodPost:   newLimiter(writeRate),
-			http.MethodDelete: newLimiter(writeRate),
-			http.MethodGet:    newLimiter(readRate),
-		},
+		transport:        transport,
+		baseURL:          transport.BaseURL(),
+		apiKey:           cfg.APIKey,
+		branch:           cfg.Branch,
+		limiters:         limiters,
 		writeConcurrency: concurrency,
-		maxRetries:       min(max(cfg.MaxRetries, 0), MaxMaxRetries),
-		onRetry:          cfg.OnRetry,
-		operationTimeout: orDefault(cfg.OperationTimeout, DefaultOperationTimeout),
-		answerTimeout:    orDefault(cfg.AnswerTimeout, DefaultAnswerTimeout),
-		idleTimeout:      orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
-		connectRetries:   orDefault(cfg.ConnectRetries, DefaultConnectRetries),
-		maxAnswerBytes:   orDefault(cfg.MaxAnswerBytes, DefaultMaxAnswerBytes),
-		maxEntryBytes:    orDefault(cfg.MaxEntryBytes, DefaultMaxEntryBytes),
-		maxListPages:     orDefault(cfg.MaxListPages, DefaultMaxListPages),
-		maxListEntries:   orDefault(cfg.MaxListEntries, DefaultMaxListEntries),
+		maxEntryBytes:    knockhttp.OrDefault(cfg.MaxEntryBytes, DefaultMaxEntryBytes),
+		maxListPages:     knockhttp.OrDefault(cfg.MaxListPages, DefaultMaxListPages),
+		maxListEntries:   knockhttp.OrDefault(cfg.MaxListEntries, DefaultMaxListEntries),
 	}, nil
 }
 
-func orDefault[T time.Duration | int | int64](value, fallback T) T {
-	if value <= 0 {
-		return fallback
-	}
-	return value
-}
+// NewTransport returns an HTTP transport that keeps enough idle connections for the write pool, so that
+// batches and pages reuse connections (and TLS sessions) instead of opening new ones.
+func NewTransport() *http.Transport { return knockhttp.NewTransport(MaxWriteConcurrency + 2) }
 
 func bounded(name string, value, fallback, limit int) (int, error) {
 	switch {

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 )
 
 // ListMemberships returns every (user, tenant) pair the audience holds, once each, sorted by user id,
@@ -61,7 +62,7 @@ type listed interface {
 // never ends a listing cannot exhaust memory or run until the deadline, and refuses an entry that names
 // no membership.
 func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit func([]T) error) error {
-	ctx, cancel := c.withDeadline(ctx)
+	ctx, cancel := c.transport.WithDeadline(ctx)
 	defer cancel()
 	// Hashes, not the cursors: a listing of 100,000 pages keeps 3 MB whatever its cursors' size.
 	seen := map[[sha256.Size]byte]bool{}
@@ -75,8 +76,8 @@ func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit
 		if err != nil {
 			return err
 		}
-		var page listPage[T]
-		if err := c.do(ctx, http.MethodGet, target, nil, &page); err != nil {
+		page := listPage[T]{maxEntryBytes: c.maxEntryBytes}
+		if err := c.transport.Do(ctx, http.MethodGet, target, nil, &page); err != nil {
 			return err
 		}
 		if entries += len(page.Entries); entries > c.maxListEntries {
@@ -101,7 +102,7 @@ func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit
 		cursor := *page.PageInfo.After
 		hash := sha256.Sum256([]byte(cursor))
 		if seen[hash] {
-			return fmt.Errorf("knock: listing audience %q: the API returned the cursor %q twice; stopping instead of looping", audienceKey, c.redact(cursor))
+			return fmt.Errorf("knock: listing audience %q: the API returned the cursor %q twice; stopping instead of looping", audienceKey, c.transport.Redact(cursor))
 		}
 		seen[hash] = true
 		query.Set("after", cursor)
@@ -133,6 +134,8 @@ type pageInfo struct {
 type listPage[T any] struct {
 	Entries  []listEntry[T] `json:"entries"`
 	PageInfo *pageInfo      `json:"page_info"`
+	// maxEntryBytes is the client's bound on one entry, for CheckAnswer.
+	maxEntryBytes int
 }
 
 // listEntry is one entry of a page: its value, its size in the answer, and why it is not a T, which the
@@ -151,9 +154,9 @@ func (e *listEntry[T]) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// check refuses an answer that is not a page: a 200 with {} or null is a proxy or a wrong base URL,
-// not an empty audience, which would make Terraform remove every member from state.
-func (p *listPage[T]) check(c *Client) error {
+// CheckAnswer refuses an answer that is not a page: a 200 with {} or null is a proxy or a wrong base
+// URL, not an empty audience, which would make Terraform remove every member from state.
+func (p *listPage[T]) CheckAnswer() error {
 	switch {
 	case p.Entries == nil:
 		return errors.New("the answer has no entries list, so it is not a page of Knock's list endpoint (check the base URL)")
@@ -166,11 +169,19 @@ func (p *listPage[T]) check(c *Client) error {
 			len(*p.PageInfo.After), MaxCursorBytes)
 	}
 	for i, entry := range p.Entries {
-		if entry.size > c.maxEntryBytes {
-			return fmt.Errorf("entry %d of the page is larger than %d bytes, the most the client reads of one entry", i+1, c.maxEntryBytes)
+		if entry.size > p.maxEntryBytes {
+			return fmt.Errorf("entry %d of the page is larger than %d bytes, the most the client reads of one entry", i+1, p.maxEntryBytes)
 		}
 	}
 	return nil
+}
+
+func (c *Client) membersURL(audienceKey string, query url.Values) (string, error) {
+	// The last line behind the callers' validation.
+	if audienceKey == "" || knockhttp.DotSegment(audienceKey) {
+		return "", fmt.Errorf("knock: the audience key %q cannot be sent as one segment of a URL path", audienceKey)
+	}
+	return c.transport.URL(query, "v1", "audiences", audienceKey, "members"), nil
 }
 
 // thousands writes 2000000 as 2,000,000.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
@@ -130,7 +131,7 @@ func TestClient_answerThatIsNotAPageIsAnError(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ts, requests := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", tc.contentType)
-				w.Header().Set(knock.RequestIDHeader, "req_odd")
+				w.Header().Set(knockhttp.RequestIDHeader, "req_odd")
 				_, _ = w.Write([]byte(tc.body))
 			})
 			client := newClient(t, knock.Config{BaseURL: ts.URL, MaxRetries: 3})

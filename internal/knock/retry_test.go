@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
 )
 
@@ -17,7 +18,7 @@ func retryingClient(t *testing.T, srv *localknock.Server) (*knock.Client, *atomi
 	var retries atomic.Int32
 	client, err := knock.New(knock.Config{
 		BaseURL: srv.URL(), APIKey: testKey, MaxRetries: 3, WriteConcurrency: 1,
-		OnRetry: func(_ context.Context, r knock.Retry) {
+		OnRetry: func(_ context.Context, r knockhttp.Retry) {
 			if r.Attempt < 1 || r.Wait < 0 || r.Err == nil {
 				t.Errorf("OnRetry got %+v", r)
 			}
@@ -78,7 +79,7 @@ func TestClient_retryStopsAtTheDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, err := client.ListMemberships(ctx, "aud")
-	if err == nil || !strings.Contains(err.Error(), "would pass the operation's deadline") || knock.StatusCode(err) != 429 {
+	if err == nil || !strings.Contains(err.Error(), "would pass the operation's deadline") || knockhttp.StatusCode(err) != 429 {
 		t.Fatalf("got %v, want a 429 that gives up before the deadline", err)
 	}
 }

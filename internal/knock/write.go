@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 )
 
 // AddMembers adds members to an audience in requests of at most MaxMembersPerRequest, sent by a
@@ -38,7 +39,7 @@ func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, q
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := c.withDeadline(ctx)
+	ctx, cancel := c.transport.WithDeadline(ctx)
 	defer cancel()
 	batches := Batches(members, MaxMembersPerRequest)
 	succeeded := make([]bool, len(batches))
@@ -86,7 +87,7 @@ func (c *Client) writeBatches(ctx context.Context, method, audienceKey string, q
 		}
 	}
 	if firstErr == nil {
-		firstErr = fmt.Errorf("knock: %s %s: stopped: %w", method, pathOf(target), ctx.Err())
+		firstErr = fmt.Errorf("knock: %s %s: stopped: %w", method, knockhttp.PathOf(target), ctx.Err())
 	}
 	return applied, firstErr
 }
@@ -98,7 +99,7 @@ func (c *Client) writeBatch(ctx context.Context, method, target string, batch []
 	if err != nil {
 		return fmt.Errorf("knock: encoding members: %w", err)
 	}
-	return c.do(ctx, method, target, body, nil)
+	return c.transport.Do(ctx, method, target, body, nil)
 }
 
 // Batches splits members into consecutive slices of at most size elements, sharing members' array.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 )
 
 // The environment variables the provider reads its settings from, named in the advice of diagnostics.
@@ -26,16 +27,16 @@ func APIErrorDetail(action, audienceKey string, count int, err error) string {
 	}
 	detail += fmt.Sprintf(".\n\n%s", err)
 	switch {
-	case knock.IsUnauthorized(err):
+	case knockhttp.IsUnauthorized(err):
 		detail += "\n\nKnock refused the API key. Check the provider's api_key or the " + EnvAPIKey + " environment " +
 			"variable: it must be the secret key (sk_...) of the Knock environment that holds the audience."
 	case knock.IsNotFound(err):
 		detail += "\n\n" + AudienceNotFoundAdvice(audienceKey)
-	case knock.IsForeignNotFound(err):
-		detail += "\n\nThe server answered 404 but not Knock's not-found answer (error JSON with code " + knock.NotFoundCode +
+	case knockhttp.IsForeignNotFound(err):
+		detail += "\n\nThe server answered 404 but not Knock's not-found answer (error JSON with code " + knockhttp.NotFoundCode +
 			"), so it is probably not Knock's API. Nothing in Terraform state was changed. Check base_url (or the " + EnvBaseURL +
 			" environment variable): leave it unset for " + knock.DefaultBaseURL + ", or set it to the API itself, not a page or a proxy path."
-	case knock.IsSchemeMismatch(err):
+	case knockhttp.IsSchemeMismatch(err):
 		detail += "\n\nCheck base_url (or the " + EnvBaseURL + " environment variable): its scheme is not the one the server " +
 			"speaks. Knock's API is " + knock.DefaultBaseURL + "; http:// is only for a local API on a loopback address."
 	case errors.Is(err, context.DeadlineExceeded):
@@ -45,7 +46,7 @@ func APIErrorDetail(action, audienceKey string, count int, err error) string {
 			" for each call to Knock."
 	case errors.Is(err, context.Canceled):
 		detail += "\n\nThe run was cancelled."
-	case knock.IsUnreachable(err):
+	case knockhttp.IsUnreachable(err):
 		detail += "\n\nNo connection to Knock could be made. Check base_url (or the " + EnvBaseURL + " environment variable): " +
 			"leave it unset for " + knock.DefaultBaseURL + ". Otherwise check that this machine resolves and reaches that host " +
 			"(DNS, firewall, proxy settings in HTTPS_PROXY)."

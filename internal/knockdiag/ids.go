@@ -11,6 +11,7 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 )
 
 // IDProblem says what is wrong with a user id, tenant or audience key, or "" when nothing is. Knock
@@ -22,7 +23,7 @@ func IDProblem(id string) string {
 		return "is empty or only whitespace"
 	case strings.TrimSpace(id) != id:
 		return "has whitespace at the start or end"
-	case knock.DotSegment(id):
+	case knockhttp.DotSegment(id):
 		return "is . or .., which a URL reads as a step in its path, not as a name; Knock's ids are sent as path segments"
 	case utf8.RuneCountInString(id) > knock.MaxIDLength:
 		return fmt.Sprintf("is %d characters long, more than %d", utf8.RuneCountInString(id), knock.MaxIDLength)

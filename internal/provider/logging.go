@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-
-	"github.com/knock-tf/terraform-provider-knock/internal/knock"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 )
 
 // loggingTransport logs every request to Knock once, at debug level, with the request id Knock support
@@ -34,14 +33,14 @@ func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	fields["status"] = resp.StatusCode
-	fields["request_id"] = resp.Header.Get(knock.RequestIDHeader)
+	fields["request_id"] = resp.Header.Get(knockhttp.RequestIDHeader)
 	tflog.Debug(ctx, "Knock API request", fields)
 	return resp, nil
 }
 
 // logRetry logs each retry of a request to Knock at debug level.
-func logRetry(apiKey string) func(context.Context, knock.Retry) {
-	return func(ctx context.Context, r knock.Retry) {
+func logRetry(apiKey string) func(context.Context, knockhttp.Retry) {
+	return func(ctx context.Context, r knockhttp.Retry) {
 		ctx = tflog.MaskAllFieldValuesStrings(ctx, apiKey)
 		tflog.Debug(ctx, "Retrying Knock API request", map[string]any{
 			"method": r.Method, "path": r.Path, "attempt": r.Attempt, "status": r.Status,

@@ -27,6 +27,7 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
@@ -103,9 +104,9 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				MarkdownDescription: fmt.Sprintf("How many times a request to Knock is retried after a connection error, "+
 					"a timeout, 408, 409, 429 or 5xx, waiting as Knock's `Retry-After` headers ask, else 0.5 s doubling up to 8 s. "+
 					"Retries also stop at the operation's deadline. A request that cannot connect at all (refused, unknown host) is "+
-					"retried at most %d times, quickly. Default %d, at most %d.", knock.DefaultConnectRetries, knock.DefaultMaxRetries, knock.MaxMaxRetries),
+					"retried at most %d times, quickly. Default %d, at most %d.", knockhttp.DefaultConnectRetries, knockhttp.DefaultMaxRetries, knockhttp.MaxMaxRetries),
 				Optional:   true,
-				Validators: []validator.Int64{int64validator.Between(0, knock.MaxMaxRetries)},
+				Validators: []validator.Int64{int64validator.Between(0, knockhttp.MaxMaxRetries)},
 			},
 			"write_requests_per_second": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Most add requests, and most remove requests, started in any one second. "+
@@ -158,7 +159,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		checkKnown(&resp.Diagnostics, value, name, "")
 	}
 	if config.MaxRetries.IsNull() {
-		config.MaxRetries = types.Int64Value(knock.DefaultMaxRetries)
+		config.MaxRetries = types.Int64Value(knockhttp.DefaultMaxRetries)
 	}
 	readMaxAge := defaultPlanReadMaxAge
 	if !config.PlanReadMaxAge.IsUnknown() && !config.PlanReadMaxAge.IsNull() {

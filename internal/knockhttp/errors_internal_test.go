@@ -1,12 +1,11 @@
-package knock
+package knockhttp
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 )
 
 // FuzzErrorAnswer: any error answer becomes an APIError with its status and a bounded, printable message.
@@ -19,7 +18,8 @@ func FuzzErrorAnswer(f *testing.F) {
 		if status < 400 || status > 599 {
 			return
 		}
-		_, err := clientAnswering(t, status, body).RemoveMembers(context.Background(), "aud", []changeset.Membership{{UserID: "u1"}})
+		client := clientAnswering(t, status, body)
+		err := client.Do(context.Background(), http.MethodDelete, client.URL(nil, "v1", "audiences", "aud", "members"), []byte(`{}`), nil)
 		if StatusCode(err) != status {
 			t.Fatalf("status %d came back as %d: %v", status, StatusCode(err), err)
 		}

@@ -1,4 +1,4 @@
-package knock
+package knockhttp
 
 import (
 	"net/http"

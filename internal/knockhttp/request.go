@@ -1,4 +1,4 @@
-package knock
+package knockhttp
 
 import (
 	"bytes"
@@ -11,57 +11,47 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// NewTransport returns an HTTP transport that keeps enough idle connections for the write pool, so that
-// batches and pages reuse connections (and TLS sessions) instead of opening new ones.
-func NewTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone() //nolint:forcetypeassert // net/http declares DefaultTransport as a *Transport
-	t.MaxIdleConnsPerHost = MaxWriteConcurrency + 2
-	// Go's default waits 30 s for a host that drops the connection attempt; 10 s is ample for Knock and
-	// makes a wrong base URL fail sooner (a timed-out dial counts as a failure to connect).
-	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
-	// Go's default allows 10 MB of headers per answer; Knock sends well under 2 KB.
-	t.MaxResponseHeaderBytes = maxResponseHeaderBytes
-	return t
-}
-
-const maxResponseHeaderBytes = 64 << 10
-
-const connectTimeout = 10 * time.Second
-
-func (c *Client) membersURL(audienceKey string, query url.Values) (string, error) {
-	// The last line behind the callers' validation.
-	if audienceKey == "" || DotSegment(audienceKey) {
-		return "", fmt.Errorf("knock: the audience key %q cannot be sent as one segment of a URL path", audienceKey)
-	}
+// URL returns the address of the path made of segments under the base URL, each escaped as one
+// segment (a key holding "/" or "?" stays one), with query. Callers refuse "", "." and ".." first
+// ([DotSegment]): a URL resolves dot segments.
+func (c *Client) URL(query url.Values, segments ...string) string {
 	u := *c.baseURL
-	// Escaped by hand so that a key holding "/" or "?" stays one path segment.
-	u.RawPath = u.EscapedPath() + "/v1/audiences/" + url.PathEscape(audienceKey) + "/members"
-	u.Path = u.Path + "/v1/audiences/" + audienceKey + "/members"
+	var raw, plain strings.Builder
+	for _, s := range segments {
+		raw.WriteString("/" + url.PathEscape(s))
+		plain.WriteString("/" + s)
+	}
+	u.RawPath = u.EscapedPath() + raw.String()
+	u.Path += plain.String()
 	u.RawQuery = query.Encode()
-	return u.String(), nil
+	return u.String()
 }
 
-// withDeadline gives ctx the operation timeout unless the caller set a deadline: a call to Knock must
+// WithDeadline gives ctx the operation timeout unless the caller set a deadline: a call to Knock must
 // end, even from a caller that forgot to bound it.
-func (c *Client) withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+func (c *Client) WithDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, c.operationTimeout)
 }
 
-// do sends one request, retrying what Knock's SDKs retry, and decodes a JSON answer into out (nil: the
-// body is discarded). Every call to Knock goes through here.
-func (c *Client) do(ctx context.Context, method, target string, body []byte, out any) error {
+// Do sends one request, retrying what Knock's SDKs retry, and decodes a JSON answer into out (nil: the
+// body is discarded). When out is a [CheckedAnswer], its CheckAnswer runs once it is decoded. Every
+// call to Knock goes through here.
+func (c *Client) Do(ctx context.Context, method, target string, body []byte, out any) error {
 	connectFailures := 0
 	for attempt := 1; ; attempt++ {
-		if err := c.limiters[method].wait(ctx); err != nil {
-			return fmt.Errorf("knock: %s %s: waiting for the rate limit: %w", method, pathOf(target), err)
+		if c.pace != nil {
+			if err := c.pace(ctx, method); err != nil {
+				return fmt.Errorf("%s: %s %s: waiting for the rate limit: %w", c.api.Prefix, method, PathOf(target), err)
+			}
 		}
 		resp, err := c.attempt(ctx, method, target, body, out)
 		if err == nil {
@@ -72,11 +62,11 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte, out
 			connectFailures++
 		}
 		if unreachable && connectFailures > c.connectRetries {
-			return fmt.Errorf("knock: could not connect to %s (%d attempts): %w", c.baseURL.Host, attempt, err)
+			return fmt.Errorf("%s: could not connect to %s (%d attempts): %w", c.api.Prefix, c.baseURL.Host, attempt, err)
 		}
 		if attempt > c.maxRetries || !retryable(ctx, err) {
 			if attempt > 1 {
-				return fmt.Errorf("knock: gave up after %d attempts: %w", attempt, err)
+				return fmt.Errorf("%s: gave up after %d attempts: %w", c.api.Prefix, attempt, err)
 			}
 			return err
 		}
@@ -85,18 +75,18 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte, out
 			wait = min(wait, connectRetryWait)
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
-			return fmt.Errorf("knock: gave up after %d attempts, the next retry (in %s) would pass the operation's deadline: %w",
-				attempt, wait.Round(time.Millisecond), err)
+			return fmt.Errorf("%s: gave up after %d attempts, the next retry (in %s) would pass the operation's deadline: %w",
+				c.api.Prefix, attempt, wait.Round(time.Millisecond), err)
 		}
 		if c.onRetry != nil {
-			c.onRetry(ctx, Retry{Method: method, Path: pathOf(target), Attempt: attempt, Status: StatusCode(err), RequestID: requestIDOf(err), Wait: wait, Err: err})
+			c.onRetry(ctx, Retry{Method: method, Path: PathOf(target), Attempt: attempt, Status: StatusCode(err), RequestID: requestIDOf(err), Wait: wait, Err: err})
 		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return fmt.Errorf("knock: stopped after %d attempts: %w (last error: %w)", attempt, ctx.Err(), err)
+			return fmt.Errorf("%s: stopped after %d attempts: %w (last error: %w)", c.api.Prefix, attempt, ctx.Err(), err)
 		}
 	}
 }
@@ -134,19 +124,19 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, reader)
 	if err != nil {
-		return nil, fmt.Errorf("knock: building %s request: %w", method, err)
+		return nil, fmt.Errorf("%s: building %s request: %w", c.api.Prefix, method, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	for name, values := range c.header {
+		req.Header[name] = values
+	}
+	req.Header.Set("Authorization", "Bearer "+c.secret)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.branch != "" {
-		req.Header.Set(BranchHeader, c.branch)
-	}
 	// failed turns an error of this attempt into a ConnectionError, naming the stall when the watchdog
-	// caused it. url.Error repeats the URL; the path is enough, and the URL never holds the key.
+	// caused it. url.Error repeats the URL; the path is enough, and the URL never holds the secret.
 	failed := func(err error) *ConnectionError {
 		couldNotConnect := dialFailed(err)
 		var stall *stallError
@@ -157,7 +147,7 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 			// The transport may say "request canceled"; callers look for the operation's deadline.
 			err = fmt.Errorf("%w (%v)", parent.Err(), unwrapURLError(err))
 		}
-		connErr := &ConnectionError{Method: method, Path: req.URL.Path, Err: c.redactError(unwrapURLError(err)), couldNotConnect: couldNotConnect}
+		connErr := &ConnectionError{Method: method, Path: req.URL.Path, Err: c.RedactError(unwrapURLError(err)), couldNotConnect: couldNotConnect}
 		if problem, mismatch := handshakeFailure(err); problem != "" {
 			connErr.Err = fmt.Errorf("%s: %w", problem, connErr.Err)
 			connErr.permanent, connErr.schemeMismatch = true, mismatch
@@ -172,14 +162,14 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 	watchdog.Reset(c.idleTimeout)
 	defer resp.Body.Close()
 	resp.Body = io.NopCloser(&watchedReader{r: resp.Body, watchdog: watchdog, idle: c.idleTimeout})
-	requestID := c.redact(resp.Header.Get(RequestIDHeader))
+	requestID := c.Redact(resp.Header.Get(RequestIDHeader))
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return resp, &APIError{Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID,
 			Message: fmt.Sprintf("a redirect to %q, which the client never follows (it would send the request, and the "+
-				"API key, somewhere else); set the base URL to the API itself, such as %s", c.redact(resp.Header.Get("Location")), DefaultBaseURL)}
+				"%s, somewhere else); set the base URL to the API itself, such as %s", c.Redact(resp.Header.Get("Location")), c.api.Credential, c.api.DefaultBaseURL)}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp, newAPIError(method, req.URL.Path, resp, requestID, c.redact)
+		return resp, newAPIError(method, req.URL.Path, resp, requestID, c.Redact)
 	}
 	capped := &cappedReader{r: resp.Body, left: c.maxAnswerBytes}
 	// Read to the end (within the cap) so that the connection goes back to the pool for the next page.
@@ -189,11 +179,11 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 	}
 	err = decodeAnswer(capped, out)
 	if err == nil {
-		if checked, ok := out.(checkedAnswer); ok {
-			err = checked.check(c)
+		if checked, ok := out.(CheckedAnswer); ok {
+			err = checked.CheckAnswer()
 		}
 		if err != nil {
-			return resp, &APIError{Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID, Message: c.redact(err.Error())}
+			return resp, &APIError{Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID, Message: c.Redact(err.Error())}
 		}
 		return resp, nil
 	}
@@ -209,13 +199,14 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 	}
 	return resp, &APIError{
 		Method: method, Path: req.URL.Path, StatusCode: resp.StatusCode, RequestID: requestID,
-		Message: c.redact(fmt.Sprintf("the answer is not the JSON Knock sends (%s): %v", contentType(resp), err)),
+		Message: c.Redact(fmt.Sprintf("the answer is not the JSON Knock sends (%s): %v", contentType(resp), err)),
 	}
 }
 
-// checkedAnswer is an answer that checks its own shape once decoded.
-type checkedAnswer interface {
-	check(c *Client) error
+// CheckedAnswer is an answer that checks its own shape once decoded: a 200 whose JSON decodes but is
+// not what the endpoint answers (a proxy's {}, a wrong base URL) becomes an *APIError with its message.
+type CheckedAnswer interface {
+	CheckAnswer() error
 }
 
 // answerBodies are the buffers answers are read into. A json.Decoder grows a buffer of its own for each
@@ -278,7 +269,8 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func pathOf(target string) string {
+// PathOf returns the escaped path of a request's target, for messages.
+func PathOf(target string) string {
 	if u, err := url.Parse(target); err == nil {
 		return u.EscapedPath()
 	}
