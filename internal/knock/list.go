@@ -2,7 +2,6 @@ package knock
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,8 +63,7 @@ type listed interface {
 func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit func([]T) error) error {
 	ctx, cancel := c.transport.WithDeadline(ctx)
 	defer cancel()
-	// Hashes, not the cursors: a listing of 100,000 pages keeps 3 MB whatever its cursors' size.
-	seen := map[[sha256.Size]byte]bool{}
+	var cursors knockhttp.Cursors
 	query := url.Values{"page_size": {strconv.Itoa(MaxPageSize)}}
 	entries := 0
 	for pages := 1; ; pages++ {
@@ -100,11 +98,9 @@ func listAll[T listed](ctx context.Context, c *Client, audienceKey string, visit
 			return nil
 		}
 		cursor := *page.PageInfo.After
-		hash := sha256.Sum256([]byte(cursor))
-		if seen[hash] {
+		if cursors.Repeated(cursor) {
 			return fmt.Errorf("knock: listing audience %q: the API returned the cursor %q twice; stopping instead of looping", audienceKey, c.transport.Redact(cursor))
 		}
-		seen[hash] = true
 		query.Set("after", cursor)
 	}
 }

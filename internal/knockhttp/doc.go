@@ -39,5 +39,8 @@
 //     deadlines, the caps on its answer, decoding).
 //   - retry.go: the retry policy: what is retried, and how long to wait before the next attempt.
 //   - redact.go: removing the secret from text that comes from outside the client.
+//   - secret.go: the prefixes of Knock's credentials and [SecretProblem], what keeps a secret out of a
+//     header.
+//   - cursors.go: [Cursors], which stops a listing whose cursor comes back.
 //   - errors.go: [APIError], [FieldError], [ConnectionError] and the predicates on errors.
 package knockhttp
