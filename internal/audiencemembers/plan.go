@@ -286,9 +286,12 @@ func (r *Resource) planCreate(ctx context.Context, audienceKey string, settings 
 	if members != nil {
 		desired = settings.declared(members)
 	}
-	client := r.data().Client
-	if client == nil {
+	if data := r.data(); !data.Configured && data.Client == nil {
 		return nil, private // validation only: nothing to read with
+	}
+	client, missing := configuredClient(r.data())
+	if missing != nil {
+		return missing, private
 	}
 	if members != nil {
 		register := r.data().Claims.Register

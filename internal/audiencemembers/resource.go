@@ -55,14 +55,14 @@ func NewResource(data func() *providerdata.Data) *Resource {
 	return &Resource{data: data}
 }
 
-// configuredClient returns the client that Configure made, or an error diagnostic when Terraform calls
-// a resource or data source before configuring the provider.
+// configuredClient returns the client that Configure made, or an error diagnostic when the provider has
+// no API key, or when Terraform calls a resource or data source before configuring the provider.
 func configuredClient(data *providerdata.Data) (*knock.Client, []*tfprotov6.Diagnostic) {
-	if data.Client != nil {
-		return data.Client, nil
+	client, diags := data.RequireClient(TypeName)
+	for _, d := range diags {
+		return nil, knockdiag.Error(d.Summary(), d.Detail(), nil)
 	}
-	return nil, knockdiag.Error("Provider Not Configured",
-		"The knock provider was not configured before a resource was used. This is a bug in the provider or Terraform; please report it.", nil)
+	return client, nil
 }
 
 // ValidateResourceConfig checks the attributes and every member before any request.

@@ -8,13 +8,17 @@ import (
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockmgmt"
 )
 
 // The environment variables the provider reads its settings from, named in the advice of diagnostics.
 const (
-	EnvAPIKey  = "KNOCK_API_KEY"
-	EnvBaseURL = "KNOCK_BASE_URL"
-	EnvBranch  = "KNOCK_BRANCH"
+	EnvAPIKey            = "KNOCK_API_KEY"
+	EnvBaseURL           = "KNOCK_BASE_URL"
+	EnvBranch            = "KNOCK_BRANCH"
+	EnvServiceToken      = knockmgmt.EnvServiceToken
+	EnvManagementBaseURL = "KNOCK_MANAGEMENT_BASE_URL"
+	EnvEnvironment       = "KNOCK_ENVIRONMENT"
 )
 
 // APIErrorDetail is the detail of every diagnostic about a failed Knock call: what was being done, to

@@ -36,7 +36,7 @@ type audienceMemberListModel struct {
 }
 
 func (r *audienceMemberListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_audience_member"
+	resp.TypeName = audienceMemberTypeName
 }
 
 func (r *audienceMemberListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
@@ -52,7 +52,9 @@ func (r *audienceMemberListResource) ListResourceConfigSchema(_ context.Context,
 
 func (r *audienceMemberListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if data := providerDataFrom(req.ProviderData, "List Resource", &resp.Diagnostics); data != nil {
-		r.client = data.Client
+		client, diags := data.RequireClient(audienceMemberTypeName)
+		resp.Diagnostics.Append(diags...)
+		r.client = client
 	}
 }
 

@@ -116,7 +116,7 @@ func memberModel(audienceKey string, m changeset.Membership) audienceMemberResou
 }
 
 func (r *audienceMemberResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_audience_member"
+	resp.TypeName = audienceMemberTypeName
 }
 
 func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -172,9 +172,14 @@ func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequ
 	}
 }
 
+// audienceMemberTypeName is the type name of the resource and of its list resource.
+const audienceMemberTypeName = "knock_audience_member"
+
 func (r *audienceMemberResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if data := providerDataFrom(req.ProviderData, "Resource", &resp.Diagnostics); data != nil {
-		r.client, r.coalescer, r.claims = data.Client, data.Coalescer, data.Claims
+		client, diags := data.RequireClient(audienceMemberTypeName)
+		resp.Diagnostics.Append(diags...)
+		r.client, r.coalescer, r.claims = client, data.Coalescer, data.Claims
 	}
 }
 

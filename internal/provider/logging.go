@@ -10,19 +10,30 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
 )
 
-// loggingTransport logs every request to Knock once, at debug level, with the request id Knock support
-// asks for. Headers are never logged, and the API key is masked in case it turns up anywhere else.
+// loggingTransport logs every request to one of Knock's APIs once, at debug level, with the request id
+// Knock support asks for. Headers are never logged, and the provider's secrets (API key, service token)
+// are masked in case they turn up anywhere else.
 type loggingTransport struct {
-	next   http.RoundTripper
-	apiKey string
+	next    http.RoundTripper
+	api     string // "Knock API" or "Knock Management API", a field of every line
+	secrets []string
+}
+
+// masked masks every secret in what ctx logs.
+func masked(ctx context.Context, secrets []string) context.Context {
+	for _, secret := range secrets {
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
+		ctx = tflog.MaskMessageStrings(ctx, secret)
+	}
+	return ctx
 }
 
 func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := tflog.MaskAllFieldValuesStrings(req.Context(), t.apiKey)
-	ctx = tflog.MaskMessageStrings(ctx, t.apiKey)
+	ctx := masked(req.Context(), t.secrets)
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
 	fields := map[string]any{
+		"api":         t.api,
 		"method":      req.Method,
 		"path":        req.URL.EscapedPath(),
 		"duration_ms": time.Since(start).Milliseconds(),
@@ -38,12 +49,11 @@ func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
-// logRetry logs each retry of a request to Knock at debug level.
-func logRetry(apiKey string) func(context.Context, knockhttp.Retry) {
+// logRetry logs each retry of a request to one of Knock's APIs at debug level.
+func logRetry(api string, secrets []string) func(context.Context, knockhttp.Retry) {
 	return func(ctx context.Context, r knockhttp.Retry) {
-		ctx = tflog.MaskAllFieldValuesStrings(ctx, apiKey)
-		tflog.Debug(ctx, "Retrying Knock API request", map[string]any{
-			"method": r.Method, "path": r.Path, "attempt": r.Attempt, "status": r.Status,
+		tflog.Debug(masked(ctx, secrets), "Retrying Knock API request", map[string]any{
+			"api": api, "method": r.Method, "path": r.Path, "attempt": r.Attempt, "status": r.Status,
 			"request_id": r.RequestID, "wait_ms": r.Wait.Milliseconds(), "error": r.Err.Error(),
 		})
 	}

@@ -13,7 +13,8 @@ import (
 )
 
 // TestAccProvider_apiKeyNeverLogged runs with trace logging and checks that the provider's log has the
-// request lines but never the key. Not parallel: it sets logging environment variables.
+// request lines but never the key, nor the service token. Not parallel: it sets logging environment
+// variables.
 func TestAccProvider_apiKeyNeverLogged(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "provider.log")
 	t.Setenv("TF_LOG", "TRACE")
@@ -29,6 +30,7 @@ func TestAccProvider_apiKeyNeverLogged(t *testing.T) {
 provider "knock" {
   base_url = %q
   api_key  = "sk_test_wrong_and_secret"
+  service_token = "knock_st_logged_secret"
 }
 resource "knock_audience_members" "test" {
   audience_key = "logged"
@@ -56,9 +58,9 @@ resource "knock_audience_members" "test" {
 	if !strings.Contains(log, "Knock API request") || !strings.Contains(log, "request_id") {
 		t.Fatalf("the provider log has no request lines (%d bytes): the check below would prove nothing", len(raw))
 	}
-	for _, secret := range []string{acctest.APIKey, "sk_test_wrong_and_secret"} {
+	for _, secret := range []string{acctest.APIKey, "sk_test_wrong_and_secret", "knock_st_logged_secret"} {
 		if strings.Contains(log, secret) {
-			t.Errorf("the provider log contains the API key %q", secret)
+			t.Errorf("the provider log contains the secret %q", secret)
 		}
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -28,6 +30,7 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockhttp"
+	"github.com/knock-tf/terraform-provider-knock/internal/knockmgmt"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
@@ -63,6 +66,9 @@ type knockProviderModel struct {
 	APIKey                 types.String `tfsdk:"api_key"`
 	BaseURL                types.String `tfsdk:"base_url"`
 	Branch                 types.String `tfsdk:"branch"`
+	ServiceToken           types.String `tfsdk:"service_token"`
+	ManagementBaseURL      types.String `tfsdk:"management_base_url"`
+	Environment            types.String `tfsdk:"environment"`
 	MaxRetries             types.Int64  `tfsdk:"max_retries"`
 	WriteRequestsPerSecond types.Int64  `tfsdk:"write_requests_per_second"`
 	ReadRequestsPerSecond  types.Int64  `tfsdk:"read_requests_per_second"`
@@ -77,15 +83,41 @@ func (p *knockProvider) Metadata(_ context.Context, _ provider.MetadataRequest, 
 
 func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages the memberships of [Knock](https://knock.app) audiences. " +
-			"Each Knock environment has its own secret key; configure one provider (or one alias) per environment.",
+		MarkdownDescription: "Manages the memberships of [Knock](https://knock.app) audiences through Knock's API, and " +
+			"audience definitions through its Management API. Each Knock environment has its own secret key; configure " +
+			"one provider (or one alias) per environment.",
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
-				MarkdownDescription: "Secret API key (`sk_...`) of the Knock environment to manage. " +
-					"Defaults to the `" + knockdiag.EnvAPIKey + "` environment variable. Public keys (`pk_...`) and " +
-					"Management API service tokens do not work here.",
-				Optional:  true,
-				Sensitive: true,
+				MarkdownDescription: "Secret API key (`sk_...`) of the Knock environment whose audience memberships to manage. " +
+					"Defaults to the `" + knockdiag.EnvAPIKey + "` environment variable. Needed by the membership resources, " +
+					"data source and list resource; a configuration without them needs none. Public keys (`pk_...`) and " +
+					"Management API service tokens (`knock_st_...`, which go in `service_token`) do not work here.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{apiKeySetting},
+			},
+			"service_token": schema.StringAttribute{
+				MarkdownDescription: "Knock Management API service token (`knock_st_...`) of the Knock account, for audience " +
+					"definitions. Defaults to the `" + knockdiag.EnvServiceToken + "` environment variable, which Knock's " +
+					"Management API SDKs read too. A configuration that manages only memberships needs none. An environment's " +
+					"keys (`sk_...`, `pk_...`, which go in `api_key`) do not work here.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{serviceTokenSetting},
+			},
+			"management_base_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of Knock's Management API. Defaults to the `" + knockdiag.EnvManagementBaseURL +
+					"` environment variable, else `" + knockmgmt.DefaultBaseURL + "`. The same rules as for `base_url` apply: " +
+					"`https://`, or `http://` to a loopback IP address; no redirects are followed; the service token is sent to this host.",
+				Optional: true,
+			},
+			"environment": schema.StringAttribute{
+				MarkdownDescription: "Slug of the Knock environment whose audience definitions the Management API reads and " +
+					"writes. Defaults to the `" + knockdiag.EnvEnvironment + "` environment variable, else `" +
+					knockmgmt.DevelopmentEnvironment + "`. `branch` applies to the Management API only in the " +
+					knockmgmt.DevelopmentEnvironment + " environment.",
+				Optional:   true,
+				Validators: []validator.String{environmentValidator{}},
 			},
 			"base_url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of Knock's API. Defaults to the `" + knockdiag.EnvBaseURL + "` environment " +
@@ -95,8 +127,9 @@ func (p *knockProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional: true,
 			},
 			"branch": schema.StringAttribute{
-				MarkdownDescription: "Knock branch to act on, sent as the `" + knock.BranchHeader + "` header. " +
-					"Defaults to the `" + knockdiag.EnvBranch + "` environment variable; unset means the environment itself.",
+				MarkdownDescription: "Knock branch to act on, sent to Knock's API as the `" + knock.BranchHeader + "` header and " +
+					"to the Management API as the `branch` query parameter. Defaults to the `" + knockdiag.EnvBranch +
+					"` environment variable; unset means the environment itself.",
 				Optional:   true,
 				Validators: []validator.String{branchValidator{}},
 			},
@@ -151,6 +184,9 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	checkKnown(&resp.Diagnostics, config.APIKey, "api_key", knockdiag.EnvAPIKey)
 	checkKnown(&resp.Diagnostics, config.BaseURL, "base_url", knockdiag.EnvBaseURL)
 	checkKnown(&resp.Diagnostics, config.Branch, "branch", knockdiag.EnvBranch)
+	checkKnown(&resp.Diagnostics, config.ServiceToken, "service_token", knockdiag.EnvServiceToken)
+	checkKnown(&resp.Diagnostics, config.ManagementBaseURL, "management_base_url", knockdiag.EnvManagementBaseURL)
+	checkKnown(&resp.Diagnostics, config.Environment, "environment", knockdiag.EnvEnvironment)
 	for name, value := range map[string]attr.Value{
 		"max_retries": config.MaxRetries, "write_requests_per_second": config.WriteRequestsPerSecond,
 		"read_requests_per_second": config.ReadRequestsPerSecond, "write_concurrency": config.WriteConcurrency,
@@ -176,53 +212,83 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	apiKey := settingOf(config.APIKey, "api_key", knockdiag.EnvAPIKey)
 	baseURL := settingOf(config.BaseURL, "base_url", knockdiag.EnvBaseURL)
 	branch := settingOf(config.Branch, "branch", knockdiag.EnvBranch)
+	serviceToken := settingOf(config.ServiceToken, "service_token", knockdiag.EnvServiceToken)
+	managementBaseURL := settingOf(config.ManagementBaseURL, "management_base_url", knockdiag.EnvManagementBaseURL)
+	environment := settingOf(config.Environment, "environment", knockdiag.EnvEnvironment)
+	if environment.value == "" && environment.fromEnv {
+		environment.value = knockmgmt.DevelopmentEnvironment
+	}
 
-	if apiKey.value == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Knock API Key",
-			"The provider needs the secret API key of a Knock environment. Set api_key in the provider block, "+
-				"or set the "+knockdiag.EnvAPIKey+" environment variable. Keys are under Developers > API keys in the Knock dashboard.")
-		return
-	}
-	// Found here, before any request: sent, a key with a newline fails Go's header check as a network
-	// error (retried for seconds), and a public key gets a 401 that does not say why.
-	if problem := knock.APIKeyProblem(apiKey.value); problem != "" {
-		apiKey.addError(&resp.Diagnostics, "Invalid Knock API Key", fmt.Sprintf("The key from %s %s.", apiKey.source(), problem))
-		return
-	}
-	// Validation checked a literal; a value from a variable or KNOCK_BRANCH is first known here.
+	// Found here, before any request, for values from variables and the environment (validation checked
+	// literals): sent, a key with a newline fails Go's header check as a network error (retried for
+	// seconds), and a key of the wrong kind gets a 401 that does not say why.
+	apiKeySetting.check(&resp.Diagnostics, apiKey)
+	serviceTokenSetting.check(&resp.Diagnostics, serviceToken)
 	if problem := branchProblem(branch); problem != "" {
 		branch.addError(&resp.Diagnostics, branchSummary, fmt.Sprintf("The branch from %s is %q, which %s.", branch.source(), branch.value, problem))
+	}
+	if problem := environmentProblem(environment); problem != "" {
+		environment.addError(&resp.Diagnostics, environmentSummary, fmt.Sprintf("The environment from %s is %q, which %s.", environment.source(), environment.value, problem))
+	}
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, apiKey.value)
-	ctx = tflog.MaskMessageStrings(ctx, apiKey.value)
+	var secrets []string // never "", which would mask every string
+	for _, secret := range []string{apiKey.value, serviceToken.value} {
+		if secret != "" {
+			secrets = append(secrets, secret)
+		}
+	}
+	ctx = masked(ctx, secrets)
 
 	userAgent := fmt.Sprintf("terraform-provider-knock/%s (+https://github.com/knock-tf/terraform-provider-knock) Terraform/%s",
 		p.version, req.TerraformVersion)
-	client, err := knock.New(knock.Config{
-		BaseURL:          baseURL.value,
-		APIKey:           apiKey.value,
-		Branch:           branch.value,
-		UserAgent:        userAgent,
-		HTTPClient:       &http.Client{Transport: &loggingTransport{next: knock.NewTransport(), apiKey: apiKey.value}},
-		MaxRetries:       int(config.MaxRetries.ValueInt64()),
-		WriteRate:        int(config.WriteRequestsPerSecond.ValueInt64()),
-		ReadRate:         int(config.ReadRequestsPerSecond.ValueInt64()),
-		WriteConcurrency: int(config.WriteConcurrency.ValueInt64()),
-		OnRetry:          logRetry(apiKey.value),
-		// The data source, knock_audience_member and the list resource have no timeouts block: each call
-		// they make to Knock gets the default read deadline of knock_audience_members, whose own calls
-		// carry the deadline of their timeouts block.
-	})
-	if err != nil {
-		baseURL.addError(&resp.Diagnostics, "Invalid Knock Base URL", fmt.Sprintf("The base URL from %s cannot be used: %s.", baseURL.source(), err))
-		return
-	}
-	tflog.Debug(ctx, "Configured Knock client", map[string]any{"base_url": baseURL.value, "branch": branch.value})
-
 	prior := p.data.Load()
-	data := &providerdata.Data{Client: client, PlanReadMaxAge: readMaxAge, Claims: prior.Claims, Locks: prior.Locks,
-		Coalescer: coalesce.New(client, p.coalesceWindows, time.Now)}
+	data := &providerdata.Data{Configured: true, Environment: environment.value, Branch: branch.value, PlanReadMaxAge: readMaxAge,
+		Claims: prior.Claims, Locks: prior.Locks}
+	if apiKey.value != "" {
+		client, err := knock.New(knock.Config{
+			BaseURL:          baseURL.value,
+			APIKey:           apiKey.value,
+			Branch:           branch.value,
+			UserAgent:        userAgent,
+			HTTPClient:       &http.Client{Transport: &loggingTransport{next: knock.NewTransport(), api: "Knock API", secrets: secrets}},
+			MaxRetries:       int(config.MaxRetries.ValueInt64()),
+			WriteRate:        int(config.WriteRequestsPerSecond.ValueInt64()),
+			ReadRate:         int(config.ReadRequestsPerSecond.ValueInt64()),
+			WriteConcurrency: int(config.WriteConcurrency.ValueInt64()),
+			OnRetry:          logRetry("Knock API", secrets),
+			// The data source, knock_audience_member and the list resource have no timeouts block: each call
+			// they make to Knock gets the default read deadline of knock_audience_members, whose own calls
+			// carry the deadline of their timeouts block.
+		})
+		if err != nil {
+			baseURL.addError(&resp.Diagnostics, "Invalid Knock Base URL", fmt.Sprintf("The base URL from %s cannot be used: %s.", baseURL.source(), err))
+			return
+		}
+		data.Client = client
+		data.Coalescer = coalesce.New(client, p.coalesceWindows, time.Now)
+	}
+	if serviceToken.value != "" {
+		management, err := knockmgmt.New(knockmgmt.Config{
+			BaseURL:      managementBaseURL.value,
+			ServiceToken: serviceToken.value,
+			UserAgent:    userAgent,
+			HTTPClient:   &http.Client{Transport: &loggingTransport{next: knockmgmt.NewTransport(), api: "Knock Management API", secrets: secrets}},
+			MaxRetries:   int(config.MaxRetries.ValueInt64()),
+			OnRetry:      logRetry("Knock Management API", secrets),
+		})
+		if err != nil {
+			managementBaseURL.addError(&resp.Diagnostics, "Invalid Knock Management Base URL",
+				fmt.Sprintf("The Management API base URL from %s cannot be used: %s.", managementBaseURL.source(), err))
+			return
+		}
+		data.Management = management
+	}
+	tflog.Debug(ctx, "Configured Knock clients", map[string]any{
+		"base_url": baseURL.value, "branch": branch.value, "api_key_set": apiKey.value != "",
+		"management_base_url": managementBaseURL.value, "environment": environment.value, "service_token_set": serviceToken.value != "",
+	})
 	p.data.Store(data)
 	resp.ResourceData = data
 	resp.DataSourceData = data
@@ -305,6 +371,84 @@ func (branchValidator) ValidateString(_ context.Context, req validator.StringReq
 	}
 	if problem := branchProblem(setting{value: req.ConfigValue.ValueString(), attribute: "branch"}); problem != "" {
 		resp.Diagnostics.AddAttributeError(req.Path, branchSummary, fmt.Sprintf("branch is %q, which %s.", req.ConfigValue.ValueString(), problem))
+	}
+}
+
+// credentialSetting is api_key or service_token: its validator reports a literal of the wrong form at
+// terraform validate, and Configure checks a value from a variable or the environment with the same rule.
+// Each rule names the other setting when given the other API's credential.
+type credentialSetting struct {
+	summary, noun string
+	problem       func(string) string
+}
+
+var (
+	apiKeySetting       = credentialSetting{summary: "Invalid Knock API Key", noun: "key", problem: knock.APIKeyProblem}
+	serviceTokenSetting = credentialSetting{summary: "Invalid Knock Service Token", noun: "token", problem: knockmgmt.ServiceTokenProblem}
+)
+
+var _ validator.String = credentialSetting{}
+
+// check reports what is wrong with a configured value; "" is the setting unset, which is no error here:
+// each resource says which setting it needs.
+func (c credentialSetting) check(diags *diag.Diagnostics, s setting) {
+	if s.value == "" {
+		return
+	}
+	if problem := c.problem(s.value); problem != "" {
+		s.addError(diags, c.summary, fmt.Sprintf("The %s from %s %s.", c.noun, s.source(), problem))
+	}
+}
+
+func (c credentialSetting) Description(context.Context) string {
+	return fmt.Sprintf("a Knock %s of the kind this setting takes, without whitespace at either end", c.noun)
+}
+
+func (c credentialSetting) MarkdownDescription(ctx context.Context) string { return c.Description(ctx) }
+
+func (c credentialSetting) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	// The attribute's name is the path's last step; the value itself is never shown.
+	c.check(&resp.Diagnostics, setting{value: req.ConfigValue.ValueString(), attribute: req.Path.String()})
+}
+
+const environmentSummary = "Invalid Knock Environment"
+
+// environmentProblem says what is wrong with an environment slug, which the Management API takes as a
+// query parameter, or "" when nothing is.
+func environmentProblem(s setting) string {
+	switch {
+	case s.value == "":
+		return "is empty; remove environment for the development environment, or set it to the environment's slug"
+	case strings.TrimSpace(s.value) != s.value:
+		return "has whitespace at the start or end, such as the trailing newline of a value read from a file; remove it (trimspace() in HCL)"
+	case strings.ContainsFunc(s.value, unicode.IsControl):
+		return "has a control character; copy the environment's slug again from the Knock dashboard"
+	}
+	return ""
+}
+
+// environmentValidator reports a literal environment that cannot be a slug, at terraform validate.
+type environmentValidator struct{}
+
+var _ validator.String = environmentValidator{}
+
+func (environmentValidator) Description(context.Context) string {
+	return "a Knock environment slug: not empty, no whitespace at either end, no control characters"
+}
+
+func (v environmentValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (environmentValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if problem := environmentProblem(setting{value: req.ConfigValue.ValueString(), attribute: "environment"}); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, environmentSummary, fmt.Sprintf("environment is %q, which %s.", req.ConfigValue.ValueString(), problem))
 	}
 }
 

@@ -11,24 +11,32 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 )
 
+// TestAccProvider_missingAPIKey: api_key is optional (a configuration of audience definitions needs
+// none), so each membership resource and data source that runs without one says that it needs it, by
+// name, before any request.
 func TestAccProvider_missingAPIKey(t *testing.T) {
 	t.Setenv(knockdiag.EnvAPIKey, "")
 	srv := acctest.NewLocalAPI(t)
 	srv.CreateAudience("aud")
+	provider := fmt.Sprintf("provider \"knock\" {\n  base_url = %q\n}\n", srv.URL())
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "knock" {
-  base_url = %q
-}
-data "knock_audience_members" "x" {
-  audience_key = "aud"
-}
-`, srv.URL()),
-			ExpectError: acctest.ErrorText("Missing Knock API Key", "KNOCK_API_KEY environment variable"),
-		}},
+		Steps: []resource.TestStep{
+			{
+				Config:      provider + `data "knock_audience_members" "x" { audience_key = "aud" }`,
+				ExpectError: acctest.ErrorText("Missing Knock API Key", "knock_audience_members needs the secret API key", "Set api_key", "KNOCK_API_KEY environment variable"),
+			},
+			{
+				Config:      provider + acctest.MembersResource("test", "aud", `{ "u1" = null }`, ""),
+				ExpectError: acctest.ErrorText("Missing Knock API Key", "knock_audience_members needs the secret API key", "KNOCK_API_KEY"),
+			},
+			{
+				Config:      provider + "resource \"knock_audience_member\" \"u1\" {\n  audience_key = \"aud\"\n  user_id = \"u1\"\n}\n",
+				ExpectError: acctest.ErrorText("Missing Knock API Key", "knock_audience_member needs the secret API key", "KNOCK_API_KEY"),
+			},
+		},
 	})
+	acctest.ExpectNoRequests(t, srv)
 }
 
 func TestAccProvider_apiKeyFromEnvironment(t *testing.T) {

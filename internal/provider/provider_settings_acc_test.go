@@ -120,3 +120,117 @@ func TestAccProvider_baseURLEndingInV1(t *testing.T) {
 		}},
 	})
 }
+
+// TestAccProvider_serviceTokenProblemsFoundAtPlan: a service token the Management API cannot accept is
+// refused with the reason at plan, literal or from KNOCK_SERVICE_TOKEN, before any request.
+func TestAccProvider_serviceTokenProblemsFoundAtPlan(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	config := func(token string) string {
+		return dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q\n  service_token = %q", srv.URL(), acctest.APIKey, token))
+	}
+	t.Setenv(knockdiag.EnvServiceToken, "knock_st_from_env ")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config(serviceToken + "\n"), ExpectError: acctest.ErrorText("Invalid Knock Service Token", "service_token has a trailing newline", "KNOCK_SERVICE_TOKEN")},
+			{Config: config("st_not_a_token"), ExpectError: acctest.ErrorText("Invalid Knock Service Token", "service_token does not start with knock_st_")},
+			{
+				Config: dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q", srv.URL(), acctest.APIKey)),
+				ExpectError: acctest.ErrorText("Invalid Knock Service Token",
+					"The token from the KNOCK_SERVICE_TOKEN environment variable (service_token is not set in the provider block) has trailing whitespace"),
+			},
+		},
+	})
+	acctest.ExpectNoRequests(t, srv)
+}
+
+// TestAccProvider_credentialsInEachOthersPlace: a service token given as the API key, or an environment's
+// key given as the service token, is refused saying where it belongs, before any request.
+func TestAccProvider_credentialsInEachOthersPlace(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q", srv.URL(), serviceToken)),
+				ExpectError: acctest.ErrorText("Invalid Knock API Key", "api_key is a Management API service token (knock_st_...)",
+					"it belongs in service_token (or KNOCK_SERVICE_TOKEN)"),
+			},
+			{
+				Config: dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q\n  service_token = %q", srv.URL(), acctest.APIKey, acctest.APIKey)),
+				ExpectError: acctest.ErrorText("Invalid Knock Service Token", "service_token is an environment's secret key (sk_...)",
+					"it belongs in api_key (or KNOCK_API_KEY)"),
+			},
+			{
+				Config:      dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q\n  service_token = %q", srv.URL(), acctest.APIKey, "pk_test_public")),
+				ExpectError: acctest.ErrorText("Invalid Knock Service Token", "an environment key, not a service token", "belong in api_key"),
+			},
+		},
+	})
+	acctest.ExpectNoRequests(t, srv)
+}
+
+// TestAccProvider_keyFromEnvironmentInTheWrongPlace: KNOCK_API_KEY holding a service token is reported as
+// the variable's, with where the token belongs.
+func TestAccProvider_keyFromEnvironmentInTheWrongPlace(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	t.Setenv(knockdiag.EnvAPIKey, serviceToken)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: dataSourceWithProvider(fmt.Sprintf("  base_url = %q", srv.URL())),
+			ExpectError: acctest.ErrorText("Invalid Knock API Key",
+				"The key from the KNOCK_API_KEY environment variable (api_key is not set in the provider block) is a Management API service token",
+				"belongs in service_token"),
+		}},
+	})
+	acctest.ExpectNoRequests(t, srv)
+}
+
+// TestAccProvider_membershipsWithoutServiceToken: a configuration of memberships only needs no service
+// token, and one with a token (and Management API settings) manages memberships exactly as before.
+func TestAccProvider_membershipsWithoutServiceToken(t *testing.T) {
+	t.Setenv(knockdiag.EnvServiceToken, "")
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	members := acctest.MembersResource("test", "aud", `{ "u1" = null }`, "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:         srv.ResetRequests,
+				Config:            acctest.ProviderConfig(srv) + members,
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, 1, 0, 2), acctest.ExpectLive(srv, "aud", acctest.Member("u1", ""))},
+			},
+			{
+				PreConfig: srv.ResetRequests,
+				Config: acctest.ProviderConfig(srv, fmt.Sprintf("service_token = %q", serviceToken), `management_base_url = "https://127.0.0.1:1"`,
+					`environment = "production"`) + acctest.MembersResource("test", "aud", `{ "u1" = null, "u2" = null }`, ""),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectRequests(srv, 1, 0, 1), acctest.ExpectLive(srv, "aud", acctest.Member("u1", ""), acctest.Member("u2", ""))},
+			},
+		},
+	})
+}
+
+// TestAccProvider_serviceTokenScrubbedFromErrors: a Management API base URL that holds the token and
+// does not parse is refused with the token replaced, before any request.
+func TestAccProvider_serviceTokenScrubbedFromErrors(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: dataSourceWithProvider(fmt.Sprintf("  base_url = %q\n  api_key = %q\n  service_token = %q\n  management_base_url = %q",
+				srv.URL(), acctest.APIKey, serviceToken, "https://control.knock.app/%zz?token="+serviceToken)),
+			ExpectError: acctest.ErrorText("Invalid Knock Management Base URL", "management_base_url cannot be used",
+				`"https://control.knock.app/%zz?token=[REDACTED]" is not a URL`),
+		}},
+	})
+	acctest.ExpectNoRequests(t, srv)
+}
+
+// serviceToken is a well-formed Management API service token.
+const serviceToken = "knock_st_acceptance"

@@ -50,6 +50,34 @@ func TestProvider_branchCheckedAtValidate(t *testing.T) {
 	}
 }
 
+// TestProvider_credentialsCheckedAtValidate: terraform validate reports a literal API key, service token
+// or environment of the wrong form, each credential saying where the other kind belongs.
+func TestProvider_credentialsCheckedAtValidate(t *testing.T) {
+	server, schemas := protocolProvider(t)
+	providerType := schemas.Provider.ValueType().(tftypes.Object)
+	for _, tc := range []struct {
+		settings map[string]string
+		want     string
+	}{
+		{map[string]string{"api_key": "knock_st_abc"}, "Invalid Knock API Key: The key from api_key is a Management API service token (knock_st_...), which works only with the Management API: it belongs in service_token"},
+		{map[string]string{"service_token": "sk_test_abc"}, "Invalid Knock Service Token: The token from service_token is an environment's secret key (sk_...), which works only with the Knock API: it belongs in api_key"},
+		{map[string]string{"service_token": "knock_st_abc\n"}, "Invalid Knock Service Token: The token from service_token has a trailing newline"},
+		{map[string]string{"environment": "production "}, `Invalid Knock Environment: environment is "production ", which has whitespace at the start or end`},
+		{map[string]string{"environment": ""}, `Invalid Knock Environment: environment is "", which is empty`},
+		{map[string]string{"api_key": "sk_test_abc", "service_token": "knock_st_abc", "environment": "production"}, ""},
+	} {
+		resp, err := server.ValidateProviderConfig(context.Background(), &tfprotov6.ValidateProviderConfigRequest{
+			Config: objectValue(t, providerType, tc.settings),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text := diagnosticsText(resp.Diagnostics); tc.want == "" && text != "" || !strings.Contains(text, tc.want) {
+			t.Errorf("%v: diagnostics %q, want %q", tc.settings, text, tc.want)
+		}
+	}
+}
+
 // protocolProvider returns the provider server and its configuration type, for calls without Terraform.
 func protocolProvider(t *testing.T) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse) {
 	t.Helper()
