@@ -13,6 +13,7 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 var (
@@ -51,7 +52,7 @@ func (r *audienceMemberListResource) ListResourceConfigSchema(_ context.Context,
 }
 
 func (r *audienceMemberListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if data := providerDataFrom(req.ProviderData, "List Resource", &resp.Diagnostics); data != nil {
+	if data := providerdata.From(req.ProviderData, "List Resource", &resp.Diagnostics); data != nil {
 		client, diags := data.RequireClient(audienceMemberTypeName)
 		resp.Diagnostics.Append(diags...)
 		r.client = client

@@ -22,6 +22,7 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
+	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
 var (
@@ -176,7 +177,7 @@ func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequ
 const audienceMemberTypeName = "knock_audience_member"
 
 func (r *audienceMemberResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if data := providerDataFrom(req.ProviderData, "Resource", &resp.Diagnostics); data != nil {
+	if data := providerdata.From(req.ProviderData, "Resource", &resp.Diagnostics); data != nil {
 		client, diags := data.RequireClient(audienceMemberTypeName)
 		resp.Diagnostics.Append(diags...)
 		r.client, r.coalescer, r.claims = client, data.Coalescer, data.Claims

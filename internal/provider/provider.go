@@ -509,17 +509,3 @@ func (p *knockProvider) ListResources(_ context.Context) []func() list.ListResou
 		NewAudienceMemberListResource,
 	}
 }
-
-// providerDataFrom returns what Configure handed to a framework resource or list resource; nil while
-// Terraform only validates (the provider is not configured yet).
-func providerDataFrom(data any, kind string, diags *diag.Diagnostics) *providerdata.Data {
-	if data == nil {
-		return nil
-	}
-	pd, ok := data.(*providerdata.Data)
-	if !ok {
-		diags.AddError("Unexpected "+kind+" Configure Type",
-			fmt.Sprintf("Expected *providerdata.Data, got %T. This is a bug in the provider; please report it.", data))
-	}
-	return pd
-}

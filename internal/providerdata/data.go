@@ -82,3 +82,18 @@ func (d *Data) notConfigured(typeName string) diag.Diagnostics {
 	}
 	return diags
 }
+
+// From returns what Configure handed to a framework resource, data source or list resource (kind, for
+// the error: "Resource", "Data Source", "List Resource"); nil while Terraform only validates (the provider
+// is not configured yet).
+func From(data any, kind string, diags *diag.Diagnostics) *Data {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*Data)
+	if !ok {
+		diags.AddError("Unexpected "+kind+" Configure Type",
+			fmt.Sprintf("Expected *providerdata.Data, got %T. This is a bug in the provider; please report it.", data))
+	}
+	return pd
+}
