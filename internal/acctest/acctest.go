@@ -52,7 +52,7 @@ provider "knock" {
 `, srv.URL(), APIKey, extra.String())
 }
 
-// ExpectRequests checks the local API's request counts since the last reset, for every endpoint.
+// ExpectRequests checks the local API's request counts since the last reset, for every Knock API endpoint.
 func ExpectRequests(srv *localknock.Server, add, remove, list int) statecheck.StateCheck {
 	return requestsCheck{srv: srv, want: map[localknock.Endpoint]int{
 		localknock.EndpointAdd: add, localknock.EndpointRemove: remove, localknock.EndpointList: list,
@@ -66,8 +66,8 @@ type requestsCheck struct {
 
 func (c requestsCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	got := c.srv.Requests()
-	for _, endpoint := range []localknock.Endpoint{localknock.EndpointAdd, localknock.EndpointRemove, localknock.EndpointList} {
-		if got[endpoint] != c.want[endpoint] {
+	for endpoint, want := range c.want {
+		if got[endpoint] != want {
 			resp.Error = fmt.Errorf("requests to the local Knock API: got %v, want %v", got, c.want)
 			return
 		}

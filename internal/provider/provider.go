@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/audience"
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
@@ -297,7 +298,7 @@ func (p *knockProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource {
 	// knock_audience_members is served by server.go, at the protocol level.
-	return []func() resource.Resource{NewAudienceMemberResource}
+	return []func() resource.Resource{NewAudienceMemberResource, audience.NewResource}
 }
 
 func (p *knockProvider) DataSources(_ context.Context) []func() datasource.DataSource {
