@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -65,6 +66,25 @@ func resourceSegments() schema.ListNestedAttribute {
 						"argument": schema.StringAttribute{MarkdownDescription: descArgument(), Optional: true},
 					},
 				},
+			},
+		}},
+	}
+}
+
+// dataSourceSegments is the segments attribute of the data source: what Knock holds.
+func dataSourceSegments() dsschema.ListNestedAttribute {
+	return dsschema.ListNestedAttribute{
+		MarkdownDescription: descSegments + " Null for a static audience.",
+		Computed:            true,
+		NestedObject: dsschema.NestedAttributeObject{Attributes: map[string]dsschema.Attribute{
+			"conditions": dsschema.ListNestedAttribute{
+				MarkdownDescription: descConditions,
+				Computed:            true,
+				NestedObject: dsschema.NestedAttributeObject{Attributes: map[string]dsschema.Attribute{
+					"property": dsschema.StringAttribute{MarkdownDescription: descProperty, Computed: true},
+					"operator": dsschema.StringAttribute{MarkdownDescription: descOperator(), Computed: true},
+					"argument": dsschema.StringAttribute{MarkdownDescription: descArgument(), Computed: true},
+				}},
 			},
 		}},
 	}

@@ -303,7 +303,7 @@ func (p *knockProvider) Resources(_ context.Context) []func() resource.Resource 
 
 func (p *knockProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	// The knock_audience_members data source is served by server.go, at the protocol level.
-	return nil
+	return []func() datasource.DataSource{audience.NewDataSource}
 }
 
 // durationSetting is a provider setting written as a Go duration: its validator reports a literal that
