@@ -1,13 +1,13 @@
-// Package audience serves knock_audience, the resource and the data source, with
+// Package audience serves knock_audience, the resource, the data source and the list resource, with
 // terraform-plugin-framework, through Knock's Management API (internal/knockmgmt):
 //
-//   - model.go: the audience's definition as both see it, and its conversions from and to Knock's;
+//   - model.go: the audience's definition as the three see it, and its conversions from and to Knock's;
 //   - schema.go: the attributes they share and their descriptions; validators.go: the configuration's rules
 //     (operators, arguments, segments per type, commit_message);
 //   - environment.go: where a call acts (environment, branch) and when Knock refuses a write (force), and
 //     the wording of the Management API's errors;
 //   - resource.go (schema, create, read, update, delete, import, identity) and plan.go (the plan's checks);
-//   - data_source.go;
+//   - data_source.go and list_resource.go;
 //   - *_test.go: unit tests; *_acc_test.go: acceptance tests with the real CLI, through internal/acctest.
 //
 // The model of environments, commits and destroy: the provider's environment and branch say where;

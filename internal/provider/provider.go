@@ -508,5 +508,6 @@ func (p *knockProvider) Functions(_ context.Context) []func() function.Function 
 func (p *knockProvider) ListResources(_ context.Context) []func() list.ListResource {
 	return []func() list.ListResource{
 		NewAudienceMemberListResource,
+		audience.NewListResource,
 	}
 }
