@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: build the provider and the local Knock API, then with the real terraform CLI:
-#   1. create two audiences' memberships (terraform apply),
+#   1. declare two audiences, static beta-testers and dynamic premium-users (knock_audience, through the
+#      local Management API), and the memberships of beta-testers and newsletter (terraform apply),
 #   2. change an audience outside Terraform (as someone in the Knock dashboard would): the next plan
 #      shows the drift, and applying that plan corrects it,
 #   3. try to empty an audience: the guard rail (max_removal_percent) stops the plan,
@@ -29,14 +30,16 @@ step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$reset"; }
 # condensed says what the script leaves out of the Terraform output that follows.
 condensed() { printf '(demo.sh: %s)\n' "$*"; }
 
-"$BIN/knock-local-api" -addr 127.0.0.1:0 -api-key sk_test_demo -audience beta-testers -audience newsletter \
+"$BIN/knock-local-api" -addr 127.0.0.1:0 -api-key sk_test_demo -service-token knock_st_demo -audience newsletter \
   -url-file "$work/url" 2>"$work/api.log" &
 api_pid=$!
 for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
 [ -s "$work/url" ] || { cat "$work/api.log" >&2; echo "the local Knock API did not start" >&2; exit 1; }
 
-export KNOCK_BASE_URL KNOCK_API_KEY=sk_test_demo CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
+export KNOCK_BASE_URL KNOCK_MANAGEMENT_BASE_URL KNOCK_API_KEY=sk_test_demo KNOCK_SERVICE_TOKEN=knock_st_demo
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
 KNOCK_BASE_URL=$(cat "$work/url")
+KNOCK_MANAGEMENT_BASE_URL=$KNOCK_BASE_URL
 # Our own CLI configuration: use the provider just built instead of the registry (no terraform init).
 export TF_CLI_CONFIG_FILE="$work/terraform.rc"
 cat > "$TF_CLI_CONFIG_FILE" <<RC
@@ -76,7 +79,7 @@ knock_api() {
 echo "The output below is Terraform's own, except where a (demo.sh: ...) line says what was left out. Left out"
 echo "everywhere: Terraform's warning that development overrides are in effect (this script's CLI configuration)."
 
-step "1. Create: terraform apply (beta-testers: 3 members; newsletter: 60, more than one page of Knock's list)"
+step "1. Create: terraform apply (audiences beta-testers, static, with 3 members, and premium-users, dynamic; newsletter: 60 members, more than one page of Knock's list)"
 condensed "the 60 newsletter members shown in one line, and the Creating... progress lines left out"
 # The 60 newsletter members of the plan in one line.
 tf apply -auto-approve | awk '/"newsletter-user-[0-9]+"/ { n++; next }

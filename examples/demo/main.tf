@@ -1,5 +1,6 @@
 # The demo configuration that `make demo` applies against the local Knock API. The provider reads
-# KNOCK_BASE_URL and KNOCK_API_KEY from the environment, which the demo script sets.
+# KNOCK_BASE_URL and KNOCK_API_KEY (memberships), KNOCK_MANAGEMENT_BASE_URL and KNOCK_SERVICE_TOKEN
+# (audience definitions) from the environment, which the demo script sets.
 terraform {
   required_providers {
     knock = {
@@ -28,9 +29,31 @@ locals {
   newsletter_user_ids = [for i in range(60) : format("newsletter-user-%03d", i)]
 }
 
+# A static audience: Terraform declares it and, below, its members.
+resource "knock_audience" "beta" {
+  key         = "beta-testers"
+  type        = "static"
+  name        = "Beta testers"
+  description = "Users who try features first."
+}
+
+# A dynamic audience: Knock computes its members from the users' properties.
+resource "knock_audience" "premium" {
+  key  = "premium-users"
+  type = "dynamic"
+  name = "Premium users"
+
+  segments = [{
+    conditions = [{ property = "recipient.plan", operator = "equal_to", argument = "premium" }]
+  }]
+}
+
 resource "knock_audience_members" "beta" {
-  audience_key = "beta-testers"
-  members      = provider::knock::members(var.beta_user_ids)
+  audience_key = knock_audience.beta.key
+  # The first plan runs before knock_audience.beta exists in Knock: let the plan accept a missing audience
+  # (the apply creates knock_audience.beta first, so the members are added to it).
+  create_audience = true
+  members         = provider::knock::members(var.beta_user_ids)
 
   # Guard rail: a plan that would remove more than half of the audience fails (an empty export must not
   # wipe it), and so does a destroy until the limit is lifted.

@@ -8,7 +8,10 @@ resource "knock_audience" "beta" {
 
 resource "knock_audience_members" "beta" {
   audience_key = knock_audience.beta.key
-  members      = provider::knock::members(["user-1", "user-2"])
+  # The first plan runs before knock_audience.beta exists in Knock: let the plan accept a missing audience
+  # (the apply creates knock_audience.beta first, so the members are added to it).
+  create_audience = true
+  members         = provider::knock::members(["user-1", "user-2"])
 }
 
 # A dynamic audience: Knock computes its members from the conditions. A user is a member when it meets
