@@ -8,6 +8,7 @@
 //     the wording of the Management API's errors;
 //   - resource.go (schema, create, read, update, delete, import, identity) and plan.go (the plan's checks);
 //   - data_source.go and list_resource.go;
+//   - members.go: the plan check of the membership resources on a dynamic audience;
 //   - *_test.go: unit tests; *_acc_test.go: acceptance tests with the real CLI, through internal/acctest.
 //
 // The model of environments, commits and destroy: the provider's environment and branch say where;

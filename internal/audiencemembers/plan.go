@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/audience"
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
@@ -80,6 +81,12 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 
 	audienceKey := stringOf(planned.get(attrAudienceKey))
 	scopeKnown := planned.get(attrAudienceKey).IsKnown() && settings.tenantKnown
+	if creating && planned.get(attrAudienceKey).IsKnown() {
+		if problem := audience.DynamicMembersProblem(ctx, r.data(), TypeName, audienceKey); problem != "" {
+			resp.Diagnostics = knockdiag.Error(audience.DynamicMembersSummary, problem, pathAudienceKey)
+			return resp, nil
+		}
+	}
 	switch {
 	case len(resp.RequiresReplace) > 0:
 		// Terraform plans the create half again with no prior state; this call answers for the destroy half.

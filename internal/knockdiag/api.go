@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
@@ -43,6 +44,12 @@ func APIErrorDetail(action, audienceKey string, count int, err error) string {
 	case knockhttp.IsSchemeMismatch(err):
 		detail += "\n\nCheck base_url (or the " + EnvBaseURL + " environment variable): its scheme is not the one the server " +
 			"speaks. Knock's API is " + knock.DefaultBaseURL + "; http:// is only for a local API on a loopback address."
+	case knockhttp.StatusCode(err) == http.StatusUnprocessableEntity:
+		// Knock refuses membership writes on a dynamic audience; with a service token the plan says so first
+		// (internal/audience), without one this is where the user learns it.
+		detail += fmt.Sprintf("\n\nIf audience %q is a dynamic audience, its members are the users matching its conditions, "+
+			"computed by Knock, and cannot be added or removed: remove the membership resources of this audience, or make it "+
+			"static. With the provider's service_token (or %s) set, terraform plan reports this before any change.", audienceKey, EnvServiceToken)
 	case errors.Is(err, context.DeadlineExceeded):
 		detail += "\n\nThe operation ran past its deadline. For a large audience, raise it in the timeouts block of " +
 			"knock_audience_members (for example timeouts { update = \"2h\" }); a refresh costs one list request per 50 " +

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/audience"
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
@@ -57,6 +58,7 @@ type audienceMemberResource struct {
 	client    *knock.Client
 	coalescer *coalesce.Coalescer
 	claims    *claims.Registry
+	data      *providerdata.Data
 }
 
 // The private state keys of knock_audience_member.
@@ -180,7 +182,7 @@ func (r *audienceMemberResource) Configure(_ context.Context, req resource.Confi
 	if data := providerdata.From(req.ProviderData, "Resource", &resp.Diagnostics); data != nil {
 		client, diags := data.RequireClient(audienceMemberTypeName)
 		resp.Diagnostics.Append(diags...)
-		r.client, r.coalescer, r.claims = client, data.Coalescer, data.Claims
+		r.client, r.coalescer, r.claims, r.data = client, data.Coalescer, data.Claims, data
 	}
 }
 
@@ -208,6 +210,12 @@ func (r *audienceMemberResource) ModifyPlan(ctx context.Context, req resource.Mo
 			resp.Diagnostics.AddError(d.Summary, d.Detail)
 		} else {
 			resp.Diagnostics.AddWarning(d.Summary, d.Detail)
+		}
+	}
+	if req.State.Raw.IsNull() && !removes && !resp.Diagnostics.HasError() {
+		if problem := audience.DynamicMembersProblem(ctx, r.data, audienceMemberTypeName, audienceKey); problem != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("audience_key"), audience.DynamicMembersSummary, problem)
+			return
 		}
 	}
 	if req.State.Raw.IsNull() && !removes && !resp.Diagnostics.HasError() && r.coalescer != nil {

@@ -6,7 +6,9 @@
 package providerdata
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -38,6 +40,30 @@ type Data struct {
 	Locks  *AudienceLocks
 	// Coalescer serves the knock_audience_member resources of this configuration; nil without Client.
 	Coalescer *coalesce.Coalescer
+	// audienceTypes holds AudienceType's answers: audience key → func() (string, error), run once.
+	audienceTypes sync.Map
+}
+
+// AudienceType returns the type of audience key in the Management API's Environment and Branch, asking
+// Knock once per key however many resources ask, and concurrently: a thousand knock_audience_member
+// creates on one audience cost one request. "" with no error when no service token is configured or
+// Knock has no such audience.
+func (d *Data) AudienceType(ctx context.Context, key string) (string, error) {
+	if d.Management == nil {
+		return "", nil
+	}
+	lookup, _ := d.audienceTypes.LoadOrStore(key, sync.OnceValues(func() (string, error) {
+		a, err := d.Management.GetAudience(ctx, knockmgmt.Location{Environment: d.Environment, Branch: d.Branch}, key)
+		if knockmgmt.IsNotFound(err) {
+			return "", nil
+		}
+		return a.Type, err
+	}))
+	ask, ok := lookup.(func() (string, error))
+	if !ok {
+		return "", fmt.Errorf("audience type lookup of %q has type %T", key, lookup)
+	}
+	return ask()
 }
 
 // RequireClient returns the Knock API client, or an error diagnostic saying that typeName needs api_key
