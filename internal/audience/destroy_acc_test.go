@@ -90,3 +90,25 @@ func TestAccAudienceResource_typeChange(t *testing.T) {
 		},
 	})
 }
+
+// TestAccAudienceResource_typeChangeWithNewKey: a new key makes the replacement another audience, so the
+// type may change without archiving the old one, which is kept.
+func TestAccAudienceResource_typeChangeWithNewKey(t *testing.T) {
+	srv := acctest.NewManagedLocalAPI(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config(srv, `key = "beta"`+"\n"+`type = "static"`+"\n"+`name = "Beta"`)},
+			{
+				Config: config(srv, `key = "premium"`+"\n"+`type = "dynamic"`+"\n"+`name = "Premium"`+premiumSegments),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectDefinition(srv, "development", "premium", premium("Premium")),
+					expectDefinition(srv, "development", "beta", localknock.AudienceDefinition{Type: "static", Name: "Beta"}),
+				},
+			},
+		},
+	})
+}

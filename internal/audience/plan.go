@@ -50,7 +50,11 @@ func (r *audienceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if prior != nil && !prior.Environment.Equal(plan.Environment) {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("environment"))
 	}
-	if prior != nil && !plan.Type.IsUnknown() && !plan.Type.Equal(prior.Type) && !prior.ArchiveOnDestroy.ValueBool() {
+	// A new type under the same key and environment: Knock must archive the old audience first. (Under a new
+	// key, the replacement is another audience, and the old one is kept or archived as for any destroy.)
+	retyped := prior != nil && !plan.Type.IsUnknown() && !plan.Type.Equal(prior.Type) &&
+		plan.Key.Equal(prior.Key) && plan.Environment.Equal(prior.Environment)
+	if retyped && !prior.ArchiveOnDestroy.ValueBool() {
 		resp.Diagnostics.AddAttributeError(path.Root("type"), "Audience Type Change Needs Archive",
 			fmt.Sprintf("The type of audience %q changes from %s to %s. Knock cannot change an audience's type, so Terraform "+
 				"must archive the audience and create it again, and this resource keeps audiences on destroy. Either set "+
@@ -62,7 +66,7 @@ func (r *audienceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	// change cannot be validated before the old one is archived. The plan of the destroy half marks it in
 	// the private state, which Terraform hands to the plan of the create half (that has no prior state).
 	validate := true
-	if prior != nil && !plan.Type.IsUnknown() && !plan.Type.Equal(prior.Type) {
+	if retyped {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateTypeChange, []byte(`true`))...)
 		validate = false
 	} else if prior == nil {
