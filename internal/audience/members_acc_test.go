@@ -4,7 +4,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/acctest"
 	"github.com/knock-tf/terraform-provider-knock/internal/localknock"
@@ -58,6 +60,29 @@ func TestAccAudienceMembers_dynamicAudienceWithoutToken(t *testing.T) {
 			Config: acctest.MembersConfig(srv, "premium", `{ "u1" = null }`),
 			ExpectError: acctest.ErrorText(`Knock's API failed while adding members to audience "premium"`,
 				`If audience "premium" is a dynamic audience`, "remove the membership resources of this audience"),
+		}},
+	})
+}
+
+// TestAccAudienceMembers_dataSourceOfDynamicAudience: the knock_audience_members data source reads a
+// dynamic audience's members, the users matching its conditions, like any other audience's.
+func TestAccAudienceMembers_dataSourceOfDynamicAudience(t *testing.T) {
+	srv := acctest.NewManagedLocalAPI(t)
+	srv.SetUser(localknock.User{ID: "u1", Properties: map[string]any{"plan": "premium"}})
+	srv.SetUser(localknock.User{ID: "u2", Properties: map[string]any{"plan": "free"}})
+	srv.SetUser(localknock.User{ID: "u3", Properties: map[string]any{"plan": "premium"}})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: config(srv, `key = "premium"`+"\n"+`type = "dynamic"`+"\n"+`name = "Premium"`+premiumSegments) + `
+data "knock_audience_members" "premium" {
+  audience_key = knock_audience.test.key
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.knock_audience_members.premium", tfjsonpath.New("user_ids"),
+					knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("u1"), knownvalue.StringExact("u3")})),
+			},
 		}},
 	})
 }
