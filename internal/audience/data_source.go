@@ -5,7 +5,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/idvalidator"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
 
@@ -32,7 +34,7 @@ func (d *audienceDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"`service_token`), in the provider's `environment` and `branch`: its type, name, description and, for a dynamic " +
 			"audience, its segments. An audience that does not exist fails the read.",
 		Attributes: map[string]schema.Attribute{
-			"key":         schema.StringAttribute{MarkdownDescription: descKey, Required: true},
+			"key":         schema.StringAttribute{MarkdownDescription: descKey, Required: true, Validators: []validator.String{idvalidator.ID{}}},
 			"type":        schema.StringAttribute{MarkdownDescription: "`static` or `dynamic`.", Computed: true},
 			"name":        schema.StringAttribute{MarkdownDescription: descName, Computed: true},
 			"description": schema.StringAttribute{MarkdownDescription: descDescription, Computed: true},

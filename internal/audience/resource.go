@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/knock-tf/terraform-provider-knock/internal/idvalidator"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockmgmt"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
 )
@@ -95,7 +96,7 @@ func (r *audienceResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"key": schema.StringAttribute{
 				MarkdownDescription: descKey + " Changing it replaces the resource.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{idvalidator.ID{}},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"type": schema.StringAttribute{

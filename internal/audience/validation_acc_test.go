@@ -29,6 +29,8 @@ func TestAccAudienceResource_invalidConfig(t *testing.T) {
 		{`key = "a"` + "\n" + `type = "dynamic"` + "\n" + `name = "A"` + "\n" +
 			`segments = [{ conditions = [{ property = "recipient.vip", operator = "exists", argument = "yes" }] }]`,
 			[]string{"Unexpected Audience Condition Argument", `operator "exists", which takes no argument`, "Remove argument"}},
+		{`key = "a "` + "\n" + `type = "static"` + "\n" + `name = "A"`,
+			[]string{"Invalid Knock ID", `key is "a ", which has whitespace at the start or end`}},
 		{`key = "a"` + "\n" + `type = "static"` + "\n" + `name = "A"` + "\n" + `commit_message = "m"`,
 			[]string{"Commit Message Without Commit", "Set commit = true"}},
 	}

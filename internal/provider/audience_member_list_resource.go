@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
+	"github.com/knock-tf/terraform-provider-knock/internal/idvalidator"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
@@ -45,8 +46,8 @@ func (r *audienceMemberListResource) ListResourceConfigSchema(_ context.Context,
 		MarkdownDescription: "Lists the memberships of an audience as `knock_audience_member` resources, one per " +
 			"(user, tenant). Reading them lists the whole audience, one request per 50 members.",
 		Attributes: map[string]schema.Attribute{
-			"audience_key": schema.StringAttribute{MarkdownDescription: "Key of the audience to list.", Required: true, Validators: []validator.String{idValidator{}}},
-			"tenant":       schema.StringAttribute{MarkdownDescription: "Only the memberships under this tenant.", Optional: true, Validators: []validator.String{idValidator{}}},
+			"audience_key": schema.StringAttribute{MarkdownDescription: "Key of the audience to list.", Required: true, Validators: []validator.String{idvalidator.ID{}}},
+			"tenant":       schema.StringAttribute{MarkdownDescription: "Only the memberships under this tenant.", Optional: true, Validators: []validator.String{idvalidator.ID{}}},
 		},
 	}
 }

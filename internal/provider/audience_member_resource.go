@@ -21,6 +21,7 @@ import (
 	"github.com/knock-tf/terraform-provider-knock/internal/changeset"
 	"github.com/knock-tf/terraform-provider-knock/internal/claims"
 	"github.com/knock-tf/terraform-provider-knock/internal/coalesce"
+	"github.com/knock-tf/terraform-provider-knock/internal/idvalidator"
 	"github.com/knock-tf/terraform-provider-knock/internal/knock"
 	"github.com/knock-tf/terraform-provider-knock/internal/knockdiag"
 	"github.com/knock-tf/terraform-provider-knock/internal/providerdata"
@@ -123,7 +124,7 @@ func (r *audienceMemberResource) Metadata(_ context.Context, req resource.Metada
 }
 
 func (r *audienceMemberResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	knockID := []validator.String{idValidator{}}
+	knockID := []validator.String{idvalidator.ID{}}
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Declares one membership of a Knock audience: a user, with or without a tenant. " +
