@@ -6,6 +6,7 @@
 //     validation, replacement and the settings follow;
 //   - object.go: the object as it crosses the protocol; members_codec.go: members kept as msgpack and
 //     decoded in one pass; upgrade.go: the state upgrade, reading members from Terraform's JSON;
+//     members_file.go: members from an export file (members_file), kept in private state;
 //   - resource.go (validate, upgrade, move, generated configuration), plan.go, apply.go (apply, read,
 //     import), identity.go, private.go (what the plan hands the apply), settings.go (ownership and guard
 //     rails), claims.go (what the resource declares, for claims.Registry), timeouts.go;

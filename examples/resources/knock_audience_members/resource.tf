@@ -20,6 +20,16 @@ resource "knock_audience_members" "active_customers" {
   max_removal_percent = 10
 }
 
+# A warehouse export of hundreds of thousands of members: members_file reads it instead of a map, so that
+# the members never enter Terraform's plan and state. Each plan reads the file (CSV with user_id and
+# tenant columns here; one id a line and JSON lines work too, gzipped or not) and shows the counts and
+# the first changes; the state keeps the file's hash. The guard rail stops a truncated export.
+resource "knock_audience_members" "engaged" {
+  audience_key        = "engaged-users"
+  members_file        = "${path.module}/engaged-users.csv.gz"
+  max_removal_percent = 5
+}
+
 # A list of user ids from a file of one id per line, a data source or a module output.
 locals {
   newsletter_user_ids = split("\n", trimspace(file("${path.module}/newsletter-users.txt")))
