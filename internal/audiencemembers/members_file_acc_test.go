@@ -428,3 +428,28 @@ func TestAccAudienceMembersResource_membersFileCreateAndDestroyGuards(t *testing
 	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("old", ""))
 	expectRemovesOnly(t, srv, 0)
 }
+
+// An apply that fails before it writes anything keeps the state it had, and with it the memberships that
+// state stands for: the next plan works from them, as a members map's would.
+func TestAccAudienceMembersResource_membersFileFailedApplyKeepsState(t *testing.T) {
+	srv := acctest.NewLocalAPI(t)
+	srv.CreateAudience("aud")
+	path := filepath.Join(t.TempDir(), "segment.txt")
+	writeExport(t, path, "a\nb\n")
+	config := acctest.ProviderConfig(srv, `plan_read_max_age = "0s"`, "max_retries = 0") + fileResource("test", path, "")
+	tf := acctest.NewCLIWorkspace(t, config)
+	tf.MustRun("apply", "-auto-approve")
+
+	// The plan reads, then the apply's own read of the audience fails: nothing is sent.
+	writeExport(t, path, "a\nc\n")
+	tf.MustRun("plan", "-out=tfplan")
+	srv.InjectFaults(localknock.EndpointList, localknock.Fault{Status: 500})
+	if out, code := tf.Run("apply", "tfplan"); code == 0 {
+		t.Fatalf("the apply passed with its read failing:\n%s", out)
+	}
+	srv.ClearFaults()
+	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("b", ""))
+	tf.MustRun("apply", "-auto-approve")
+	acctest.ExpectLiveNow(t, srv, "aud", acctest.Member("a", ""), acctest.Member("c", ""))
+	acctest.ExpectOutput(t, tf.MustRun("plan", "-detailed-exitcode"), "No changes")
+}

@@ -134,8 +134,11 @@ func targetOf(client *knock.Client) *knock.Target {
 
 // afterFailedApply is the private state an apply that failed leaves: the state is not known to match
 // the audience (no read time, no change set), but the resource keeps its owner, so that its next plans
-// are not taken for another resource's.
-func (p membersPrivate) afterFailedApply() membersPrivate { return membersPrivate{Owner: p.Owner} }
+// are not taken for another resource's, and, with members_file, the memberships of the state it keeps
+// (the plan carried the prior state's).
+func (p membersPrivate) afterFailedApply() membersPrivate {
+	return membersPrivate{Owner: p.Owner, Members: p.Members, Drift: p.Drift}
+}
 
 // PrivateAfterFailedApply is what an apply that failed leaves of its planned private state, for an apply
 // that panicked.
