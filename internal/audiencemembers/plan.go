@@ -87,6 +87,7 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 			return resp, nil
 		}
 	}
+	var change *plannedChange // what the planned private state carries to the apply
 	switch {
 	case len(resp.RequiresReplace) > 0:
 		// Terraform plans the create half again with no prior state; this call answers for the destroy half.
@@ -95,7 +96,7 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 	case creating && scopeKnown:
 		var private membersPrivate
 		resp.Diagnostics, private = r.planCreate(ctx, audienceKey, settings, members, planned.get(attrTimeouts), priorPrivate)
-		resp.PlannedPrivate = private.encode()
+		resp.PlannedPrivate, change = private.encode(), private.Change
 	case creating:
 		// An audience key or tenant known only at apply: Terraform plans again then, and this plan reads then.
 	default:
@@ -106,13 +107,13 @@ func (r *Resource) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 			diags, private.Change = r.planUpdate(ctx, audienceKey, settings, prior, priorPrivate, planned, members)
 		}
 		resp.Diagnostics = diags
-		resp.PlannedPrivate = private.encode()
+		resp.PlannedPrivate, change = private.encode(), private.Change
 	}
 	if knockdiag.HasError(resp.Diagnostics) {
 		return resp, nil
 	}
 	if planned.fromFile() {
-		showFileChange(&planned, parseMembersPrivate(resp.PlannedPrivate).Change, creating, len(resp.RequiresReplace) > 0, settings, members)
+		showFileChange(&planned, change, creating, len(resp.RequiresReplace) > 0, settings, members)
 	}
 	resp.PlannedState, err = planned.encode()
 	if err == nil {
